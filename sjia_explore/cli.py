@@ -1,0 +1,77 @@
+"""The ``sjia-explore`` command: validate a cohort, reproduce the paper, serve the app.
+
+Exit codes: 0 success, 1 the data (or a reproduced number) is wrong, 2 usage error.
+No command prints a traceback: problems are reported as ``file:row:column: message``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from sjia_explore.data import CohortValidationError, load_cohort
+
+    try:
+        cohort = load_cohort(args.path)
+    except CohortValidationError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        n = len(err.problems)
+        print(f"{args.path}: not a valid cohort ({n} problem{'s' if n != 1 else ''})", file=sys.stderr)
+        return 1
+    print(f"{args.path}: valid cohort: {cohort.n_patients} patients, {len(cohort.visits)} visits, "
+          f"{len(cohort.treatments)} treatment rows, {len(cohort.adverse_events)} adverse events")
+    return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from sjia_explore.reproduce import main as reproduce_main
+
+    return reproduce_main()
+
+
+def _app(args: argparse.Namespace) -> int:
+    from sjia_explore.server import serve
+
+    return serve(port=args.port, open_browser=not args.no_browser, ip=args.ip)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sjia-explore",
+        description="Explore cohorts of children with systemic JIA treated with IL-1 blockade.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check a cohort folder; one line per problem (file:row:column: message)")
+    p.add_argument("path", help="folder holding patients.csv and visits.csv (treatments.csv, adverse_events.csv optional)")
+    p.set_defaults(func=_validate)
+    p = sub.add_parser("reproduce", help="print every number Qiu 2024 reports beside ours; exit 1 on any mismatch")
+    p.set_defaults(func=_reproduce)
+    p = sub.add_parser("app", help="serve the dashboard (app.ipynb) with Voila on this computer only")
+    p.add_argument("--port", type=int, default=8866, help="port to serve on (default 8866)")
+    p.add_argument("--ip", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this computer only)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(func=_app)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # last resort: a message, never a traceback
+        print(f"sjia-explore {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""A cohort (four tidy tables) and the subgroups a user can slice it into.
+
+A :class:`Cohort` is never changed in place: :meth:`Cohort.filter` returns a new
+one holding copies of the matching rows. Derived fields (prior biologics, the
+early/late split, steroid at baseline) are computed from the stored tables on
+demand and never written back.
+
+Examples
+--------
+>>> from sjia_explore import load_cohort
+>>> c = load_cohort()
+>>> early = c.filter(duration="early", early_cutoff_months=12)
+>>> early.n_patients < c.n_patients
+True
+>>> c.filter(prior_biologic_any=("adalimumab",), studies=("qiu2024",)).n_patients
+5
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Literal
+
+import pandas as pd
+
+from sjia_explore.schema import TABLES
+
+Duration = Literal["any", "early", "late"]
+
+#: Drug classes counted as "prior biologic" (JAK inhibitors included: they are the other advanced therapy).
+ADVANCED_THERAPY_CLASSES = ("bDMARD", "JAKi")
+DEFAULT_EARLY_CUTOFF_MONTHS = 12.0
+
+
+@dataclass(frozen=True)
+class Subgroup:
+    """Which patients to keep. Every criterion left at its default keeps everyone.
+
+    Parameters
+    ----------
+    studies
+        Keep patients of these studies (empty: all studies).
+    prior_biologic_any
+        Keep patients who received at least one of these drugs before week 0.
+    prior_biologic_none
+        Keep patients who received none of these drugs before week 0.
+    duration
+        ``"early"``: months from onset to treatment below ``early_cutoff_months``;
+        ``"late"``: at or above it; ``"any"``: no restriction.
+    early_cutoff_months
+        The window-of-opportunity cut-off, in months (default 12).
+    prior_mas
+        ``True``/``False`` to keep patients with/without MAS before week 0.
+    sex
+        ``"F"`` or ``"M"``.
+    baseline_steroid
+        ``True``/``False`` to keep patients on/off corticosteroid at week 0.
+    """
+
+    studies: tuple[str, ...] = ()
+    prior_biologic_any: tuple[str, ...] = ()
+    prior_biologic_none: tuple[str, ...] = ()
+    duration: Duration = "any"
+    early_cutoff_months: float = DEFAULT_EARLY_CUTOFF_MONTHS
+    prior_mas: bool | None = None
+    sex: str | None = None
+    baseline_steroid: bool | None = None
+
+    def __post_init__(self):
+        for name in ("studies", "prior_biologic_any", "prior_biologic_none"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = (value,)
+            object.__setattr__(self, name, tuple(sorted(str(v) for v in value)))
+        if self.duration not in ("any", "early", "late"):
+            raise ValueError(f"duration must be 'any', 'early' or 'late', not {self.duration!r}")
+        if not 0 < float(self.early_cutoff_months) <= 240:
+            raise ValueError(f"early_cutoff_months must be between 0 and 240 months, not {self.early_cutoff_months!r}")
+        object.__setattr__(self, "early_cutoff_months", float(self.early_cutoff_months))
+        if self.sex not in (None, "F", "M"):
+            raise ValueError(f"sex must be None, 'F' or 'M', not {self.sex!r}")
+
+    def to_dict(self) -> dict:
+        """Plain, JSON-ready form (tuples as lists)."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Subgroup:
+        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown subgroup field(s): {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+    def describe(self) -> str:
+        """The subgroup in plain words, e.g. ``early (< 12 months), prior MAS``."""
+        parts = []
+        if self.studies:
+            parts.append("study " + " or ".join(self.studies))
+        if self.prior_biologic_any:
+            parts.append("had any of " + ", ".join(self.prior_biologic_any))
+        if self.prior_biologic_none:
+            parts.append("had none of " + ", ".join(self.prior_biologic_none))
+        cut = f"{self.early_cutoff_months:g}"
+        if self.duration == "early":
+            parts.append(f"treated < {cut} months from onset")
+        elif self.duration == "late":
+            parts.append(f"treated ≥ {cut} months from onset")
+        if self.prior_mas is not None:
+            parts.append("prior MAS" if self.prior_mas else "no prior MAS")
+        if self.sex is not None:
+            parts.append("female" if self.sex == "F" else "male")
+        if self.baseline_steroid is not None:
+            parts.append("on steroid at week 0" if self.baseline_steroid else "not on steroid at week 0")
+        return ", ".join(parts) if parts else "all patients"
+
+
+def prior_drugs(treatments: pd.DataFrame, classes: tuple[str, ...] = ADVANCED_THERAPY_CLASSES) -> pd.DataFrame:
+    """Drugs received before week 0, one row per patient and drug.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"patient_id": ["a", "a", "b"], "period": ["previous"] * 3,
+    ...                   "drug_class": ["bDMARD", "NSAID", "bDMARD"],
+    ...                   "drug": ["tocilizumab", "naproxen", "etanercept"], "received": [True, True, False]})
+    >>> prior_drugs(t)[["patient_id", "drug"]].values.tolist()
+    [['a', 'tocilizumab']]
+    """
+    if treatments.empty:
+        return pd.DataFrame(columns=["patient_id", "drug"])
+    mask = (treatments["period"] == "previous") & treatments["drug_class"].isin(classes) \
+        & treatments["received"].fillna(False).astype(bool)
+    return treatments.loc[mask, ["patient_id", "drug"]].drop_duplicates().reset_index(drop=True)
+
+
+def baseline_steroid(visits: pd.DataFrame) -> pd.Series:
+    """Whether each patient was on corticosteroid at week 0 (steroid dose > 0), indexed by patient_id.
+
+    Patients with no week-0 dose recorded are missing (``<NA>``), not ``False``.
+    """
+    if "steroid_mg_kg_day" not in visits:
+        return pd.Series(dtype="boolean", name="baseline_steroid")
+    week0 = visits.loc[visits["week"] == 0].set_index("patient_id")["steroid_mg_kg_day"]
+    on = week0.astype("Float64") > 0
+    return on.astype("boolean").rename("baseline_steroid")
+
+
+def early_flag(months_onset_to_treatment: pd.Series, early_cutoff_months: float) -> pd.Series:
+    """True when treatment started before the cut-off; missing when the duration is unknown."""
+    months = months_onset_to_treatment.astype("Float64")
+    return (months < early_cutoff_months).astype("boolean")
+
+
+def duration_group_label(early: bool, early_cutoff_months: float) -> str:
+    """Words for one side of the early/late split, e.g. ``early (< 12 mo)``."""
+    cut = f"{early_cutoff_months:g}"
+    return f"early (< {cut} mo)" if early else f"late (≥ {cut} mo)"
+
+
+def _empty(table: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in TABLES[table].names})
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Four tidy tables of one cohort (or a subgroup of it), with their provenance.
+
+    Use :func:`sjia_explore.load_cohort` to make one; :meth:`filter` to slice it.
+
+    Attributes
+    ----------
+    patients, treatments, visits, adverse_events
+        The tables described in :func:`sjia_explore.load_cohort`.
+    provenance
+        One row per table, column and study: ``published``, ``reconstructed``,
+        ``not reported`` or ``not applicable`` (empty for your own data).
+    source
+        Where the data came from, in words.
+    sha256
+        Digest of the files read, for export provenance.
+    subgroup
+        The :class:`Subgroup` this cohort was filtered to.
+    """
+
+    patients: pd.DataFrame
+    treatments: pd.DataFrame
+    visits: pd.DataFrame
+    adverse_events: pd.DataFrame
+    provenance: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", "column", "study", "status"]))
+    source: str = ""
+    sha256: str = ""
+    subgroup: Subgroup = field(default_factory=Subgroup)
+
+    @classmethod
+    def from_tables(cls, patients: pd.DataFrame, visits: pd.DataFrame,
+                    treatments: pd.DataFrame | None = None, adverse_events: pd.DataFrame | None = None,
+                    **kwargs) -> Cohort:
+        """Build a cohort from frames already in the schema's types (missing optional tables become empty)."""
+        return cls(
+            patients=patients.reset_index(drop=True),
+            visits=visits.sort_values(["patient_id", "week"]).reset_index(drop=True),
+            treatments=(treatments if treatments is not None else _empty("treatments")).reset_index(drop=True),
+            adverse_events=(adverse_events if adverse_events is not None else _empty("adverse_events")).reset_index(drop=True),
+            **kwargs,
+        )
+
+    # -- size ---------------------------------------------------------------
+    @property
+    def n_patients(self) -> int:
+        return int(self.patients["patient_id"].nunique())
+
+    @property
+    def studies(self) -> list[str]:
+        return sorted(self.patients["study"].dropna().unique().tolist())
+
+    def __repr__(self) -> str:
+        return (f"Cohort({self.n_patients} patients, {len(self.visits)} visits, "
+                f"{len(self.adverse_events)} adverse events; {self.subgroup.describe()})")
+
+    # -- derived fields -----------------------------------------------------
+    def patient_features(self, early_cutoff_months: float | None = None) -> pd.DataFrame:
+        """Patients with derived columns: ``early``, ``duration_group``, ``baseline_steroid``, ``prior_biologics``.
+
+        Parameters
+        ----------
+        early_cutoff_months
+            Cut-off for ``early``; defaults to the cohort's subgroup cut-off.
+        """
+        cut = self.subgroup.early_cutoff_months if early_cutoff_months is None else float(early_cutoff_months)
+        out = self.patients.copy()
+        out["early"] = early_flag(out["months_onset_to_treatment"], cut)
+        out["duration_group"] = out["early"].map(
+            lambda e: pd.NA if pd.isna(e) else duration_group_label(bool(e), cut)).astype("string")
+        steroid = baseline_steroid(self.visits)
+        out["baseline_steroid"] = out["patient_id"].map(steroid).astype("boolean")
+        drugs = prior_drugs(self.treatments)
+        joined = drugs.groupby("patient_id")["drug"].agg(lambda d: ", ".join(sorted(d)))
+        out["prior_biologics"] = out["patient_id"].map(joined).fillna("none").astype("string")
+        return out
+
+    def prior_biologic_options(self) -> list[str]:
+        """Every biologic or JAK inhibitor any patient received before week 0, sorted."""
+        return sorted(prior_drugs(self.treatments)["drug"].unique().tolist())
+
+    def is_reconstructed(self, table: str = "visits", columns: list[str] | None = None) -> bool:
+        """True when any value of ``table`` (or of ``columns`` in it) shown for this cohort is reconstructed."""
+        df = getattr(self, table)
+        if "provenance" in df.columns and (df["provenance"] == "reconstructed").any():
+            return True
+        prov = self.provenance
+        if prov.empty:
+            return False
+        rows = prov[(prov["table"] == table) & prov["study"].isin(self.studies) & (prov["status"] == "reconstructed")]
+        if columns is not None:
+            rows = rows[rows["column"].isin(columns)]
+        return not rows.empty
+
+    # -- slicing ------------------------------------------------------------
+    def filter(self, subgroup: Subgroup | None = None, **criteria) -> Cohort:
+        """A new cohort holding only the patients of ``subgroup`` (and their rows in every table).
+
+        Parameters
+        ----------
+        subgroup
+            A :class:`Subgroup`; or give its fields as keyword arguments
+            (``duration="early"``, ``prior_mas=True``, ...). Both together:
+            the keywords override the subgroup's fields.
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> c = load_cohort()
+        >>> c.filter(prior_mas=True).n_patients
+        3
+        """
+        sub = subgroup or self.subgroup
+        if criteria:
+            sub = replace(sub, **criteria)
+        keep = self.patient_features(sub.early_cutoff_months)
+        mask = pd.Series(True, index=keep.index)
+        if sub.studies:
+            mask &= keep["study"].isin(sub.studies)
+        drugs = prior_drugs(self.treatments)
+        if sub.prior_biologic_any:
+            had = drugs.loc[drugs["drug"].isin(sub.prior_biologic_any), "patient_id"]
+            mask &= keep["patient_id"].isin(had)
+        if sub.prior_biologic_none:
+            had = drugs.loc[drugs["drug"].isin(sub.prior_biologic_none), "patient_id"]
+            mask &= ~keep["patient_id"].isin(had)
+        if sub.duration != "any":
+            mask &= keep["early"].fillna(False).astype(bool) if sub.duration == "early" \
+                else (~keep["early"]).fillna(False).astype(bool)
+        if sub.prior_mas is not None:
+            mask &= keep["prior_mas"].astype("boolean").eq(sub.prior_mas).fillna(False).astype(bool)
+        if sub.sex is not None:
+            mask &= keep["sex"].eq(sub.sex).fillna(False).astype(bool)
+        if sub.baseline_steroid is not None:
+            mask &= keep["baseline_steroid"].eq(sub.baseline_steroid).fillna(False).astype(bool)
+        ids = set(keep.loc[mask, "patient_id"])
+
+        def rows(df: pd.DataFrame) -> pd.DataFrame:
+            return df.loc[df["patient_id"].isin(ids)].reset_index(drop=True).copy()
+
+        return replace(self, patients=rows(self.patients), visits=rows(self.visits),
+                       treatments=rows(self.treatments), adverse_events=rows(self.adverse_events),
+                       subgroup=sub)

@@ -1,0 +1,433 @@
+"""The one definition of every table and column of a cohort.
+
+Validation (:func:`validate_tables`), the data dictionary in the docs and the
+``schema`` blocks of ``data/datapackage.json`` are all derived from
+:data:`TABLES`, so they cannot disagree.
+
+Validation is done by pandera in two passes: first every cell is coerced to
+its column's type (cells that cannot be read become problems), then ranges,
+codes, required values and keys are checked on what could be read. Every
+problem is reported, not only the first, as a :class:`Problem` naming the
+file, the spreadsheet row (the header is row 1) and the column.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from sjia_explore.schema import validate_tables
+>>> visits = pd.DataFrame({"patient_id": ["P1"], "week": ["0"], "active_joints": ["abc"]})
+>>> patients = pd.DataFrame({"patient_id": ["P1"], "study": ["mine"],
+...                          "months_onset_to_treatment": ["3"]})
+>>> problems, _ = validate_tables({"patients": patients, "visits": visits})
+>>> print(problems[0])
+visits.csv:2:active_joints: "abc" is not a whole number of joints (0–71)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+Kind = Literal["string", "integer", "number", "boolean"]
+
+#: Spellings accepted for yes/no cells (case-insensitive), as real exports write them.
+TRUE_TOKENS = frozenset({"true", "yes", "y", "1", "+", "t", "ja", "oui", "si"})
+FALSE_TOKENS = frozenset({"false", "no", "n", "0", "-", "_", "f", "nein", "non"})
+#: Cell texts read as "no value".
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "none", "null", "missing", "not reported", "."})
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its type, allowed values, unit and meaning."""
+
+    name: str
+    kind: Kind
+    description: str
+    required: bool = False  # the column must be present
+    nullable: bool = True  # cells may be empty
+    minimum: float | None = None
+    maximum: float | None = None
+    codes: tuple[str, ...] | None = None
+    unit: str | None = None
+    noun: str | None = None  # what one unit counts, for messages ("joints")
+
+    def expectation(self) -> str:
+        """Plain words for what a cell must hold, e.g. ``a whole number of joints (0–71)``."""
+        if self.kind == "boolean":
+            return "yes or no (yes/no, true/false, 1/0, +/-, Y/N)"
+        if self.codes is not None:
+            return "one of " + ", ".join(self.codes)
+        if self.kind == "string":
+            return "text"
+        what = "a whole number" if self.kind == "integer" else "a number"
+        if self.noun:
+            what += f" of {self.noun}"
+        elif self.unit:
+            what += f" in {self.unit}"
+        rng = _format_range(self.minimum, self.maximum)
+        return f"{what} ({rng})" if rng else what
+
+    def frictionless(self) -> dict:
+        """This column as a Frictionless Table Schema field descriptor."""
+        out: dict = {"name": self.name, "type": self.kind, "description": self.description}
+        constraints: dict = {}
+        if not self.nullable:
+            constraints["required"] = True
+        if self.minimum is not None:
+            constraints["minimum"] = self.minimum
+        if self.maximum is not None:
+            constraints["maximum"] = self.maximum
+        if self.codes is not None:
+            constraints["enum"] = list(self.codes)
+        if constraints:
+            out["constraints"] = constraints
+        if self.unit:
+            out["unit"] = self.unit
+        return out
+
+
+def _format_number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _format_range(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f"{_format_number(lo)}–{_format_number(hi)}"
+    if lo is not None:
+        return f"at least {_format_number(lo)}"
+    if hi is not None:
+        return f"at most {_format_number(hi)}"
+    return ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a cohort and the file it is read from."""
+
+    name: str
+    filename: str
+    required: bool
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _flag(name: str, what: str) -> Column:
+    return Column(name, "boolean", what)
+
+
+PROVENANCE_CODES = ("published", "reconstructed", "observed")
+
+PATIENTS = Table(
+    name="patients",
+    filename="patients.csv",
+    required=True,
+    description="One row per patient: demographics, disease duration and baseline features (Qiu 2024 Table 1).",
+    primary_key=("patient_id",),
+    columns=(
+        Column("patient_id", "string", "Study code of the patient (never a name or record number).", required=True, nullable=False),
+        Column("study", "string", "Study the patient belongs to (qiu2024, vastert2011, or your own label).", required=True, nullable=False),
+        Column("case_label", "string", "The patient's label in the source publication, e.g. 'Case 1'."),
+        Column("sex", "string", "Sex: F or M.", codes=("F", "M")),
+        Column("age_onset_years", "number", "Age at disease onset.", minimum=0, maximum=18, unit="years"),
+        Column("age_diagnosis_years", "number", "Age at diagnosis.", minimum=0, maximum=18, unit="years"),
+        Column(
+            "months_onset_to_treatment", "number",
+            "Time from disease onset to the start of the IL-1 blocker (week 0).",
+            required=True, minimum=0, maximum=240, unit="months",
+        ),
+        Column("treatment", "string", "IL-1 blocker started at week 0 (e.g. canakinumab, anakinra)."),
+        Column("exposure_months", "number", "Time on the IL-1 blocker up to the data cut.", minimum=0, maximum=240, unit="months"),
+        Column(
+            "prior_steroid_months", "number", "Months of corticosteroid therapy before week 0.",
+            minimum=0, maximum=240, unit="months",
+        ),
+        Column(
+            "active_joints_baseline", "integer", "Number of joints with active inflammation at week 0.",
+            minimum=0, maximum=71, noun="joints",
+        ),
+        _flag("fever", "Fever at baseline."),
+        _flag("rash", "Rash at baseline."),
+        _flag("lymphadenopathy", "Lymphadenopathy at baseline."),
+        _flag("myalgia", "Myalgia at baseline."),
+        _flag("prior_mas", "Macrophage activation syndrome before week 0."),
+        _flag("ferritin_gt_330", "Ferritin > 330 ng/mL at baseline."),
+        _flag("wbc_gt_15000", "White cell count > 15,000/mm3 at baseline."),
+        _flag("esr_gt_20", "ESR > 20 mm/h at baseline."),
+        _flag("crp_gt_10", "CRP > 10 mg/L at baseline."),
+        _flag("transaminases_increased", "Increased transaminases at baseline."),
+    ),
+)
+
+DRUG_CLASSES = ("NSAID", "corticosteroid", "cDMARD", "bDMARD", "JAKi")
+
+TREATMENTS = Table(
+    name="treatments",
+    filename="treatments.csv",
+    required=False,
+    description="Previous and baseline (concomitant) treatments, one row per patient, period and drug (Qiu 2024 Table 2).",
+    primary_key=("patient_id", "period", "drug"),
+    columns=(
+        Column("patient_id", "string", "Patient (see patients.csv).", required=True, nullable=False),
+        Column("period", "string", "previous: before week 0; baseline: taken at week 0.", required=True, nullable=False, codes=("previous", "baseline")),
+        Column("drug_class", "string", "Class of the drug.", required=True, nullable=False, codes=DRUG_CLASSES),
+        Column("drug", "string", "Drug (or treatment) as named in the source.", required=True, nullable=False),
+        Column("received", "boolean", "Whether the patient received it in that period.", required=True, nullable=False),
+    ),
+)
+
+VISITS = Table(
+    name="visits",
+    filename="visits.csv",
+    required=True,
+    description="One row per patient and visit week: joints, sJADAS27 and its components, steroid dose, laboratory values, symptoms.",
+    primary_key=("patient_id", "week"),
+    columns=(
+        Column("patient_id", "string", "Patient (see patients.csv).", required=True, nullable=False),
+        Column("week", "integer", "Weeks since the IL-1 blocker was started (0 = baseline).", required=True, nullable=False, minimum=0, maximum=520, noun="weeks"),
+        Column("active_joints", "integer", "Number of joints with active arthritis.", minimum=0, maximum=71, noun="joints"),
+        Column("physician_global", "number", "Physician global assessment of disease activity.", minimum=0, maximum=10, unit="0–10 scale"),
+        Column("parent_global", "number", "Parent/patient global assessment of well-being.", minimum=0, maximum=10, unit="0–10 scale"),
+        Column("esr_mm_h", "number", "Erythrocyte sedimentation rate.", minimum=0, maximum=200, unit="mm/h"),
+        Column("systemic_score", "number", "Systemic manifestation score of sJADAS (fever, rash, serositis, ...).", minimum=0, maximum=10, unit="0–10 scale"),
+        Column("sjadas27", "number", "sJADAS27: the sum of the five components above (joints capped at 27, ESR normalised to 0–10).", minimum=0, maximum=67, unit="0–67 scale"),
+        Column("steroid_mg_kg_day", "number", "Corticosteroid dose, prednisone equivalent; 0 when off steroid.", minimum=0, maximum=30, unit="mg/kg/day"),
+        Column("crp_mg_l", "number", "C-reactive protein.", minimum=0, maximum=1000, unit="mg/L"),
+        Column("ferritin_ng_ml", "number", "Serum ferritin.", minimum=0, maximum=200000, unit="ng/mL"),
+        Column("il18_pg_ml", "number", "Serum IL-18.", minimum=0, maximum=10000000, unit="pg/mL"),
+        Column("mrp8_14_ng_ml", "number", "Serum MRP8/14 (S100A8/A9).", minimum=0, maximum=10000000, unit="ng/mL"),
+        _flag("fever", "Fever at this visit."),
+        _flag("rash", "Rash at this visit."),
+        _flag("myalgia", "Myalgia at this visit."),
+        Column("provenance", "string", "published, reconstructed (synthetic, consistent with published aggregates) or observed (your own records).", codes=PROVENANCE_CODES),
+    ),
+)
+
+ADVERSE_EVENTS = Table(
+    name="adverse_events",
+    filename="adverse_events.csv",
+    required=False,
+    description="One row per adverse event.",
+    columns=(
+        Column("patient_id", "string", "Patient (see patients.csv).", required=True, nullable=False),
+        Column("week", "number", "Week of onset after week 0.", minimum=0, maximum=520, noun="weeks"),
+        Column("term", "string", "What happened, in words.", required=True, nullable=False),
+        Column("category", "string", "Broad category, e.g. infection.", required=False),
+        Column("serious", "boolean", "Serious adverse event."),
+        Column("provenance", "string", "published, reconstructed or observed.", codes=PROVENANCE_CODES),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (PATIENTS, TREATMENTS, VISITS, ADVERSE_EVENTS)}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, where it is, and in plain words."""
+
+    file: str
+    row: int | None  # spreadsheet row: header = 1, first data row = 2; None for the whole file/column
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        row = "" if self.row is None else str(self.row)
+        col = self.column or ""
+        return f"{self.file}:{row}:{col}: {self.message}"
+
+
+_PANDAS_DTYPE = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
+
+
+def _cell_text(value) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _normalise_cells(df: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Strip cells, turn missing-value spellings into NA and yes/no spellings into booleans."""
+    out = df.copy()
+    for name in out.columns:
+        col = out[name].astype("string").str.strip()
+        col = col.mask(col.str.lower().isin(MISSING_TOKENS))
+        if name in table.names and table.column(name).kind == "boolean":
+            low = col.str.lower()
+            as_bool = col.astype(object)
+            as_bool[low.isin(TRUE_TOKENS).fillna(False).astype(bool)] = True
+            as_bool[low.isin(FALSE_TOKENS).fillna(False).astype(bool)] = False
+            out[name] = as_bool
+            continue
+        out[name] = col
+    return out
+
+
+def _coerce(df: pd.DataFrame, table: Table, problems: list[Problem]) -> pd.DataFrame:
+    """Pass 1: coerce every known column; unreadable cells become problems and NA."""
+    import pandera.pandas as pa
+
+    present = [c for c in table.columns if c.name in df.columns]
+    schema = pa.DataFrameSchema(
+        {c.name: pa.Column(_PANDAS_DTYPE[c.kind], coerce=True, nullable=True) for c in present},
+        strict=False,
+    )
+    try:
+        return schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        bad = cases[cases["check"].astype(str).str.startswith("coerce_dtype")]
+        out = df.copy()
+        for _, case in bad.drop_duplicates(["column", "index"]).iterrows():
+            col = table.column(case["column"])
+            idx = case["index"]
+            problems.append(Problem(
+                table.filename, int(idx) + 2, col.name,
+                f'"{_cell_text(case["failure_case"])}" is not {col.expectation()}',
+            ))
+            out.loc[idx, col.name] = pd.NA
+        return schema.validate(out, lazy=False)
+
+
+def _check(df: pd.DataFrame, table: Table, problems: list[Problem], known_patients: pd.Series | None) -> None:
+    """Pass 2: ranges, codes, required cells, keys and links to patients.csv."""
+    import pandera.pandas as pa
+
+    columns = {}
+    for c in table.columns:
+        if c.name not in df.columns:
+            continue
+        checks = []
+        if c.minimum is not None or c.maximum is not None:
+            lo = -float("inf") if c.minimum is None else c.minimum
+            hi = float("inf") if c.maximum is None else c.maximum
+            checks.append(pa.Check.in_range(lo, hi, error="range"))
+        if c.codes is not None:
+            checks.append(pa.Check.isin(list(c.codes), error="codes"))
+        if c.name == "patient_id" and known_patients is not None:
+            checks.append(pa.Check.isin(list(known_patients.dropna()), error="known_patient"))
+        columns[c.name] = pa.Column(nullable=c.nullable, checks=checks)
+    key = [k for k in table.primary_key if k in df.columns]
+    schema = pa.DataFrameSchema(columns, strict=False)
+    try:
+        schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        for _, case in err.failure_cases.iterrows():
+            problems.append(_describe(table, case))
+    if key and len(key) == len(table.primary_key):
+        dup = df.duplicated(subset=key, keep="first") & df[key].notna().all(axis=1)
+        for idx in df.index[dup]:
+            first = df.index[(df[key] == df.loc[idx, key]).all(axis=1)][0]
+            what = ", ".join(f"{k} {df.loc[idx, k]}" for k in key)
+            problems.append(Problem(
+                table.filename, int(idx) + 2, key[-1],
+                f"duplicate row for {what} (first given on row {int(first) + 2}); keep one row per {' and '.join(key)}",
+            ))
+
+
+def _describe(table: Table, case) -> Problem:
+    col_name = case["column"]
+    col = table.column(col_name)
+    row = None if pd.isna(case["index"]) else int(case["index"]) + 2
+    check = str(case["check"])
+    value = case["failure_case"]
+    if check == "not_nullable":
+        msg = f"a value is required here: {col.expectation()}"
+    elif check == "known_patient":
+        msg = f'patient "{_cell_text(value)}" is not in patients.csv; add the patient there or correct the id'
+    elif check == "codes":
+        msg = f'"{_cell_text(value)}" is not a known code; use {col.expectation()}'
+    elif check == "range":
+        msg = f"{_cell_text(value)} is out of range; expected {col.expectation()}"
+    else:  # pragma: no cover - a check we did not name
+        msg = f'"{_cell_text(value)}" failed {check}'
+    return Problem(table.filename, row, col_name, msg)
+
+
+def validate_table(df: pd.DataFrame, table: Table, known_patients: pd.Series | None = None,
+                   filename: str | None = None) -> tuple[list[Problem], pd.DataFrame]:
+    """Check one table read as text; return its problems and the typed frame.
+
+    Parameters
+    ----------
+    df
+        The table as read from its file, every cell as text (or already typed).
+    table
+        Its definition from :data:`TABLES`.
+    known_patients
+        Patient ids from patients.csv; rows of other tables must refer to one.
+    filename
+        Name used in messages (defaults to the table's usual file name).
+
+    Returns
+    -------
+    problems, typed
+        All problems found and the frame with each column in its type
+        (unreadable cells as missing). Columns not in the schema are kept as text.
+    """
+    t = table if filename is None else Table(table.name, filename, table.required, table.description,
+                                             table.columns, table.primary_key)
+    problems: list[Problem] = []
+    df = df.reset_index(drop=True)
+    missing = [c.name for c in t.columns if c.required and c.name not in df.columns]
+    for name in missing:
+        problems.append(Problem(t.filename, 1, name,
+                                f"required column is missing; add a column headed {name} ({t.column(name).expectation()})"))
+    if len(df) == 0:
+        problems.append(Problem(t.filename, None, None, "the file has a header but no rows; add at least one row"))
+    typed = _coerce(_normalise_cells(df, t), t, problems)
+    _check(typed, t, problems, known_patients)
+    return problems, typed
+
+
+def validate_tables(frames: dict[str, pd.DataFrame], filenames: dict[str, str] | None = None
+                    ) -> tuple[list[Problem], dict[str, pd.DataFrame]]:
+    """Check all tables of a cohort together (patients first, then tables that refer to them).
+
+    Parameters
+    ----------
+    frames
+        Table name -> frame, e.g. ``{"patients": ..., "visits": ...}``.
+    filenames
+        Table name -> file name to use in messages.
+
+    Returns
+    -------
+    problems, typed
+        Every problem in every table, and each table in its column types.
+    """
+    filenames = filenames or {}
+    problems: list[Problem] = []
+    typed: dict[str, pd.DataFrame] = {}
+    for name in ("patients", "treatments", "visits", "adverse_events"):
+        table = TABLES[name]
+        if name not in frames:
+            if table.required:
+                problems.append(Problem(filenames.get(name, table.filename), None, None,
+                                        f"the {name} table is required but was not found; provide {table.filename}"))
+            continue
+        known = typed["patients"]["patient_id"] if name != "patients" and "patients" in typed \
+            and "patient_id" in typed["patients"] else None
+        found, typed[name] = validate_table(frames[name], table, known, filenames.get(name))
+        problems.extend(found)
+    return problems, typed
+
+
+def datapackage_schema(table: Table) -> dict:
+    """Frictionless Table Schema for ``table`` (fields, primary key, foreign keys)."""
+    out: dict = {"fields": [c.frictionless() for c in table.columns]}
+    if table.primary_key:
+        out["primaryKey"] = list(table.primary_key)
+    if table.name != "patients":
+        out["foreignKeys"] = [{"fields": "patient_id", "reference": {"resource": "patients", "fields": "patient_id"}}]
+    return out
