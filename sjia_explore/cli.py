@@ -32,6 +32,24 @@ def _reproduce(args: argparse.Namespace) -> int:
     return reproduce_main()
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from sjia_explore.data import CohortValidationError, load_cohort
+    from sjia_explore.simulate import registry, write_cohort
+
+    if args.n_patients < 1:
+        print("sjia-explore simulate: N must be at least 1", file=sys.stderr)
+        return 2
+    write_cohort(registry(args.n_patients, seed=args.seed), args.out)
+    try:
+        cohort = load_cohort(args.out)
+    except CohortValidationError as err:  # pragma: no cover - the simulator writes valid data
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(f"{args.out}: simulated registry of {cohort.n_patients} patients, {len(cohort.visits)} visits (valid)")
+    return 0
+
+
 def _app(args: argparse.Namespace) -> int:
     from sjia_explore.server import serve
 
@@ -49,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_validate)
     p = sub.add_parser("reproduce", help="print every number Qiu 2024 reports beside ours; exit 1 on any mismatch")
     p.set_defaults(func=_reproduce)
+    p = sub.add_parser("simulate", help="write a synthetic registry of N patients in the bundled CSV layout")
+    p.add_argument("n_patients", metavar="N", type=int, help="number of patients")
+    p.add_argument("out", metavar="OUT", help="folder to write patients.csv, visits.csv, ... into")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.set_defaults(func=_simulate)
     p = sub.add_parser("app", help="serve the dashboard (app.ipynb) with Voila on this computer only")
     p.add_argument("--port", type=int, default=8866, help="port to serve on (default 8866)")
     p.add_argument("--ip", default="127.0.0.1",

@@ -128,7 +128,7 @@ def _flag(name: str, what: str) -> Column:
     return Column(name, "boolean", what)
 
 
-PROVENANCE_CODES = ("published", "reconstructed", "observed")
+PROVENANCE_CODES = ("published", "reconstructed", "simulated", "observed")
 
 PATIENTS = Table(
     name="patients",
@@ -211,7 +211,7 @@ VISITS = Table(
         _flag("fever", "Fever at this visit."),
         _flag("rash", "Rash at this visit."),
         _flag("myalgia", "Myalgia at this visit."),
-        Column("provenance", "string", "published, reconstructed (synthetic, consistent with published aggregates) or observed (your own records).", codes=PROVENANCE_CODES),
+        Column("provenance", "string", "published; reconstructed (synthetic, consistent with published aggregates); simulated (synthetic registry); or observed (your own records).", codes=PROVENANCE_CODES),
     ),
 )
 
@@ -226,7 +226,7 @@ ADVERSE_EVENTS = Table(
         Column("term", "string", "What happened, in words.", required=True, nullable=False),
         Column("category", "string", "Broad category, e.g. infection.", required=False),
         Column("serious", "boolean", "Serious adverse event."),
-        Column("provenance", "string", "published, reconstructed or observed.", codes=PROVENANCE_CODES),
+        Column("provenance", "string", "published, reconstructed, simulated or observed.", codes=PROVENANCE_CODES),
     ),
 )
 
