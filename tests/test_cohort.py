@@ -1,0 +1,113 @@
+"""Subgroups of the bundled cohort, checked against the printed Tables 1–2 of Qiu 2024 (case numbers from the paper)."""
+
+import pandas as pd
+import pytest
+
+from sjia_explore import Subgroup, load_cohort
+
+
+def cases(*numbers: int) -> set[str]:
+    return {f"Q{n:02d}" for n in numbers}
+
+
+VASTERT = {f"V{n:02d}" for n in range(1, 6)}
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return load_cohort()
+
+
+def ids(c) -> set[str]:
+    return set(c.patients["patient_id"])
+
+
+def test_bundled_cohort_holds_both_studies(cohort):
+    assert ids(cohort) == cases(*range(1, 12)) | VASTERT
+    assert cohort.studies == ["qiu2024", "vastert2011"]
+
+
+@pytest.mark.parametrize(("criteria", "expected"), [
+    ({"prior_biologic_any": ("tocilizumab",)}, cases(*range(1, 12))),
+    ({"prior_biologic_none": ("tocilizumab",)}, VASTERT),
+    ({"prior_biologic_any": ("adalimumab",)}, cases(4, 5, 9, 10, 11)),
+    ({"prior_biologic_any": ("etanercept",)}, cases(4, 6, 10)),
+    ({"prior_biologic_any": ("adalimumab", "etanercept")}, cases(4, 5, 6, 9, 10, 11)),
+    ({"prior_biologic_none": ("adalimumab", "etanercept"), "studies": ("qiu2024",)}, cases(1, 2, 3, 7, 8)),
+    ({"duration": "early"}, cases(1, 2) | VASTERT),
+    ({"duration": "late"}, cases(3, 4, 5, 6, 7, 8, 9, 10, 11)),
+    ({"duration": "early", "early_cutoff_months": 24}, cases(1, 2, 3, 8) | VASTERT),
+    ({"duration": "early", "early_cutoff_months": 9}, VASTERT),  # 9 months is not < 9
+    ({"duration": "late", "early_cutoff_months": 9}, cases(*range(1, 12))),
+    ({"prior_mas": True}, cases(5, 7, 8)),
+    ({"prior_mas": False, "studies": ("qiu2024",)}, cases(1, 2, 3, 4, 6, 9, 10, 11)),
+    ({"sex": "M"}, cases(3, 4, 6, 10)),
+    ({"sex": "F"}, cases(1, 2, 5, 7, 8, 9, 11)),
+    ({"baseline_steroid": True}, cases(1, 4, 5, 8)),
+    ({"baseline_steroid": False}, cases(2, 3, 6, 7, 9, 10, 11)),
+    ({"studies": ("vastert2011",)}, VASTERT),
+])
+def test_filters_match_the_printed_tables(cohort, criteria, expected):
+    assert ids(cohort.filter(**criteria)) == expected
+
+
+def test_jak_inhibitor_counts_as_prior_advanced_therapy(cohort):
+    assert "jaki" in [d.lower() for d in cohort.prior_biologic_options()]
+    assert ids(cohort.filter(prior_biologic_any=tuple(d for d in cohort.prior_biologic_options()
+                                                      if d.lower() == "jaki"))) == cases(7, 11)
+
+
+def test_baseline_steroid_from_visits_agrees_with_table_2(cohort):
+    t = cohort.treatments
+    on = t[(t["period"] == "baseline") & (t["drug_class"] == "corticosteroid") & t["received"]]
+    assert set(on["patient_id"]) == ids(cohort.filter(baseline_steroid=True))
+
+
+def test_filter_keeps_only_the_subgroups_rows_in_every_table(cohort):
+    sub = cohort.filter(prior_mas=True)
+    for table in ("visits", "treatments", "adverse_events"):
+        assert set(getattr(sub, table)["patient_id"]) <= ids(sub)
+    assert len(sub.visits) == (cohort.visits["patient_id"].isin(ids(sub))).sum()
+
+
+def test_an_empty_subgroup_is_a_valid_empty_cohort(cohort):
+    empty = cohort.filter(duration="early", prior_mas=True)
+    assert empty.n_patients == 0 and empty.visits.empty
+
+
+def test_filtering_never_changes_the_original(cohort):
+    before = {t: getattr(cohort, t).copy() for t in ("patients", "treatments", "visits", "adverse_events")}
+    sub = cohort.filter(duration="late", sex="F", prior_biologic_any=("adalimumab",))
+    sub.patients.loc[:, "sex"] = "M"
+    cohort.patient_features(early_cutoff_months=3)
+    for table, frame in before.items():
+        pd.testing.assert_frame_equal(getattr(cohort, table), frame)
+
+
+def test_filters_compose_and_remember_the_subgroup(cohort):
+    step = cohort.filter(studies=("qiu2024",)).filter(sex="F")
+    assert step.subgroup == Subgroup(studies=("qiu2024",), sex="F")
+    assert ids(step) == cases(1, 2, 5, 7, 8, 9, 11)
+    assert "female" in step.subgroup.describe()
+
+
+def test_subgroup_round_trips_through_a_dict():
+    sub = Subgroup(prior_biologic_any=("etanercept", "adalimumab"), duration="late", early_cutoff_months=18, prior_mas=False)
+    assert Subgroup.from_dict(sub.to_dict()) == sub
+    assert sub.prior_biologic_any == ("adalimumab", "etanercept")
+
+
+@pytest.mark.parametrize("bad", [{"duration": "soon"}, {"early_cutoff_months": 0}, {"sex": "X"}])
+def test_invalid_subgroups_are_refused_with_a_message(bad):
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        Subgroup(**bad)
+
+
+def test_unknown_subgroup_keys_are_refused():
+    with pytest.raises(ValueError, match="unknown subgroup field"):
+        Subgroup.from_dict({"colour": "red"})
+
+
+def test_duration_groups_are_labelled_with_the_cutoff(cohort):
+    feats = cohort.patient_features(early_cutoff_months=18)
+    assert set(feats["duration_group"].dropna()) == {"early (< 18 mo)", "late (≥ 18 mo)"}
