@@ -1,0 +1,134 @@
+"""Table 1: counts, means and p-values against hand computation and scipy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as st
+
+from sjia_explore import published as pub
+from sjia_explore.stats import TestLedger
+from sjia_explore.tables import mean_sd, table_one
+
+AGE = ("Age at onset, years, mean (SD)", "")
+
+
+def small_cohort() -> pd.DataFrame:
+    return pd.DataFrame({
+        "patient_id": list("abcdefg"),
+        "sex": ["F", None, "M", "F", "F", "M", "F"],
+        "age_onset_years": [3.0, 5.0, 7.0, 2.0, 9.0, 4.0, 6.0],
+        "months_onset_to_treatment": [9.0, 100.0, 15.0, 48.0, 45.0, 4.0, 23.0],
+        "fever": pd.array([True, False, True, None, True, True, False], dtype="boolean"),
+        "group": ["x", "x", "x", "x", "y", "y", "y"],
+    })
+
+
+def test_means_counts_and_missing_by_hand():
+    t = table_one(small_cohort())
+    # ages: mean 36/7, SD by hand from the squared deviations
+    ages = np.array([3, 5, 7, 2, 9, 4, 6], float)
+    mean = ages.sum() / 7
+    sd = np.sqrt(((ages - mean) ** 2).sum() / 6)
+    assert t.loc[AGE, "Overall"] == f"{mean:.1f} ({sd:.1f})"
+    # sex: 4 F of the 6 recorded, 1 missing
+    assert t.loc[("Sex, n (%)", "F"), "Overall"] == f"4 ({100 * 4 / 6:.1f})"
+    assert str(t.loc[("Sex, n (%)", "F"), "Missing"]) == "1"
+    # fever: yes/no flag shown as its "yes" row only; 4 of 6 recorded
+    assert t.loc[("Fever, n (%)", "yes"), "Overall"] == f"4 ({100 * 4 / 6:.1f})"
+    assert ("Fever, n (%)", "no") not in t.index
+    assert str(t.loc[("n", ""), "Overall"]) == "7"
+
+
+def test_durations_are_median_and_quartiles():
+    t = table_one(small_cohort())
+    months = pd.Series([9.0, 100.0, 15.0, 48.0, 45.0, 4.0, 23.0])
+    row = ("Onset to treatment, months, median [Q1,Q3]", "")
+    assert t.loc[row, "Overall"] == f"{months.median():.1f} [{months.quantile(.25):.1f},{months.quantile(.75):.1f}]"
+
+
+def test_p_values_agree_with_scipy_when_groups_are_large_enough():
+    t = table_one(small_cohort(), groupby="group")
+    assert t.attrs["note"] == ""
+    x, y = [3.0, 5.0, 7.0, 2.0], [9.0, 4.0, 6.0]
+    assert t.loc[AGE, "P-Value"] == f"{st.ttest_ind(x, y, equal_var=False).pvalue:.3f}"
+    assert "Welch" in t.loc[AGE, "Test"]
+    assert t.loc[AGE, "x"] == f"{np.mean(x):.1f} ({np.std(x, ddof=1):.1f})"
+
+
+def test_no_p_values_when_a_group_has_fewer_than_3_patients():
+    df = small_cohort().assign(group=["x"] * 5 + ["y"] * 2)
+    t = table_one(df, groupby="group")
+    assert "P-Value" not in t.columns
+    assert "group y has only 2 patients" in t.attrs["note"]
+
+
+def test_no_p_value_for_a_variable_with_fewer_than_3_values_in_a_group():
+    df = small_cohort()
+    df.loc[df["group"] == "y", "age_onset_years"] = [np.nan, np.nan, 6.0]
+    t = table_one(df, groupby="group")
+    assert t.loc[AGE, "P-Value"] == ""
+    assert "age_onset_years" in t.attrs["note"]
+    assert t.loc[("Onset to treatment, months, median [Q1,Q3]", ""), "P-Value"] != ""
+
+
+def test_patients_without_a_group_are_left_out_and_counted():
+    df = small_cohort().assign(group=["x", "x", "x", None, "y", "y", "y"])
+    t = table_one(df, groupby="group")
+    assert str(t.loc[("n", ""), "Overall"]) == "6"
+    assert "1 patient without a value of group left out" in t.attrs["note"]
+
+
+def test_ledger_records_the_p_values_shown():
+    ledger = TestLedger()
+    t = table_one(small_cohort(), groupby="group", ledger=ledger)
+    shown = int((t["P-Value"] != "").sum())
+    assert shown >= 2 and ledger.n_tests == shown
+
+
+def test_input_is_not_changed():
+    df = small_cohort()
+    before = df.copy(deep=True)
+    table_one(df, groupby="group")
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_mean_sd_by_hand():
+    assert mean_sd([3.0, 5.0, None, 7.0]) == (5.0, 2.0, 3)
+
+
+# --- Qiu 2024 Table 1 ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def qiu_patients():
+    from sjia_explore.data import bundled_data_dir
+
+    if not (bundled_data_dir() / "patients.csv").is_file():
+        pytest.skip("the bundled data (data/patients.csv) is not there yet")
+    from sjia_explore import load_cohort
+
+    return load_cohort().filter(studies=("qiu2024",)).patient_features()
+
+
+def test_qiu_age_at_onset_is_4_8_sd_2_6(qiu_patients):
+    ages = qiu_patients["age_onset_years"].astype(float).to_numpy()
+    mean, sd = ages.mean(), ages.std(ddof=1)
+    assert pub.AGE_ONSET_MEAN.matches(mean) and pub.AGE_ONSET_SD.matches(sd)
+    t = table_one(qiu_patients)
+    assert t.loc[AGE, "Overall"] == f"{pub.AGE_ONSET_MEAN.value} ({pub.AGE_ONSET_SD.value})"
+    assert str(t.loc[("n", ""), "Overall"]) == str(pub.N_PATIENTS)
+
+
+def test_qiu_seven_girls_and_the_baseline_features(qiu_patients):
+    t = table_one(qiu_patients)
+    assert t.loc[("Sex, n (%)", "F"), "Overall"] == f"{pub.N_FEMALE} ({pub.FEMALE_PERCENT.value})"
+    for label, n in [("Fever", pub.N_FEVER), ("Rash", pub.N_RASH), ("Myalgia", pub.N_MYALGIA),
+                     ("MAS before week 0", pub.N_PRIOR_MAS), ("On corticosteroid at week 0", pub.N_BASELINE_STEROID)]:
+        assert t.loc[(f"{label}, n (%)", "yes"), "Overall"] == f"{n} ({100 * n / pub.N_PATIENTS:.1f})"
+
+
+def test_qiu_split_early_late_has_no_p_values(qiu_patients):
+    t = table_one(qiu_patients, groupby="duration_group")
+    assert "P-Value" not in t.columns
+    assert f"has only {pub.N_WITHIN_12_MONTHS} patients" in t.attrs["note"]
