@@ -1,0 +1,140 @@
+"""Per-visit summaries checked against numbers worked out by hand and with scipy.stats."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sjia_explore.trajectories import MISSING_GROUP, SUMMARY_COLUMNS, patient_values, summarise
+
+
+@pytest.fixture
+def visits():
+    # p1..p4 at weeks 0 and 4; p4 has no week-4 value; p5 only week 0.
+    return pd.DataFrame({
+        "patient_id": ["p1", "p1", "p2", "p2", "p3", "p3", "p4", "p4", "p5"],
+        "week": [0, 4, 0, 4, 0, 4, 0, 4, 0],
+        "active_joints": pd.array([6, 1, 4, 0, 8, 2, 2, pd.NA, 5], dtype="Int64"),
+        "sjadas27": [30.0, 9.0, 22.0, 6.0, 28.0, 11.0, 20.0, 8.0, 25.0],
+    })
+
+
+@pytest.fixture
+def patients():
+    return pd.DataFrame({
+        "patient_id": ["p1", "p2", "p3", "p4", "p5"],
+        "sex": ["F", "F", "M", "M", None],
+        "prior_mas": pd.array([True, False, True, False, pd.NA], dtype="boolean"),
+    })
+
+
+def test_single_group_matches_hand_computation(visits):
+    s = summarise(visits, "active_joints")
+    assert list(s.columns) == SUMMARY_COLUMNS
+    assert s["group"].tolist() == ["all", "all"]
+    assert s["week"].tolist() == [0, 4]
+    week0 = s.iloc[0]
+    # week 0 values 6, 4, 8, 2, 5
+    assert week0["n"] == 5 and week0["n_missing"] == 0
+    assert week0["mean"] == pytest.approx(5.0)
+    # deviations 1, -1, 3, -3, 0 -> sum of squares 20, / (5 - 1) = 5
+    assert week0["sd"] == pytest.approx(math.sqrt(5.0))
+    assert week0["median"] == pytest.approx(5.0)
+    # sorted 2, 4, 5, 6, 8: linear quartiles at positions 1 and 3
+    assert week0["q1"] == pytest.approx(4.0)
+    assert week0["q3"] == pytest.approx(6.0)
+    week4 = s.iloc[1]
+    # week 4 values 1, 0, 2 (p4 empty, p5 has no row)
+    assert week4["n"] == 3 and week4["n_missing"] == 2
+    assert week4["mean"] == pytest.approx(1.0)
+    assert week4["sd"] == pytest.approx(1.0)
+
+
+def test_confidence_interval_is_the_t_interval(visits):
+    s = summarise(visits, "sjadas27")
+    for _, row in s.iterrows():
+        v = visits.loc[visits["week"] == row["week"], "sjadas27"].to_numpy(dtype=float)
+        lo, hi = stats.t.interval(0.95, df=v.size - 1, loc=v.mean(), scale=stats.sem(v))
+        assert row["ci_low"] == pytest.approx(lo, rel=1e-12)
+        assert row["ci_high"] == pytest.approx(hi, rel=1e-12)
+
+
+def test_confidence_interval_by_hand_for_two_values():
+    visits = pd.DataFrame({"patient_id": ["a", "b"], "week": [0, 0], "x": [6.0, 4.0]})
+    row = summarise(visits, "x").iloc[0]
+    # mean 5, sd sqrt(2), se 1, t(0.975, 1) = 12.7062047...
+    assert row["ci_low"] == pytest.approx(5 - 12.706204736174698)
+    assert row["ci_high"] == pytest.approx(5 + 12.706204736174698)
+
+
+def test_fewer_than_two_values_give_no_sd_or_interval():
+    visits = pd.DataFrame({"patient_id": ["a"], "week": [0], "x": [3.0]})
+    row = summarise(visits, "x").iloc[0]
+    assert row["n"] == 1 and row["mean"] == 3.0 and row["median"] == 3.0
+    assert np.isnan(row["sd"]) and np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+
+
+def test_grouping_by_a_patient_column(visits, patients):
+    s = summarise(visits, "active_joints", by="sex", patients=patients)
+    assert s["group"].unique().tolist() == ["F", "M", MISSING_GROUP]
+    f4 = s[(s["group"] == "F") & (s["week"] == 4)].iloc[0]
+    assert (f4["n"], f4["mean"]) == (2, 0.5)
+    m4 = s[(s["group"] == "M") & (s["week"] == 4)].iloc[0]
+    assert (m4["n"], m4["n_missing"], m4["mean"]) == (1, 1, 2.0)
+    assert np.isnan(m4["ci_low"])
+    unknown0 = s[(s["group"] == MISSING_GROUP) & (s["week"] == 0)].iloc[0]
+    assert (unknown0["n"], unknown0["mean"]) == (1, 5.0)
+
+
+def test_yes_no_columns_are_labelled_in_words(visits, patients):
+    s = summarise(visits, "sjadas27", by="prior_mas", patients=patients, weeks=[0])
+    assert s["group"].tolist() == ["no", "yes", MISSING_GROUP]
+    assert s["mean"].tolist() == pytest.approx([21.0, 29.0, 25.0])
+
+
+def test_patients_table_restricts_the_summary(visits, patients):
+    only_two = patients[patients["patient_id"].isin(["p1", "p4"])]
+    s = summarise(visits, "active_joints", patients=only_two)
+    assert s["n"].tolist() == [2, 1]
+    assert s["n_missing"].tolist() == [0, 1]
+    assert s["mean"].tolist() == pytest.approx([4.0, 1.0])
+
+
+def test_requested_weeks_without_data_get_a_row_with_n_zero(visits):
+    s = summarise(visits, "active_joints", weeks=[0, 4, 8])
+    assert s["week"].tolist() == [0, 4, 8]
+    week8 = s.iloc[2]
+    assert week8["n"] == 0 and week8["n_missing"] == 5 and np.isnan(week8["mean"])
+
+
+def test_inputs_are_not_changed(visits, patients):
+    v_before, p_before = visits.copy(deep=True), patients.copy(deep=True)
+    summarise(visits, "active_joints", by="sex", patients=patients)
+    patient_values(visits, "active_joints", by="sex", patients=patients)
+    pd.testing.assert_frame_equal(visits, v_before)
+    pd.testing.assert_frame_equal(patients, p_before)
+
+
+def test_patient_values_leave_out_missing_values(visits, patients):
+    p = patient_values(visits, "active_joints", by="sex", patients=patients)
+    assert list(p.columns) == ["patient_id", "group", "week", "value"]
+    assert len(p) == 8  # 9 rows, p4's empty week-4 value left out
+    assert p.loc[(p["patient_id"] == "p3") & (p["week"] == 4), "value"].item() == 2.0
+
+
+def test_grouping_without_patients_is_a_clear_error(visits):
+    with pytest.raises(ValueError, match="needs the patients table"):
+        summarise(visits, "active_joints", by="sex")
+
+
+def test_unknown_outcome_names_the_column(visits):
+    with pytest.raises(KeyError, match="no column 'crp'"):
+        summarise(visits, "crp")
+
+
+def test_duplicate_visits_are_refused(visits):
+    doubled = pd.concat([visits, visits.iloc[[0]]])
+    with pytest.raises(ValueError, match="more than one row for patient p1 at week 0"):
+        summarise(doubled, "active_joints")
