@@ -11,16 +11,24 @@ import sys
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """Check a cohort: warnings and problems to stderr, the summary to stdout; 0 valid, 1 invalid."""
     from sjia_explore.data import CohortValidationError, load_cohort
 
     try:
         cohort = load_cohort(args.path)
     except CohortValidationError as err:
+        for warning in err.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         for problem in err.problems:
             print(problem, file=sys.stderr)
         n = len(err.problems)
         print(f"{args.path}: not a valid cohort ({n} problem{'s' if n != 1 else ''})", file=sys.stderr)
         return 1
+    except (OSError, MemoryError) as err:  # unreadable path, or a file far beyond the limits
+        print(f"{args.path}: could not be read ({type(err).__name__}: {err})", file=sys.stderr)
+        return 1
+    for warning in cohort.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{args.path}: valid cohort: {cohort.n_patients} patients, {len(cohort.visits)} visits, "
           f"{len(cohort.treatments)} treatment rows, {len(cohort.adverse_events)} adverse events")
     return 0
@@ -62,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Explore cohorts of children with systemic JIA treated with IL-1 blockade.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("validate", help="check a cohort folder; one line per problem (file:row:column: message)")
-    p.add_argument("path", help="folder holding patients.csv and visits.csv (treatments.csv, adverse_events.csv optional)")
+    p = sub.add_parser("validate", help="check a cohort (folder, .zip, .xlsx or long .csv); one line per problem (file:row:column: message)")
+    p.add_argument("path", help="folder or .zip of patients.csv and visits.csv, an .xlsx workbook with a sheet per table, "
+                   "or one long .csv/.xlsx with a row per patient and visit")
     p.set_defaults(func=_validate)
     p = sub.add_parser("reproduce", help="print every number Qiu 2024 reports beside ours; exit 1 on any mismatch")
     p.set_defaults(func=_reproduce)

@@ -181,6 +181,10 @@ class Cohort:
         Digest of the files read, for export provenance.
     subgroup
         The :class:`Subgroup` this cohort was filtered to.
+    warnings
+        What the loader assumed or dropped while reading the files (columns
+        renamed or dropped as identifiers, encoding guessed, units converted),
+        one ``file:row:column: message`` line each.
     """
 
     patients: pd.DataFrame
@@ -191,6 +195,7 @@ class Cohort:
     source: str = ""
     sha256: str = ""
     subgroup: Subgroup = field(default_factory=Subgroup)
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def from_tables(cls, patients: pd.DataFrame, visits: pd.DataFrame,
@@ -236,7 +241,7 @@ class Cohort:
         out["baseline_steroid"] = out["patient_id"].map(steroid).astype("boolean")
         drugs = prior_drugs(self.treatments)
         joined = drugs.groupby("patient_id")["drug"].agg(lambda d: ", ".join(sorted(d)))
-        out["prior_biologics"] = out["patient_id"].map(joined).fillna("none").astype("string")
+        out["prior_biologics"] = out["patient_id"].map(joined).astype("string").fillna("none")
         return out
 
     def prior_biologic_options(self) -> list[str]:

@@ -4,36 +4,63 @@ The bundled data live in the repository's ``data/`` folder and travel inside the
 wheel (as ``sjia_explore/_bundled/data``); they are found through
 :mod:`importlib.resources`, never through the current directory.
 
-Every file is read as text and checked against :mod:`sjia_explore.schema`
-before anything else sees it. Input files are only ever opened for reading.
+Your own cohort may be a folder or ``.zip`` of CSV files, an ``.xlsx`` workbook
+with one sheet per table, or one long CSV/sheet with a row per patient and
+visit (see :mod:`sjia_explore.readers` for what is accepted and how it is told
+apart). Every table is read as text and checked against
+:mod:`sjia_explore.schema` before anything else sees it. Input files are only
+ever opened for reading; archives and workbooks are read in memory.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "cohort.csv").write_text(
+...     "subject_id,study,sex,months_onset_to_treatment,visit_week,joints\\n"
+...     "S01,mine,F,3,0,4\\nS01,mine,F,3,4,1\\n")
+>>> c = load_cohort(folder / "cohort.csv")
+>>> c.n_patients, c.visits["active_joints"].tolist()
+(1, [4, 1])
+>>> print(c.warnings[0])
+cohort.csv::: columns read under the schema's names: "subject_id" → patient_id, "visit_week" → week, "joints" → active_joints
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
+import re
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
 
+from sjia_explore import identifiers, readers
 from sjia_explore.cohort import Cohort
 from sjia_explore.schema import TABLES, Problem, validate_tables
 
-#: Largest input file read, in bytes; larger files are refused before being read.
-MAX_FILE_BYTES = 20 * 1024 * 1024
+#: Largest input file read, in bytes (a CSV, workbook, archive or archive member); larger
+#: files are refused from their size before being read. See :mod:`sjia_explore.readers`
+#: for the limits on unpacked size, entries, rows and columns.
+MAX_FILE_BYTES = readers.MAX_FILE_BYTES
+#: Longest uploaded file name kept for messages and provenance.
+MAX_FILENAME_CHARS = 120
+#: Source text of the bundled studies, shown in provenance stamps.
+BUNDLED_SOURCE = ("bundled: Qiu 2024 (published Tables 1–2, reconstructed follow-up) "
+                  "and Vastert 2011 (reconstructed)")
 
 
 class CohortValidationError(ValueError):
     """The input could not be loaded as a cohort; ``problems`` says where and why.
 
     Each problem has ``file``, ``row`` (spreadsheet row, header = 1), ``column``
-    and ``message``; ``str(error)`` lists them one per line.
+    and ``message``; ``str(error)`` lists them one per line. ``warnings`` holds
+    what the reader assumed or dropped on the way (columns renamed, identifier
+    columns dropped), as ``file:row:column: message`` strings.
     """
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], warnings: tuple[str, ...] = ()):
         self.problems = list(problems)
+        self.warnings = tuple(warnings)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -52,41 +79,6 @@ def bundled_data_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "data"
 
 
-def _read_csv_text(raw: bytes, filename: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Parse CSV bytes into a frame of text cells, or explain why not."""
-    if not raw.strip():
-        return None, [Problem(filename, None, None, "the file is empty; it needs a header row and data rows")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        return None, [Problem(filename, None, None,
-                              f"the file is not UTF-8 text (byte {err.start}); save it as CSV UTF-8 and try again")]
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        return None, [Problem(filename, None, None, f"the file could not be read as CSV ({err}); check its delimiters and quotes")]
-    df.columns = [str(c).strip() for c in df.columns]
-    return df, []
-
-
-def _read_file(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        return None, [Problem(path.name, None, None,
-                              f"the file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES / 1e6:.0f} MB limit; split it or remove unused columns")]
-    with open(path, "rb") as fh:  # read-only: input files are never changed
-        raw = fh.read()
-    return _read_csv_text(raw, path.name)
-
-
-def _sha256_of(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for p in sorted(paths, key=lambda q: q.name):
-        digest.update(p.name.encode())
-        digest.update(p.read_bytes())
-    return digest.hexdigest()
-
-
 def _provenance_from_datapackage(folder: Path) -> pd.DataFrame:
     """Per table, column and study: published / reconstructed / not reported."""
     package_file = folder / "datapackage.json"
@@ -100,17 +92,91 @@ def _provenance_from_datapackage(folder: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "column", "study", "status"])
 
 
+def _limits() -> readers.Limits:
+    # Read MAX_FILE_BYTES at call time, so that changing it on this module takes effect.
+    return readers.Limits(max_file_bytes=MAX_FILE_BYTES)
+
+
+_TOKEN = "\x00table:"  # internal file names given to the validator, mapped back afterwards
+_FIRST_ROW = re.compile(r"first given on row (\d+)")
+
+
+def _to_file_rows(problem: Problem, table: str, reading: readers.Reading) -> Problem:
+    """A validator problem (frame row + 2) in the file's own terms: its label and spreadsheet row."""
+    rows = reading.row_numbers.get(table, [])
+    header = reading.header_rows.get(table, 1)
+
+    def spreadsheet_row(row: int | None) -> int | None:
+        if row is None:
+            return None
+        if row == 1:
+            return header
+        index = row - 2
+        return rows[index] if 0 <= index < len(rows) else row
+
+    message = _FIRST_ROW.sub(lambda m: f"first given on row {spreadsheet_row(int(m.group(1)))}", problem.message)
+    patients_label = reading.labels.get("patients")
+    if patients_label and patients_label != TABLES["patients"].filename:
+        message = message.replace("in patients.csv", f"in {patients_label}")
+    return Problem(reading.labels.get(table, TABLES[table].filename), spreadsheet_row(problem.row),
+                   problem.column, identifiers.redact(message))
+
+
+def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.DataFrame | None = None) -> Cohort:
+    """Validate what was read against the schema; a Cohort, or every problem at once."""
+    tokens = {name: f"{_TOKEN}{name}" for name in TABLES}
+    found, typed = validate_tables(reading.frames, filenames=tokens)
+    problems = list(reading.problems)
+    checked = []
+    for problem in found:
+        table = problem.file[len(_TOKEN):] if problem.file.startswith(_TOKEN) else None
+        if table is None:  # pragma: no cover - every table is given a token
+            checked.append(problem)
+        elif table in reading.frames:
+            checked.append(_to_file_rows(problem, table, reading))
+        # else: a table that was not found or not readable; the reader has said why
+    order = {name: i for i, name in enumerate(TABLES)}
+    # file by file in table order, then top to bottom, as a reader of the spreadsheet would go
+    problems += sorted(checked, key=lambda p: (min((order[t] for t, label in reading.labels.items() if label == p.file),
+                                                   default=len(order)), p.row or 0))
+    warnings = [w for w in reading.warnings if w not in reading.notes]
+    if problems:
+        raise CohortValidationError(list(reading.notes) + problems, tuple(str(w) for w in warnings))
+    return Cohort.from_tables(
+        patients=typed["patients"],
+        visits=typed["visits"],
+        treatments=typed.get("treatments"),
+        adverse_events=typed.get("adverse_events"),
+        provenance=provenance if provenance is not None else pd.DataFrame(
+            columns=["table", "column", "study", "status"]),
+        source=source,
+        sha256=reading.sha256,
+        warnings=tuple(str(w) for w in reading.warnings),
+    )
+
+
 def load_cohort(path: str | Path | None = None) -> Cohort:
-    """Load the bundled cohort, or a cohort from a folder of CSV files.
+    """Load the bundled cohort, or your own cohort from a folder, a .zip, an .xlsx workbook or a CSV file.
 
     Parameters
     ----------
     path
         ``None`` for the bundled studies (Qiu 2024 Tables 1–2, published, with
-        reconstructed follow-up; Vastert 2011, reconstructed). Otherwise a folder
-        holding ``patients.csv`` and ``visits.csv`` (required) and optionally
-        ``treatments.csv`` and ``adverse_events.csv``, with the columns of
-        :mod:`sjia_explore.schema`.
+        reconstructed follow-up; Vastert 2011, reconstructed). Otherwise one of:
+
+        * a folder (or a ``.zip`` of one) holding ``patients.csv`` and
+          ``visits.csv`` (required) and optionally ``treatments.csv`` and
+          ``adverse_events.csv``, with the columns of :mod:`sjia_explore.schema`;
+        * an ``.xlsx`` workbook with a sheet per table (``patients``, ``visits``, ...);
+        * one CSV or ``.xlsx`` in "long" form: a row per patient and visit, the
+          patient's columns (``study``, ``sex``, ``months_onset_to_treatment`` ...)
+          repeated on each of their rows.
+
+        Common header spellings are understood (``subject_id``, ``joints``,
+        ``CRP (mg/L)`` ...: see :data:`sjia_explore.schema.SYNONYMS`), as are
+        UTF-8 or Windows-1252 text, ``,`` ``;`` or tab delimiters, decimal commas,
+        yes/no flags as yes/no, 1/0, Y/N or +/-, and steroid doses in mg/day
+        with a body-weight column (converted to mg/kg/day).
 
     Returns
     -------
@@ -123,12 +189,15 @@ def load_cohort(path: str | Path | None = None) -> Cohort:
         with ``active_joints``, the sJADAS27 components and ``sjadas27``,
         ``steroid_mg_kg_day``, ``crp_mg_l``, ``esr_mm_h``, ``ferritin_ng_ml`` and
         symptoms; ``provenance`` says whether a row is published, reconstructed
-        or observed. ``adverse_events``: one row per event.
+        or observed. ``adverse_events``: one row per event. ``warnings``: what
+        was assumed or dropped while reading (columns that look like names,
+        dates or record numbers are dropped and never shown or exported).
 
     Raises
     ------
     CohortValidationError
-        With every problem found, each naming file, row and column.
+        With every problem found, each naming file, spreadsheet row and column
+        (``cohort.xlsx[visits]:4:active_joints: ...``).
 
     Examples
     --------
@@ -138,44 +207,62 @@ def load_cohort(path: str | Path | None = None) -> Cohort:
     >>> sorted(c.patients["study"].unique())
     ['qiu2024', 'vastert2011']
     """
-    bundled = path is None
-    folder = bundled_data_dir() if bundled else Path(path)
-    if not folder.exists():
-        raise CohortValidationError([Problem(str(folder), None, None, "no such file or folder; check the path")])
-    if not folder.is_dir():
-        raise CohortValidationError([Problem(folder.name, None, None,
-                                             "expected a folder holding patients.csv and visits.csv")])
-    frames: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
-    read: list[Path] = []
-    for name, table in TABLES.items():
-        file = folder / table.filename
-        if not file.is_file():
-            continue
-        df, found = _read_file(file)
-        problems.extend(found)
-        read.append(file)
-        if df is not None:
-            frames[name] = df
-    if not problems:
-        found, typed = validate_tables(frames)
-        problems.extend(found)
-    else:
-        missing_required = [t for t in TABLES.values() if t.required and not (folder / t.filename).is_file()]
-        problems.extend(Problem(t.filename, None, None, f"the {t.name} table is required but was not found; provide {t.filename}")
-                        for t in missing_required)
-    if problems:
-        raise CohortValidationError(problems)
-    provenance = _provenance_from_datapackage(folder) if bundled else pd.DataFrame(
-        columns=["table", "column", "study", "status"])
-    source = "bundled: Qiu 2024 (published Tables 1–2, reconstructed follow-up) and Vastert 2011 (reconstructed)" \
-        if bundled else str(folder)
-    return Cohort.from_tables(
-        patients=typed["patients"],
-        visits=typed["visits"],
-        treatments=typed.get("treatments"),
-        adverse_events=typed.get("adverse_events"),
-        provenance=provenance,
-        source=source,
-        sha256=_sha256_of(read),
-    )
+    limits = _limits()
+    if path is None:
+        folder = bundled_data_dir()
+        reading = readers.read_folder(folder, limits)
+        return _cohort_from_reading(reading, BUNDLED_SOURCE, _provenance_from_datapackage(folder))
+    path = Path(path)
+    if not path.exists():
+        raise CohortValidationError([Problem(str(path), None, None, "no such file or folder; check the path")])
+    try:
+        reading = readers.read_path(path, limits)
+    except OSError as err:  # unreadable (permissions, a device, a vanished file)
+        raise CohortValidationError([Problem(path.name or str(path), None, None,
+                                             f"the file could not be opened ({err.strerror or err}); check it")]) from None
+    return _cohort_from_reading(reading, path.name or str(path))
+
+
+def _safe_filename(filename: str) -> str:
+    """The last part of a client-supplied file name, without control characters, shortened."""
+    name = PureWindowsPath(PurePosixPath(str(filename)).name).name
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return (name or "upload")[:MAX_FILENAME_CHARS]
+
+
+def load_cohort_from_bytes(content: bytes, filename: str) -> Cohort:
+    """Load a cohort from one uploaded file's bytes (CSV, .xlsx workbook or .zip of CSV files).
+
+    The size is checked on ``len(content)`` (never a client-supplied size), and
+    the format is sniffed from the content's magic bytes; ``filename`` is only
+    used in messages and must agree with the content (a ``.xlsx`` that is really
+    text is refused). Nothing is written to disk.
+
+    Parameters
+    ----------
+    content
+        The file, e.g. ``upload.value[0]["content"]`` of an ipywidgets FileUpload
+        (bytes or a memoryview).
+    filename
+        The name the file was uploaded under.
+
+    Raises
+    ------
+    CohortValidationError
+        With every problem found; see :func:`load_cohort`.
+
+    Examples
+    --------
+    >>> text = ("patient_id;study;months_onset_to_treatment;week;crp\\n"
+    ...         "P1;mine;3;0;12,5\\nP1;mine;3;4;2\\n")
+    >>> c = load_cohort_from_bytes(text.encode(), "export.csv")
+    >>> c.visits["crp_mg_l"].tolist()
+    [12.5, 2.0]
+    """
+    name = _safe_filename(filename)
+    size = memoryview(content).nbytes
+    if size > MAX_FILE_BYTES:
+        raise CohortValidationError([Problem(name, None, None, f"the file is {size / 1e6:.1f} MB, over the "
+                                             f"{MAX_FILE_BYTES / 1e6:.0f} MB limit; split it or remove unused columns")])
+    reading = readers.read_bytes(bytes(content), name, _limits())
+    return _cohort_from_reading(reading, name)

@@ -24,6 +24,8 @@ visits.csv:2:active_joints: "abc" is not a whole number of joints (0–71)
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -231,6 +233,146 @@ ADVERSE_EVENTS = Table(
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (PATIENTS, TREATMENTS, VISITS, ADVERSE_EVENTS)}
+
+
+def normalise_header(text: str) -> str:
+    """A column header reduced to lower-case letters, digits and single underscores.
+
+    Accents are dropped, the micro sign becomes ``u`` and any run of other
+    characters (spaces, brackets, slashes, dashes) becomes one underscore, so
+    units written in brackets match the schema's ``_unit`` suffixes.
+
+    Examples
+    --------
+    >>> normalise_header("CRP (mg/L)")
+    'crp_mg_l'
+    >>> normalise_header(" Active joint count ")
+    'active_joint_count'
+    >>> normalise_header("Ferritin (µg/L)")
+    'ferritin_ug_l'
+    """
+    text = str(text).replace("\u00b5", "u").replace("\u03bc", "u")  # micro sign, Greek mu
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+_PATIENT_ID_SYNONYMS = {
+    k: "patient_id" for k in (
+        "id", "patient", "patient_code", "patient_study_code", "patient_no", "patient_number", "pid", "pt_id",
+        "study_code", "study_id", "subject", "subject_id", "subject_code", "participant", "participant_id",
+    )
+}
+
+#: Other spellings of the schema's column headers, as real exports write them, per table.
+#:
+#: Keys are headers after :func:`normalise_header`; values are the schema's column names.
+#: A header that already is (or normalises to) a column's own name is read as that column
+#: and never looked up here. Only spellings whose unit is unambiguous map to a column with
+#: a unit (``crp`` is read as mg/L, which is how CRP is reported in paediatric rheumatology;
+#: ``steroid`` without a unit is not mapped, because mg/day and mg/kg/day overlap in range).
+#: Headers naming a person, a date or a record number are never synonyms: see
+#: :mod:`sjia_explore.identifiers`, which drops such columns.
+#:
+#: Examples
+#: --------
+#: >>> SYNONYMS["visits"]["joints"], SYNONYMS["visits"]["crp"], SYNONYMS["patients"]["subject_id"]
+#: ('active_joints', 'crp_mg_l', 'patient_id')
+SYNONYMS: dict[str, dict[str, str]] = {
+    "patients": {
+        **_PATIENT_ID_SYNONYMS,
+        **{k: "study" for k in ("study_name", "cohort", "cohort_name", "trial", "source_study")},
+        **{k: "case_label" for k in ("case", "label", "case_number", "publication_label")},
+        **{k: "sex" for k in ("gender", "sex_m_f", "sex_f_m")},
+        **{k: "age_onset_years" for k in (
+            "age_at_onset", "age_at_onset_years", "age_onset", "onset_age", "age_at_disease_onset",
+            "age_at_onset_y", "age_onset_y")},
+        **{k: "age_diagnosis_years" for k in (
+            "age_at_diagnosis", "age_at_diagnosis_years", "age_diagnosis", "age_at_dx", "age_at_diagnosis_y")},
+        **{k: "months_onset_to_treatment" for k in (
+            "disease_duration_months", "duration_months", "months_to_treatment", "time_to_treatment_months",
+            "onset_to_treatment_months", "months_from_onset_to_treatment", "disease_duration_mo")},
+        **{k: "treatment" for k in ("il1_blocker", "il_1_blocker", "drug", "biologic", "study_drug", "treatment_drug")},
+        **{k: "exposure_months" for k in (
+            "exposure", "exposure_mo", "follow_up_months", "time_on_treatment_months", "treatment_duration_months")},
+        **{k: "prior_steroid_months" for k in ("prior_steroid_duration_months", "steroid_months_before_treatment")},
+        **{k: "active_joints_baseline" for k in (
+            "baseline_active_joints", "active_joints_at_baseline", "ajc_baseline", "baseline_ajc",
+            "joints_baseline", "baseline_joints")},
+        **{k: "fever" for k in ("baseline_fever", "fever_at_baseline")},
+        **{k: "rash" for k in ("baseline_rash", "rash_at_baseline")},
+        **{k: "lymphadenopathy" for k in ("baseline_lymphadenopathy", "lymphadenopathy_at_baseline", "lymph_nodes")},
+        **{k: "myalgia" for k in ("baseline_myalgia", "myalgia_at_baseline")},
+        **{k: "prior_mas" for k in ("mas", "previous_mas", "history_of_mas", "mas_history", "mas_before_treatment")},
+        **{k: "ferritin_gt_330" for k in ("ferritin_330", "ferritin_over_330", "high_ferritin")},
+        **{k: "wbc_gt_15000" for k in ("wbc_15000", "wbc_over_15000", "leukocytosis")},
+        **{k: "esr_gt_20" for k in ("esr_20", "esr_over_20", "raised_esr")},
+        **{k: "crp_gt_10" for k in ("crp_10", "crp_over_10", "raised_crp")},
+        **{k: "transaminases_increased" for k in (
+            "elevated_transaminases", "raised_transaminases", "increased_transaminases", "transaminases")},
+    },
+    "treatments": {
+        **_PATIENT_ID_SYNONYMS,
+        **{k: "period" for k in ("time_period", "treatment_period", "when")},
+        **{k: "drug_class" for k in ("class", "drug_type", "therapy_class")},
+        **{k: "drug" for k in ("medication", "medicine", "drug_name", "agent", "treatment")},
+        **{k: "received" for k in ("given", "taken", "used")},
+    },
+    "visits": {
+        **_PATIENT_ID_SYNONYMS,
+        **{k: "week" for k in (
+            "visit_week", "weeks", "wk", "visit", "week_number", "time_weeks", "weeks_since_start", "study_week",
+            "week_of_treatment")},
+        **{k: "active_joints" for k in (
+            "joints", "active_joint_count", "active_joints_count", "ajc", "n_active_joints",
+            "number_of_active_joints", "joint_count", "active_joint")},
+        **{k: "physician_global" for k in ("physician_global_assessment", "phga", "md_global", "physician_vas")},
+        **{k: "parent_global" for k in (
+            "parent_global_assessment", "parent_vas", "patient_global", "patient_global_assessment", "pgawb")},
+        **{k: "esr_mm_h" for k in ("esr", "esr_mm_hr", "sed_rate")},
+        **{k: "systemic_score" for k in ("systemic", "systemic_manifestations_score")},
+        **{k: "sjadas27" for k in ("sjadas", "sjadas_27", "sjadas27_score", "sjadas_score")},
+        **{k: "steroid_mg_kg_day" for k in (
+            "prednisone_mg_kg_day", "prednisolone_mg_kg_day", "pred_mg_kg_day", "steroid_mg_kg",
+            "steroid_dose_mg_kg_day", "corticosteroid_mg_kg_day", "gc_mg_kg_day", "steroid_mg_kg_d")},
+        **{k: "crp_mg_l" for k in ("crp", "c_reactive_protein", "c_reactive_protein_mg_l", "crp_mg_per_l")},
+        **{k: "ferritin_ng_ml" for k in ("ferritin", "ferritin_ug_l", "serum_ferritin")},
+        **{k: "il18_pg_ml" for k in ("il18", "il_18", "il_18_pg_ml", "interleukin_18")},
+        **{k: "mrp8_14_ng_ml" for k in ("mrp8_14", "mrp_8_14", "s100a8_a9", "s100a8_s100a9")},
+    },
+    "adverse_events": {
+        **_PATIENT_ID_SYNONYMS,
+        **{k: "week" for k in ("onset_week", "week_of_onset", "ae_week", "visit_week", "weeks")},
+        **{k: "term" for k in ("event", "adverse_event", "ae", "ae_term", "description", "preferred_term")},
+        **{k: "category" for k in ("ae_category", "soc", "system_organ_class", "type")},
+        **{k: "serious" for k in ("sae", "is_serious", "serious_ae")},
+    },
+}
+
+
+def canonical_column(header: str, table: str) -> str | None:
+    """The schema column of ``table`` that ``header`` names, or ``None``.
+
+    The header's own name wins, then its normalised form, then :data:`SYNONYMS`.
+
+    Examples
+    --------
+    >>> canonical_column("Active joint count", "visits")
+    'active_joints'
+    >>> canonical_column("CRP (mg/L)", "visits")
+    'crp_mg_l'
+    >>> canonical_column("drug", "treatments"), canonical_column("drug", "patients")
+    ('drug', 'treatment')
+    >>> canonical_column("comments", "visits") is None
+    True
+    """
+    names = TABLES[table].names
+    stripped = str(header).strip()
+    if stripped in names:
+        return stripped
+    norm = normalise_header(stripped)
+    if norm in names:
+        return norm
+    return SYNONYMS[table].get(norm)
 
 
 @dataclass(frozen=True)
