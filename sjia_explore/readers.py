@@ -234,7 +234,10 @@ class Reading:
         self.problems.append(Problem(file, row, column, message))
 
     def warn(self, file: str, row: int | None, column: str | None, message: str) -> None:
-        self.warnings.append(Problem(file, row, column, message))
+        """Record a warning once (a long sheet feeds two tables and would otherwise say it twice)."""
+        warning = Problem(file, row, column, message)
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
 
 @dataclass
