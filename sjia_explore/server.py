@@ -13,6 +13,13 @@ What the command sets, and why:
 - ``file_allowlist=[]``: Voila serves no file from beside the notebook.
 - Idle kernels (a closed tab) are shut down after 10 minutes.
 - Host-header check on (``allow_remote_access=False``) when bound to a loopback address.
+- Websocket messages up to 32 MiB (Tornado's default is 10 MiB). The app accepts
+  uploads up to 8 MiB and checks the size in the kernel; the larger message limit
+  lets an oversized file arrive and be refused with a plain message, where the
+  default would silently drop the connection.
+- ``--theme=light`` (or ``dark``): the page's theme. The app follows it, and has
+  its own light/dark switch (also ``?theme=dark`` in the address, read by the app,
+  not by Voila: Voila's own theme override stays off).
 
 ``file_allowlist=[]`` and ``tornado_settings={...}`` use the spelling traitlets
 calls deprecated (it prints a DeprecationWarning at start-up): the newer
@@ -41,6 +48,9 @@ TEMPLATE_NAME = "sjia-offline"
 #: Seconds between checks for idle kernels, and idle time before one is shut down.
 CULL_INTERVAL_S = 60
 CULL_IDLE_TIMEOUT_S = 600
+#: Largest websocket message Voila accepts, in bytes (see the module notes).
+WEBSOCKET_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+THEMES = ("light", "dark")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -66,7 +76,7 @@ def voila_env(environ: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = False,
-                  notebook: str | Path | None = None) -> list[str]:
+                  notebook: str | Path | None = None, theme: str = "light") -> list[str]:
     """The command line that serves the app with Voila (run it with :func:`voila_env`).
 
     Parameters
@@ -79,14 +89,18 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = 
         Open the page in the default browser once the server is up.
     notebook
         Notebook to serve (default :func:`app_notebook`); tests pass their own.
+    theme
+        ``"light"`` or ``"dark"``: the page's theme (the app follows it).
     """
+    if theme not in THEMES:
+        raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
     nb = Path(notebook) if notebook is not None else app_notebook()
     cmd = [
         sys.executable, "-m", "voila", str(nb),
         f"--port={int(port)}",
         f"--Voila.ip={ip}",
         f"--template={TEMPLATE_NAME}",
-        "--theme=light",
+        f"--theme={theme}",
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.allow_theme_override=NO",
         "--VoilaConfiguration.show_tracebacks=False",
@@ -95,14 +109,16 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = 
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
     ]
+    tornado_settings = {"websocket_max_message_size": WEBSOCKET_MAX_MESSAGE_BYTES}
     if ip in _LOOPBACK:
-        cmd.append("--Voila.tornado_settings={'allow_remote_access': False}")
+        tornado_settings["allow_remote_access"] = False
+    cmd.append(f"--Voila.tornado_settings={tornado_settings!r}")
     if not open_browser:
         cmd.append("--no-browser")
     return cmd
 
 
-def serve(port: int = 8866, open_browser: bool = True, ip: str = "127.0.0.1") -> int:
+def serve(port: int = 8866, open_browser: bool = True, ip: str = "127.0.0.1", theme: str = "light") -> int:
     """Serve the dashboard until interrupted; returns Voila's exit code.
 
     Parameters
@@ -113,6 +129,8 @@ def serve(port: int = 8866, open_browser: bool = True, ip: str = "127.0.0.1") ->
         Open the page in the default browser.
     ip
         Address to listen on (default 127.0.0.1: this computer only).
+    theme
+        ``"light"`` (default) or ``"dark"``.
     """
     nb = app_notebook()
     if not nb.is_file():
@@ -123,7 +141,8 @@ def serve(port: int = 8866, open_browser: bool = True, ip: str = "127.0.0.1") ->
     print(f"Serving the sJIA cohort explorer at http://{host}:{port}/  (press Ctrl+C to stop)", flush=True)
     if ip not in _LOOPBACK:
         print(f"Note: listening on {ip}, so other computers on the network can open the app.", flush=True)
-    proc = subprocess.Popen(voila_command(port=port, ip=ip, open_browser=open_browser), env=voila_env())
+    proc = subprocess.Popen(voila_command(port=port, ip=ip, open_browser=open_browser, theme=theme),
+                            env=voila_env())
     try:
         return proc.wait()
     except KeyboardInterrupt:

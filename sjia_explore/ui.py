@@ -2,17 +2,26 @@
 
 How it works
 ------------
-- Every widget is built once, in ``CohortExplorer.__init__``.
+- Every widget is built once, in ``CohortExplorer.__init__`` (the charts of the
+  "Window of opportunity" and "Steroids and safety" sections the first time
+  they are opened). Only the filter options are rebuilt, when another cohort
+  is loaded.
 - Every control writes into one frozen :class:`ViewState`; :meth:`CohortExplorer.update`
-  is the only path that recomputes anything. It computes the whole new view
-  first and only then swaps it in (chart spec, counts, texts), so a failure
-  leaves the last good view on screen, with a plain message above it.
+  is the only path that recomputes anything, including a switch to an uploaded
+  cohort. It computes the whole new view first and only then swaps it in
+  (chart specs, counts, texts), so a failure leaves the last good view on
+  screen, with a plain message above it.
 - Charts are Altair ``JupyterChart`` widgets made to work with no network: the
   JavaScript bundle is built once with vl-convert and kept in the user's cache
   folder (see :func:`enable_offline_charts`).
 - The view is mirrored in the page address (``?cutoff=6&sex=F``), and can be
   copied as JSON or as Python that recreates it in JupyterLab.
-- Every piece of data text that reaches HTML goes through :func:`html.escape`.
+- Every piece of data text that reaches HTML goes through :func:`html.escape`;
+  drugs are shown under their display names (:func:`drug_label`).
+- Hypothesis tests are counted per selection of patients in a
+  :class:`sjia_explore.stats.TestLedger`, shown as the multiplicity ledger.
+- Downloads (charts, tables, the view) are made in the kernel and handed to
+  the browser as bytes; nothing is written to disk.
 
 Examples
 --------
@@ -24,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import importlib.metadata
 import json
@@ -33,13 +43,14 @@ import os
 import re
 import sys
 import tempfile
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, quote, urlencode
 
 import anywidget
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 import traitlets
 
@@ -54,6 +65,15 @@ MAX_QUERY_VALUE_CHARS = 100
 MAX_WEEK = 24
 #: Groups smaller than this get a caution about uncertainty.
 SMALL_GROUP_N = 5
+#: Largest file the upload control accepts, in bytes. It stays under the 10 MiB a Jupyter
+#: websocket message may carry by default, so the limit holds wherever the app runs; the
+#: kernel checks the size of what actually arrived, never the size the browser claims.
+UPLOAD_MAX_BYTES = 8 * 1024 * 1024
+UPLOAD_ACCEPT = ".csv,.zip,.xlsx"
+#: At most this many problems of an upload are listed (the rest are counted).
+MAX_PROBLEMS_SHOWN = 40
+#: Cut-offs of the window-of-opportunity strip, in months (the current cut-off is added).
+STRIP_CUTOFFS = tuple(range(3, 37, 3))
 
 _YES_NO = {"yes": True, "no": False}
 
@@ -85,7 +105,14 @@ TEST_METHOD_LABELS = {
     "friedman": "Friedman, Wilcoxon signed-rank tests",
     "mixed": "Mixed model (keeps incomplete patients)",
     "all": "All four methods, side by side",
+    "mann_whitney": "Mann–Whitney U, Hodges–Lehmann shift",
 }
+#: Sections of the main area (tabs), in order, with their titles.
+SECTIONS = ("trajectories", "window", "safety")
+SECTION_TITLES = {"trajectories": "Trajectories", "window": "Window of opportunity",
+                  "safety": "Steroids and safety"}
+#: "auto" follows the page (Voila's or JupyterLab's theme).
+THEMES = ("auto", "light", "dark")
 #: ViewState fields that choose patients ("Reset filters" puts these back).
 FILTER_FIELDS = ("study", "prior_biologic_any", "prior_biologic_none", "early_cutoff_months", "prior_mas", "sex",
                  "baseline_steroid")
@@ -94,6 +121,66 @@ TESTS_CAUTION = (
     "Exploratory. Each press of “Run” is another set of tests: the more subgroups and methods you try, the "
     "likelier a small p-value arises by chance. On reconstructed data the tests describe the reconstruction "
     "(which was built to reproduce the published p-values), not real patients.")
+
+#: How the app names drugs whose stored label is not a plain drug name (the data keep the printed,
+#: lower-case labels of Qiu 2024 Table 2). Any other drug is shown with a capital first letter.
+DRUG_DISPLAY_NAMES = {
+    "jaki": "JAK inhibitor",
+    "nsaids": "NSAIDs",
+    "cyclosporine a": "ciclosporin A",
+    "corticosteroid pulse": "Corticosteroid pulses",
+}
+
+
+def drug_label(name: Any) -> str:
+    """A drug's name as the app shows it (plain text: escape it before putting it in HTML).
+
+    Examples
+    --------
+    >>> drug_label("jaki"), drug_label("nsaids"), drug_label("cyclosporine a"), drug_label("adalimumab")
+    ('JAK inhibitor', 'NSAIDs', 'ciclosporin A', 'Adalimumab')
+    """
+    text = str(name)
+    shown = DRUG_DISPLAY_NAMES.get(text.strip().lower())
+    if shown is not None:
+        return shown
+    return text[:1].upper() + text[1:]
+
+
+def _study_label(key: Any) -> str:
+    """``qiu2024`` -> ``Qiu 2024``; other labels as given."""
+    m = re.fullmatch(r"([a-z]+)(\d{4})", str(key))
+    return f"{m.group(1).capitalize()} {m.group(2)}" if m else str(key)
+
+
+def describe_subgroup(sub: Subgroup) -> str:
+    """The subgroup in plain words, with studies and drugs under their display names (plain text).
+
+    Examples
+    --------
+    >>> describe_subgroup(Subgroup(prior_biologic_any=("jaki",), sex="F"))
+    'had JAK inhibitor, female'
+    """
+    parts = []
+    if sub.studies:
+        parts.append("study " + " or ".join(_study_label(s) for s in sub.studies))
+    if sub.prior_biologic_any:
+        parts.append("had " + " or ".join(drug_label(d) for d in sub.prior_biologic_any))
+    if sub.prior_biologic_none:
+        parts.append("never had " + " or ".join(drug_label(d) for d in sub.prior_biologic_none))
+    cut = f"{sub.early_cutoff_months:g}"
+    if sub.duration == "early":
+        parts.append(f"treated < {cut} months from onset")
+    elif sub.duration == "late":
+        parts.append(f"treated ≥ {cut} months from onset")
+    if sub.prior_mas is not None:
+        parts.append("MAS before" if sub.prior_mas else "no MAS before")
+    if sub.sex is not None:
+        parts.append("female" if sub.sex == "F" else "male")
+    if sub.baseline_steroid is not None:
+        parts.append("on corticosteroid at week 0" if sub.baseline_steroid else "off corticosteroid at week 0")
+    return ", ".join(parts) if parts else "all patients"
+
 
 
 # --------------------------------------------------------------------------------------
@@ -176,6 +263,7 @@ def enable_offline_charts(folder: Path | None = None) -> Path | None:
         return None
 
 
+
 # --------------------------------------------------------------------------------------
 # The state of the view
 # --------------------------------------------------------------------------------------
@@ -204,6 +292,13 @@ class ViewState:
     test_outcome, test_method
         Outcome and method of the statistics panel (``method`` one of
         :data:`sjia_explore.stats.METHODS`, or ``"all"`` for all four side by side).
+    section
+        The section shown: ``"trajectories"``, ``"window"`` (window of
+        opportunity) or ``"safety"`` (steroids and safety).
+    window_outcome, window_week
+        Outcome and follow-up week compared between early and late patients.
+    theme
+        ``"light"``, ``"dark"``, or ``"auto"`` (follow the page's theme).
 
     Examples
     --------
@@ -224,6 +319,10 @@ class ViewState:
     each_patient: bool = False
     test_outcome: str = "active_joints"
     test_method: str = "paper"
+    section: str = "trajectories"
+    window_outcome: str = "sjadas27"
+    window_week: int = 24
+    theme: str = "auto"
 
     def __post_init__(self):
         for name in ("prior_biologic_any", "prior_biologic_none"):
@@ -232,10 +331,15 @@ class ViewState:
             object.__setattr__(self, name, tuple(sorted({str(v) for v in value})))
         object.__setattr__(self, "early_cutoff_months", float(self.early_cutoff_months))
         object.__setattr__(self, "each_patient", bool(self.each_patient))
-        if self.test_outcome not in OUTCOME_COLUMNS:
-            raise ValueError(f"test_outcome must be one of {', '.join(OUTCOME_COLUMNS)}, not {self.test_outcome!r}")
-        if self.test_method not in TEST_METHODS:
-            raise ValueError(f"test_method must be one of {', '.join(TEST_METHODS)}, not {self.test_method!r}")
+        for name, allowed in (("test_outcome", OUTCOME_COLUMNS), ("test_method", TEST_METHODS),
+                              ("section", SECTIONS), ("window_outcome", OUTCOME_COLUMNS), ("theme", THEMES)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
+        week = self.window_week
+        if isinstance(week, bool) or not isinstance(week, (int, float, np.integer, np.floating)) \
+                or not float(week).is_integer() or not 0 < float(week) <= 520:
+            raise ValueError(f"window_week must be a whole number of weeks from 1 to 520, not {week!r}")
+        object.__setattr__(self, "window_week", int(week))
         self.subgroup()  # validates the filter fields
 
     def subgroup(self) -> Subgroup:
@@ -249,6 +353,10 @@ class ViewState:
             sex=self.sex,
             baseline_steroid=self.baseline_steroid,
         )
+
+    def selection(self) -> Subgroup:
+        """The patients only (the cut-off, which only splits them, at its default); tests are counted per selection."""
+        return replace(self.subgroup(), early_cutoff_months=DEFAULT_EARLY_CUTOFF_MONTHS)
 
     def changed(self) -> dict[str, Any]:
         """Fields that differ from their defaults."""
@@ -278,12 +386,23 @@ class ViewState:
             pairs.append(("test_outcome", self.test_outcome))
         if self.test_method != "paper":
             pairs.append(("test_method", self.test_method))
+        if self.section != "trajectories":
+            pairs.append(("section", self.section))
+        if self.window_outcome != "sjadas27":
+            pairs.append(("window_outcome", self.window_outcome))
+        if self.window_week != 24:
+            pairs.append(("window_week", str(self.window_week)))
+        if self.theme != "auto":
+            pairs.append(("theme", self.theme))
         return urlencode(pairs, quote_via=quote)
 
     @classmethod
-    def from_query(cls, query: str, *, studies, drugs, cutoff_range: tuple[float, float] = (1, 240)
-                   ) -> tuple[ViewState, list[str]]:
+    def from_query(cls, query: str, *, studies, drugs, cutoff_range: tuple[float, float] = (1, 240),
+                   weeks=None) -> tuple[ViewState, list[str]]:
         """Read a view from a URL query string, accepting only known keys and values.
+
+        Nothing from the address is ever evaluated: each value is compared with
+        a list of allowed values (or parsed as a number and range-checked).
 
         Parameters
         ----------
@@ -293,6 +412,8 @@ class ViewState:
             Allowed study labels and prior-biologic names.
         cutoff_range
             Smallest and largest accepted cut-off, in months.
+        weeks
+            Allowed follow-up weeks for ``window_week`` (default: any whole week from 1 to 520).
 
         Returns
         -------
@@ -314,7 +435,7 @@ class ViewState:
                     out.append(v)
             return out
 
-        def one(key: str, allowed: dict[str, Any] | set[str], what: str):
+        def one(key: str, allowed: dict[str, Any] | set[str] | tuple, what: str):
             vals = values_of(key)
             for v in vals:
                 if v in allowed:
@@ -349,10 +470,22 @@ class ViewState:
             values["sex"] = sex
         if one("each_patient", _YES_NO, "each patient") is True:
             values["each_patient"] = True
-        for key in ("test_outcome", "test_method"):
-            got = one(key, set(OUTCOME_COLUMNS if key == "test_outcome" else TEST_METHODS), key.replace("_", " "))
+        for key, allowed in (("test_outcome", OUTCOME_COLUMNS), ("test_method", TEST_METHODS),
+                             ("section", SECTIONS), ("window_outcome", OUTCOME_COLUMNS),
+                             ("theme", ("light", "dark"))):
+            got = one(key, set(allowed), key.replace("_", " "))
             if got is not None:
                 values[key] = got
+        allowed_weeks = {int(w) for w in weeks if int(w) > 0} if weeks is not None else None
+        for v in values_of("window_week"):
+            ok = re.fullmatch(r"\d{1,3}", v) is not None and 0 < int(v) <= 520 \
+                and (allowed_weeks is None or int(v) in allowed_weeks)
+            if ok:
+                values["window_week"] = int(v)
+                break
+            expected = (", ".join(str(w) for w in sorted(allowed_weeks)) if allowed_weeks
+                        else "a whole number of weeks")
+            ignored.append(f"window week “{v}” (expected {expected})")
         return cls(**values), ignored
 
     # -- JSON and Python -------------------------------------------------------------
@@ -458,41 +591,240 @@ class _CopyButton(anywidget.AnyWidget):
     label = traitlets.Unicode("Copy").tag(sync=True)
 
 
+class _PageTheme(anywidget.AnyWidget):
+    """Reports whether the page is dark (``page_dark``), and in Voila gives the page the app's theme (``dark``).
+
+    In JupyterLab only the app itself changes colour (the rest of JupyterLab is never restyled).
+    """
+
+    _esm = """
+    export default {
+      render({ model, el }) {
+        el.style.display = "none";
+        const body = document.body;
+        const report = () => {
+          const dark = body.dataset.jpThemeLight === "false";
+          if (model.get("page_dark") !== dark) {
+            model.set("page_dark", dark);
+            model.save_changes();
+          }
+        };
+        const apply = () => {
+          if (!body.hasAttribute("data-voila")) return;
+          const dark = model.get("dark");
+          body.classList.toggle("sjia-page-dark", dark);
+          body.classList.toggle("sjia-page-light", !dark);
+        };
+        report();
+        apply();
+        const observer = new MutationObserver(report);
+        observer.observe(body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
+        model.on("change:dark", apply);
+        return () => { observer.disconnect(); model.off("change:dark", apply); };
+      }
+    };
+    """
+    page_dark = traitlets.Bool(False).tag(sync=True)
+    dark = traitlets.Bool(False).tag(sync=True)
+
+
+class _DownloadBar(anywidget.AnyWidget):
+    """A row of download buttons. A click asks the kernel for the file; its bytes come back in the
+    message and the browser saves them (a Blob and an ``<a download>``): nothing is written on the server.
+
+    ``items`` is a list of ``{"key", "label", "title"}``; ``producer(key)`` returns
+    ``(file name, MIME type, bytes)``.
+    """
+
+    _esm = """
+    export default {
+      render({ model, el }) {
+        el.classList.add("sjia-downloads");
+        const label = document.createElement("span");
+        label.className = "sjia-downloads-label";
+        label.textContent = model.get("label");
+        el.append(label);
+        const status = document.createElement("span");
+        status.className = "sjia-download-status";
+        status.setAttribute("role", "status");
+        for (const item of model.get("items")) {
+          const button = document.createElement("button");
+          button.className = "jupyter-widgets jupyter-button widget-button sjia-download-button";
+          button.dataset.key = item.key;
+          button.textContent = item.label;
+          button.title = item.title || item.label;
+          button.addEventListener("click", () => {
+            status.textContent = " Preparing " + item.label + "…";
+            model.send({ event: "request", key: item.key });
+          });
+          el.append(button);
+        }
+        el.append(status);
+        const onMessage = (msg, buffers) => {
+          if (!msg || !msg.event) return;
+          if (msg.event === "file" && buffers && buffers.length) {
+            const blob = new Blob([buffers[0]], { type: msg.mime });
+            const url = URL.createObjectURL(blob);
+            const link = document.createElement("a");
+            link.href = url;
+            link.download = msg.name;
+            link.style.display = "none";
+            document.body.appendChild(link);
+            link.click();
+            link.remove();
+            setTimeout(() => URL.revokeObjectURL(url), 60000);
+            status.textContent = " Saved " + msg.name + " (" + msg.size + ").";
+          } else if (msg.event === "error") {
+            status.textContent = " " + msg.message;
+          }
+        };
+        model.on("msg:custom", onMessage);
+        return () => model.off("msg:custom", onMessage);
+      }
+    };
+    """
+    items = traitlets.List(traitlets.Dict()).tag(sync=True)
+    label = traitlets.Unicode("Download:").tag(sync=True)
+
+    def __init__(self, producer: Callable[[str], tuple[str, str, bytes]], **kwargs):
+        super().__init__(**kwargs)
+        self._producer = producer
+        self.on_msg(self._on_message)
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        if not isinstance(content, dict) or content.get("event") != "request":
+            return
+        key = str(content.get("key", ""))
+        if key not in {item.get("key") for item in self.items}:
+            return
+        try:
+            name, mime, data = self._producer(key)
+        except Exception as exc:  # the page says so; the server log has the details
+            log.error("the download %s could not be made", key, exc_info=exc)
+            self.send({"event": "error", "message": f"Could not make the file ({type(exc).__name__}: {exc})."})
+            return
+        self.send({"event": "file", "name": name, "mime": mime, "size": _size_text(len(data))}, buffers=[data])
+
+
+def _size_text(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{max(1, round(n_bytes / 1e3))} kB"
+
+
 # --------------------------------------------------------------------------------------
 # Words and looks
 # --------------------------------------------------------------------------------------
-_CSS = """
+#: JupyterLab's own colour variables, for a light and a dark app. Setting them on the app (and, in
+#: Voila, on the page) makes every widget inside follow, whatever theme the page itself has.
+_LAB_LIGHT = """
+  --jp-layout-color0: #ffffff; --jp-layout-color1: #ffffff; --jp-layout-color2: #eeeeee;
+  --jp-layout-color3: #bdbdbd; --jp-layout-color4: #757575;
+  --jp-ui-font-color0: rgba(0,0,0,1); --jp-ui-font-color1: rgba(0,0,0,0.87);
+  --jp-ui-font-color2: rgba(0,0,0,0.54); --jp-ui-font-color3: rgba(0,0,0,0.38);
+  --jp-content-font-color0: rgba(0,0,0,1); --jp-content-font-color1: rgba(0,0,0,0.87);
+  --jp-content-font-color2: rgba(0,0,0,0.54); --jp-content-font-color3: rgba(0,0,0,0.38);
+  --jp-border-color0: #bdbdbd; --jp-border-color1: #bdbdbd; --jp-border-color2: #e0e0e0;
+  --jp-border-color3: #eeeeee; --jp-brand-color1: #1976d2; --jp-brand-color2: #64b5f6;
+  --jp-input-background: #f5f5f5; --jp-inverse-border-color: #757575;
+  --jp-widgets-color: rgba(0,0,0,0.87); --jp-widgets-label-color: rgba(0,0,0,0.87);
+  --jp-widgets-readout-color: rgba(0,0,0,0.87); --jp-widgets-input-color: rgba(0,0,0,0.87);
+  --jp-widgets-input-background-color: #ffffff; --jp-widgets-input-border-color: #bdbdbd;
+  --jp-widgets-slider-handle-background-color: #ffffff; --jp-widgets-slider-handle-border-color: #bdbdbd;
+  --jp-widgets-slider-active-handle-color: #1976d2; --jp-widgets-input-focus-border-color: #64b5f6;
+  --sjia-bg: #ffffff; --sjia-text: #1a1a1a; --sjia-muted: #4a4a4a; --sjia-heading: #222222;
+  --sjia-line: #e2e2e2; --sjia-table-line: #eeeeee;
+  --sjia-banner-bg: #fff5f5; --sjia-banner-border: #9b2c2c; --sjia-banner-text: #63171b; --sjia-banner-strong: #9b2c2c;
+  --sjia-panel-bg: #fafafa; --sjia-panel-border: #dddddd;
+  --sjia-error-bg: #fffaf0; --sjia-error-border: #c05621; --sjia-error-text: #652b19;
+  --sjia-notice-bg: #f0f7ff; --sjia-notice-border: #2b6cb0; --sjia-notice-text: #1a365d;
+  --sjia-empty-bg: #f7f7f7; --sjia-caution: #744210; --sjia-ok: #2f855a; --sjia-code-bg: #f3f3f3;
+"""
+_LAB_DARK = """
+  --jp-layout-color0: #1a1a1a; --jp-layout-color1: #1a1a1a; --jp-layout-color2: #3a3a3a;
+  --jp-layout-color3: #5a5a5a; --jp-layout-color4: #757575;
+  --jp-ui-font-color0: rgba(255,255,255,1); --jp-ui-font-color1: rgba(255,255,255,0.87);
+  --jp-ui-font-color2: rgba(255,255,255,0.6); --jp-ui-font-color3: rgba(255,255,255,0.45);
+  --jp-content-font-color0: rgba(255,255,255,1); --jp-content-font-color1: rgba(255,255,255,0.9);
+  --jp-content-font-color2: rgba(255,255,255,0.7); --jp-content-font-color3: rgba(255,255,255,0.5);
+  --jp-border-color0: #616161; --jp-border-color1: #616161; --jp-border-color2: #424242;
+  --jp-border-color3: #303030; --jp-brand-color1: #64b5f6; --jp-brand-color2: #90caf9;
+  --jp-input-background: #2a2a2a; --jp-inverse-border-color: #9e9e9e;
+  --jp-widgets-color: rgba(255,255,255,0.9); --jp-widgets-label-color: rgba(255,255,255,0.9);
+  --jp-widgets-readout-color: rgba(255,255,255,0.9); --jp-widgets-input-color: rgba(255,255,255,0.9);
+  --jp-widgets-input-background-color: #2a2a2a; --jp-widgets-input-border-color: #6a6a6a;
+  --jp-widgets-slider-handle-background-color: #2a2a2a; --jp-widgets-slider-handle-border-color: #9e9e9e;
+  --jp-widgets-slider-active-handle-color: #64b5f6; --jp-widgets-input-focus-border-color: #90caf9;
+  --sjia-bg: #1a1a1a; --sjia-text: #e8e8e8; --sjia-muted: #bdbdbd; --sjia-heading: #f0f0f0;
+  --sjia-line: #3a3a3a; --sjia-table-line: #333333;
+  --sjia-banner-bg: #3b1f1f; --sjia-banner-border: #fc8181; --sjia-banner-text: #fed7d7; --sjia-banner-strong: #feb2b2;
+  --sjia-panel-bg: #222222; --sjia-panel-border: #444444;
+  --sjia-error-bg: #3a2a14; --sjia-error-border: #f6ad55; --sjia-error-text: #feebc8;
+  --sjia-notice-bg: #1a2a3d; --sjia-notice-border: #63b3ed; --sjia-notice-text: #bee3f8;
+  --sjia-empty-bg: #242424; --sjia-caution: #f6d28b; --sjia-ok: #68d391; --sjia-code-bg: #2b2b2b;
+"""
+_DARK_ARROW = ("url(\"data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='18' height='18' "
+               "viewBox='0 0 18 18'><path d='M5 7l4 4 4-4z' fill='%23dddddd'/></svg>\")")
+
+_CSS = f"""
 <style>
-.sjia-app { font-size: 14px; color: #1a1a1a; max-width: 1500px; }
-.sjia-app .widget-html-content { line-height: 1.45; }
-.sjia-explanation ul { margin: 2px 0 8px 0; }
-.sjia-explanation code { font-size: 12px; }
-.sjia-app h3.sjia-heading { font-size: 13px; line-height: 1.3; margin: 12px 0 4px 0; font-weight: 600; color: #222; }
-.sjia-reconstructed-label { background: #fff5f5; border-left: 6px solid #9b2c2c; padding: 8px 12px;
-  color: #63171b; line-height: 1.4; }
-.sjia-reconstructed-label b { color: #9b2c2c; }
-.sjia-explanation { background: #fafafa; border: 1px solid #ddd; padding: 4px 14px; line-height: 1.45; }
-.sjia-error { background: #fffaf0; border-left: 6px solid #c05621; padding: 8px 12px; color: #652b19; }
-.sjia-notice { background: #f0f7ff; border-left: 6px solid #2b6cb0; padding: 6px 12px; color: #1a365d; }
-.sjia-empty { background: #f7f7f7; border: 1px dashed #999; padding: 18px; font-size: 15px; }
-.sjia-n { color: #4a4a4a; font-size: 12px; line-height: 1.35; margin: 0 0 2px 2px; }
-.sjia-drug { font-size: 13px; }
-.sjia-n-total { color: #1a1a1a; font-size: 14px; margin: 4px 0 8px 0; }
-.sjia-caution { color: #744210; }
-.sjia-sidebar { border-right: 1px solid #e2e2e2; padding-right: 12px; margin-right: 16px; }
-.sjia-copy-status { margin-left: 6px; color: #2f855a; }
-.sjia-table1 table, .sjia-stats table { border-collapse: collapse; font-size: 13px; }
-.sjia-table1 th, .sjia-table1 td, .sjia-stats th, .sjia-stats td { padding: 2px 8px; border-bottom: 1px solid #eee;
-  text-align: left; vertical-align: top; }
-.sjia-stale { color: #744210; }
+.sjia-app, .sjia-app.sjia-theme-light, body.sjia-page-light {{ {_LAB_LIGHT} }}
+.sjia-app.sjia-theme-dark, body.sjia-page-dark {{ {_LAB_DARK} color-scheme: dark; }}
+body.sjia-page-dark, body.sjia-page-light {{ background: var(--sjia-bg); color: var(--sjia-text); }}
+body.sjia-page-dark .jp-RenderedHTMLCommon, body.sjia-page-dark .jp-RenderedMarkdown {{ color: var(--sjia-text); }}
+.sjia-app {{ font-size: 14px; color: var(--sjia-text); background: var(--sjia-bg); max-width: 1500px;
+  padding: 4px 6px; }}
+.sjia-app .widget-html-content {{ line-height: 1.45; color: var(--sjia-text); }}
+.sjia-app .widget-label, .sjia-app .widget-readout, .sjia-app .widget-checkbox label {{ color: var(--sjia-text); }}
+.sjia-theme-dark .widget-dropdown > select {{ background-image: {_DARK_ARROW}; }}
+.sjia-app a {{ color: var(--jp-brand-color1); }}
+.sjia-explanation ul {{ margin: 2px 0 8px 0; }}
+.sjia-app code {{ font-size: 12px; background: var(--sjia-code-bg); padding: 0 3px; border-radius: 2px; }}
+.sjia-app h3.sjia-heading {{ font-size: 13px; line-height: 1.3; margin: 12px 0 4px 0; font-weight: 600;
+  color: var(--sjia-heading); }}
+.sjia-reconstructed-label {{ background: var(--sjia-banner-bg); border-left: 6px solid var(--sjia-banner-border);
+  padding: 8px 12px; color: var(--sjia-banner-text); line-height: 1.4; }}
+.sjia-reconstructed-label b {{ color: var(--sjia-banner-strong); }}
+.sjia-explanation, .sjia-box {{ background: var(--sjia-panel-bg); border: 1px solid var(--sjia-panel-border);
+  padding: 4px 14px; line-height: 1.45; }}
+.sjia-error, .sjia-upload-problems {{ background: var(--sjia-error-bg); border-left: 6px solid var(--sjia-error-border);
+  padding: 8px 12px; color: var(--sjia-error-text); }}
+.sjia-notice, .sjia-upload-warnings {{ background: var(--sjia-notice-bg);
+  border-left: 6px solid var(--sjia-notice-border);
+  padding: 6px 12px; color: var(--sjia-notice-text); }}
+.sjia-problem-line {{ font-family: var(--jp-code-font-family, monospace); font-size: 12.5px; white-space: pre-wrap;
+  overflow-wrap: anywhere; }}
+.sjia-empty, .sjia-window-message {{ background: var(--sjia-empty-bg); border: 1px dashed #999; padding: 18px;
+  font-size: 15px; }}
+.sjia-n {{ color: var(--sjia-muted); font-size: 12px; line-height: 1.35; margin: 0 0 2px 2px; }}
+.sjia-drug {{ font-size: 13px; }}
+.sjia-n-total {{ color: var(--sjia-text); font-size: 14px; margin: 4px 0 8px 0; }}
+.sjia-caution {{ color: var(--sjia-caution); }}
+.sjia-sidebar {{ border-right: 1px solid var(--sjia-line); padding-right: 12px; margin-right: 16px; }}
+.sjia-copy-status, .sjia-download-status {{ margin-left: 6px; color: var(--sjia-ok); }}
+.sjia-downloads {{ display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; margin: 10px 0 4px 0; }}
+.sjia-downloads-label {{ font-weight: 600; margin-right: 4px; }}
+.sjia-downloads button {{ width: auto; padding: 0 10px; }}
+.sjia-table1 table, .sjia-stats table, .sjia-table table {{ border-collapse: collapse; font-size: 13px; }}
+.sjia-table1 th, .sjia-table1 td, .sjia-stats th, .sjia-stats td, .sjia-table th, .sjia-table td {{
+  padding: 2px 8px; border-bottom: 1px solid var(--sjia-table-line); text-align: left; vertical-align: top;
+  color: var(--sjia-text); }}
+.sjia-stale {{ color: var(--sjia-caution); }}
+.sjia-ledger {{ border-left: 4px solid var(--sjia-notice-border); padding: 4px 12px; margin: 8px 0;
+  background: var(--sjia-panel-bg); }}
+.sjia-ledger ul {{ margin: 2px 0 4px 0; }}
+.sjia-badge {{ display: inline-block; font-size: 11px; font-weight: 600; padding: 0 6px; border-radius: 3px;
+  border: 1px solid var(--sjia-banner-border); color: var(--sjia-banner-strong); margin-left: 4px; }}
+.sjia-section-intro {{ max-width: 980px; }}
+.sjia-tabs {{ margin-top: 4px; }}
+.sjia-tabs .lm-TabBar-tab {{ flex: 0 0 auto !important; min-width: 150px; max-width: none !important; }}
+.sjia-tabs .lm-TabBar-tabLabel {{ overflow: visible; text-overflow: clip; }}
+.sjia-app .jupyter-widget-Collapse-header, .sjia-app .lm-TabBar-tab {{ color: var(--sjia-text); }}
+.sjia-app .lm-TabBar-tab.lm-mod-current {{ background: var(--sjia-bg); }}
+.sjia-upload-help {{ color: var(--sjia-muted); font-size: 12px; line-height: 1.35; }}
+.sjia-source {{ font-size: 13px; line-height: 1.35; }}
+.sjia-topbar {{ align-items: center; }}
+.sjia-topbar .widget-toggle-buttons {{ margin-left: auto; }}
 </style>
 """
-
-
-def _study_label(key: str) -> str:
-    """``qiu2024`` -> ``Qiu 2024``; other labels as given."""
-    m = re.fullmatch(r"([a-z]+)(\d{4})", key)
-    return f"{m.group(1).capitalize()} {m.group(2)}" if m else key
 
 
 def _yes_no_any(value: bool | None) -> str:
@@ -511,25 +843,41 @@ def _patients(n: int) -> str:
     return "no patients" if n == 0 else ("1 patient" if n == 1 else f"{n} patients")
 
 
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
 def stats_methods(test_method: str) -> tuple[str, ...]:
     """The statistics methods behind a ``test_method`` choice (``"all"``: the four of sjia_explore.stats)."""
     return tuple(m for m in TEST_METHODS if m != "all") if test_method == "all" else (test_method,)
 
 
 def _number(value: float, digits: int, sign: bool = False) -> str:
-    if value is None or not math.isfinite(float(value)):
+    if value is None or value is pd.NA or not math.isfinite(float(value)):
         return ""
     return f"{float(value):{'+' if sign else ''}.{digits}f}".replace("-", "−")
 
 
 def _p_value(p: float) -> str:
     """p in words a reader can compare: '< 0.0001', '0.0059', '0.23', or 'not given'."""
-    if p is None or not math.isfinite(float(p)):
+    if p is None or p is pd.NA or not math.isfinite(float(p)):
         return "not given"
     p = float(p)
     if p < 0.0001:
         return "< 0.0001"
     return f"{p:.4f}" if p < 0.01 else f"{p:.2f}"
+
+
+def _percent(k: int, n: int) -> str:
+    return f"{100 * k / n:.0f}%" if n else "–"
+
+
+def _outcome(column: str) -> Outcome:
+    return next(o for o in OUTCOMES if o.column == column)
+
+
+def _has_values(visits: pd.DataFrame, column: str) -> bool:
+    return column in visits.columns and visits[column].notna().any()
 
 
 def _ensure_log_handler() -> None:
@@ -542,6 +890,104 @@ def _ensure_log_handler() -> None:
         log.propagate = False
 
 
+# --------------------------------------------------------------------------------------
+# Numbers behind the sections (pure: a cohort in, tables and text out)
+# --------------------------------------------------------------------------------------
+def early_split(cohort: Cohort, cutoff_months: float) -> frozenset:
+    """The patients a cut-off calls early (treated less than ``cutoff_months`` after onset).
+
+    Two cut-offs with the same split give the same comparison: it is computed,
+    and counted as a test, once.
+    """
+    months = pd.to_numeric(cohort.patients["months_onset_to_treatment"], errors="coerce")
+    return frozenset(cohort.patients.loc[(months < cutoff_months).fillna(False).to_numpy(), "patient_id"])
+
+
+def sensitivity_table(cohort: Cohort, outcome: str, week: int, cutoffs, ledger=None) -> pd.DataFrame:
+    """Early minus late difference in change from week 0 to ``week``, at each cut-off (months).
+
+    One :func:`sjia_explore.stats.compare_groups` per distinct split of the
+    patients (Mann–Whitney U, Hodges–Lehmann shift with its 95% interval; p
+    only where every group has at least 3 patients). Cut-offs that split the
+    patients the same way share one comparison, and it is recorded in
+    ``ledger`` once. Patients without a recorded time from onset are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cutoff_months``, ``n_early``, ``n_late`` (patients with a value at
+        week 0 and ``week``), ``median_change_early``, ``median_change_late``,
+        ``hl_shift``, ``ci_low``, ``ci_high``, ``ci_level``, ``p``, ``note``.
+
+    Examples
+    --------
+    >>> from sjia_explore import load_cohort
+    >>> t = sensitivity_table(load_cohort(), "sjadas27", 24, [12])
+    >>> int(t.loc[0, "n_early"]), int(t.loc[0, "n_late"])  # with sJADAS27 at weeks 0 and 24
+    (6, 9)
+    """
+    from sjia_explore import stats
+
+    months = pd.to_numeric(cohort.patients["months_onset_to_treatment"], errors="coerce")
+    ids = cohort.patients["patient_id"].to_numpy()
+    done: dict[frozenset, dict] = {}
+    rows = []
+    for cut in cutoffs:
+        split = early_split(cohort, cut)
+        if split not in done:
+            side = [None if pd.isna(m) else ("early" if m < cut else "late") for m in months]
+            roster = pd.DataFrame({"patient_id": ids, "side": pd.array(side, dtype="string")})
+            r = stats.compare_groups(cohort.visits, roster, outcome, "side", week, order=("early", "late")).iloc[0]
+            done[split] = {"n_early": int(r["n_1"]), "n_late": int(r["n_2"]),
+                           "median_change_early": r["median_change_1"], "median_change_late": r["median_change_2"],
+                           "hl_shift": r["hl_shift"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                           "ci_level": r["ci_level"], "p": r["p"], "note": r["note"]}
+            if ledger is not None:
+                ledger.record(f"early vs late, change at week {week:g}", outcome, "mann_whitney",
+                              int(np.isfinite(float(r["p"]))), note=f"cut-off {cut:g} months")
+        rows.append({"cutoff_months": float(cut), **done[split]})
+    return pd.DataFrame(rows, columns=["cutoff_months", "n_early", "n_late", "median_change_early",
+                                       "median_change_late", "hl_shift", "ci_low", "ci_high", "ci_level", "p",
+                                       "note"])
+
+
+def ledger_html(ledger) -> str:
+    """The multiplicity ledger in plain words (HTML, escaped): how many tests were run on this selection."""
+    n = ledger.n_tests if ledger is not None else 0
+    if ledger is None or not ledger.entries:
+        return ('<div class="sjia-ledger"><b>Tests run on these patients so far: none.</b> Every test you run '
+                "(statistics below, the window-of-opportunity strip) adds to this count. It starts again "
+                "when you change which patients are selected.</div>")
+    frame = ledger.to_frame()
+    grouped = frame.groupby(["analysis", "outcome", "method"], sort=False)["n_tests"].agg(["sum", "count"])
+    items = []
+    for (analysis, outcome, method), row in grouped.iterrows():
+        title = next((o.title for o in OUTCOMES if o.column == outcome), outcome)
+        how = TEST_METHOD_LABELS.get(method, method)
+        extra = (f" ({_plural(int(row['count']), 'distinct split')} of the patients by the cut-offs tried)"
+                 if str(analysis).startswith("early vs late") else "")
+        items.append(f"<li>{_plural(int(row['sum']), 'test')}: {_esc(analysis)}{_esc(extra)} — "
+                     f"{_esc(title)}, {_esc(how)}</li>")
+    expected = 0.05 * n
+    return (f'<div class="sjia-ledger"><b>Tests run on these patients so far: {n}</b><ul>{"".join(items)}</ul>'
+            f"Even when nothing really differs, about 1 test in 20 gives p &lt; 0.05 by chance alone: among "
+            f"{n} tests, expect about {expected:.1f} such results. The count starts again when you change which "
+            "patients are selected.</div>")
+
+
+def _table_html(df: pd.DataFrame) -> str:
+    return df.to_html(index=False, escape=True, border=0, na_rep="")
+
+
+@dataclass
+class _Analyses:
+    """The tests run on one selection of patients, their results, and their count (the multiplicity ledger)."""
+
+    selection: Subgroup
+    ledger: Any  # sjia_explore.stats.TestLedger
+    results: dict = field(default_factory=dict)
+
+
 @dataclass
 class _View:
     """Everything :meth:`CohortExplorer.update` puts on screen, computed before anything is shown."""
@@ -550,10 +996,34 @@ class _View:
     n_total: int
     funnel: dict[str, int]
     group_counts: dict[str, int]
-    chart: dict | None = None  # Vega-Lite specification
+    chart: dict | None = None  # Vega-Lite specification of the trajectories
+    numbers: list | None = None  # (outcome, per-visit summary) behind that chart
     reconstructed: bool = False
+    simulated: bool = False
     explanation: str = ""
     table1: str | None = None  # None: not made (its section is closed)
+    dark: bool = False
+    window: dict | None = None  # made only while its section is open
+    safety: dict | None = None  # made only while its section is open
+    analyses: _Analyses | None = None
+    ledger: str = ""
+
+
+_DOWNLOADS = {
+    "trajectories": [("trajectories_png", "Chart (PNG)"), ("trajectories_svg", "Chart (SVG)"),
+                     ("trajectories_csv", "Numbers (CSV)"), ("trajectories_xlsx", "Numbers (Excel)")],
+    "window": [("window_png", "Charts (PNG)"), ("window_svg", "Charts (SVG)"),
+               ("window_csv", "Numbers (CSV)"), ("window_xlsx", "Numbers (Excel)")],
+    "safety": [("steroid_png", "Steroid chart (PNG)"), ("steroid_svg", "Steroid chart (SVG)"),
+               ("steroid_csv", "Steroid-free by visit (CSV)"), ("steroid_xlsx", "Steroid-free by visit (Excel)"),
+               ("ae_csv", "Adverse events (CSV)"), ("ae_xlsx", "Adverse events (Excel)")],
+    "state": [("state_json", "This view's settings (JSON)")],
+}
+_MIME = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv", "json": "application/json",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+#: Small-count suppression offered for downloaded tables: (words, threshold; 0 = none).
+SUPPRESSION_CHOICES = (("Show every count", 0), ("Hide counts of 1–4", 5), ("Hide counts of 1–7", 8),
+                       ("Hide counts of 1–10", 11))
 
 
 # --------------------------------------------------------------------------------------
@@ -579,6 +1049,8 @@ class CohortExplorer:
         The dashboard; display it (it is the last line of ``app.ipynb``).
     state : ViewState
         What is shown now.
+    cohort : Cohort
+        The cohort shown now (another one after an upload).
     """
 
     def __init__(self, cohort: Cohort, state: ViewState | None = None, query: str | None = None):
@@ -588,23 +1060,24 @@ class CohortExplorer:
 
         self._plots = plots
         enable_offline_charts()
-        self.cohort = cohort
-        self.drugs = cohort.prior_biologic_options()
-        self.studies = cohort.studies
-        weeks = sorted(int(w) for w in cohort.visits["week"].dropna().unique() if 0 <= int(w) <= MAX_WEEK)
-        self.weeks = tuple(weeks) or plots.DEFAULT_WEEKS
-        months = pd.to_numeric(cohort.patients["months_onset_to_treatment"], errors="coerce").dropna()
-        top = int(math.ceil(months.max())) + 1 if len(months) else 60
-        self.cutoff_range = (1, int(min(240, max(24, top))))
+        self._initial_cohort = cohort
         self._syncing = False
+        self._page_dark = False
+        self._analyses: _Analyses | None = None
+        self._tests_for: tuple | None = None
+        self._view: _View | None = None
+        self._charts: dict[str, Any] = {}
+        self.had_any: dict[str, widgets.Checkbox] = {}
+        self.had_none: dict[str, widgets.Checkbox] = {}
         self._build_widgets()
+        self._use_cohort(cohort)
 
         notes: list[str] = []
         if state is None:
             if query is None and os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
                 query = os.environ.get("QUERY_STRING", "")
             state, ignored = ViewState.from_query(query or "", studies=self.studies, drugs=self.drugs,
-                                                  cutoff_range=self.cutoff_range)
+                                                  cutoff_range=self.cutoff_range, weeks=self.weeks)
             if ignored:
                 notes.append("Part of the page address was not understood and was left out: "
                              + "; ".join(ignored) + ".")
@@ -612,7 +1085,84 @@ class CohortExplorer:
         self.state = ViewState()
         self.update(state)
 
+    # -- the cohort and its options ----------------------------------------------------
+    def _use_cohort(self, cohort: Cohort) -> None:
+        """Make ``cohort`` the one shown: its filter options, weeks and cut-off range (no redraw)."""
+        plots = self._plots
+        self.cohort = cohort
+        self.drugs = cohort.prior_biologic_options()
+        self.studies = cohort.studies
+        weeks = sorted({int(w) for w in pd.to_numeric(cohort.visits["week"], errors="coerce").dropna()
+                        if 0 <= int(w) <= MAX_WEEK})
+        self.weeks = tuple(weeks) or plots.DEFAULT_WEEKS
+        months = pd.to_numeric(cohort.patients["months_onset_to_treatment"], errors="coerce").dropna()
+        top = int(math.ceil(months.max())) + 1 if len(months) else 60
+        self.cutoff_range = (1, int(min(240, max(24, top))))
+        self._analyses = None
+        self._tests_for = None
+        self._syncing = True
+        try:
+            self.study.options = [("All studies", "")] + [(_study_label(s), s) for s in self.studies]
+            self.study.value = ""
+            self._build_drug_rows()
+            self.cutoff.max = max(self.cutoff_range[1], self.cutoff.min)
+            self.cutoff.min = self.cutoff_range[0]
+            self.cutoff.max = self.cutoff_range[1]
+            follow_up = [w for w in self.weeks if w > 0] or [24]
+            self.window_week.options = [(f"week {w}", w) for w in follow_up]
+            self.window_week.value = follow_up[-1]
+            bundled = (cohort.source or "").startswith("bundled")
+            initial = cohort is self._initial_cohort
+            if bundled:
+                what = "Bundled studies: " + ", ".join(_study_label(s) for s in self.studies)
+            else:
+                what = f"{'Your file' if not initial else 'Cohort'}: {cohort.source or 'no source given'}"
+            self.source_text.value = (f'<div class="sjia-source">{_esc(what)} '
+                                      f"({_esc(_patients(cohort.n_patients))})</div>")
+            self.back_button.description = ("Back to the bundled cohort" if (self._initial_cohort.source or "")
+                                            .startswith("bundled") else "Back to the first cohort")
+            self.back_button.layout.display = "none" if initial else ""
+            self.suppression.value = 0 if bundled else 5
+        finally:
+            self._syncing = False
+
+    def _build_drug_rows(self) -> None:
+        """One row per prior biologic: [drug] [had] [did not have] (rebuilt when the cohort changes)."""
+        W = widgets
+        for box in [*self.had_any.values(), *self.had_none.values()]:
+            box.unobserve_all()
+            box.close()
+        box_layout = W.Layout(width="auto", margin="0")
+        self.had_any = {d: W.Checkbox(value=False, description="had", indent=False, layout=box_layout,
+                                      tooltip=f"Keep patients who had {drug_label(d)} (or another ticked drug)")
+                        for d in self.drugs}
+        self.had_none = {d: W.Checkbox(value=False, description="did not have", indent=False, layout=box_layout,
+                                       tooltip=f"Keep patients who never had {drug_label(d)}")
+                         for d in self.drugs}
+        for kind, boxes in (("any", self.had_any), ("none", self.had_none)):
+            for i, box in enumerate(boxes.values()):
+                box.add_class(f"sjia-had-{kind}")
+                box.add_class(f"sjia-had-{kind}-{i}")
+                box.observe(self._safe(self._on_control), names="value")
+        if self.drugs:
+            labels = [W.HTML(f'<span class="sjia-drug">{_esc(drug_label(d))}</span>') for d in self.drugs]
+            grid = W.GridBox(
+                [cell for d, label in zip(self.drugs, labels) for cell in (label, self.had_any[d], self.had_none[d])],
+                layout=W.Layout(grid_template_columns="120px 60px 110px", grid_gap="0 6px", align_items="center"))
+            self.drug_box.children = [grid]
+        else:
+            self.drug_box.children = [W.HTML("<i>No prior biologics recorded in this cohort.</i>")]
+
     # -- building ---------------------------------------------------------------------
+    def _chart_widget(self, css: str):
+        """An empty offline chart widget (its ``spec`` is set on every update)."""
+        alt = self._alt
+        chart = alt.JupyterChart(alt.Chart(pd.DataFrame({"week": []})).mark_line(),
+                                 embed_options={"actions": False})
+        chart.add_class("sjia-chart-widget")
+        chart.add_class(css)
+        return chart
+
     def _build_widgets(self) -> None:
         W = widgets
         # Reconstructed-data banner with a one-click explanation
@@ -632,25 +1182,30 @@ class CohortExplorer:
         self.notice.add_class("sjia-notice")
         self.error = W.HTML(layout=W.Layout(display="none"))
         self.error.add_class("sjia-error")
+        self.upload_problems = W.HTML(layout=W.Layout(display="none"))
+        self.upload_problems.add_class("sjia-upload-problems")
+        self.upload_warnings = W.HTML(layout=W.Layout(display="none"))
+        self.upload_warnings.add_class("sjia-upload-warnings")
+
+        # Data: bundled or uploaded
+        self.source_text = W.HTML()
+        self.upload = W.FileUpload(accept=UPLOAD_ACCEPT, multiple=False, description="Upload a cohort file",
+                                   layout=W.Layout(width="auto"),
+                                   tooltip=f"A .csv, a .zip of CSV files or an .xlsx workbook, up to "
+                                           f"{UPLOAD_MAX_BYTES // 2 ** 20} MB")
+        self.upload.add_class("sjia-upload")
+        self.upload_help = W.HTML(
+            f'<div class="sjia-upload-help">A .csv file, a .zip of CSV files or an Excel .xlsx workbook, '
+            f"<b>up to {UPLOAD_MAX_BYTES // 2 ** 20} MB</b>. It is read in this session only: not saved, "
+            "not sent anywhere else.</div>")
+        self.back_button = W.Button(description="Back to the bundled cohort",
+                                    layout=W.Layout(width="auto", align_self="flex-start", display="none"))
+        self.back_button.add_class("sjia-back")
 
         # Filters
-        self.study = W.Dropdown(options=[("All studies", "")] + [(_study_label(s), s) for s in self.studies],
-                                value="", layout=W.Layout(width="260px"))
+        self.study = W.Dropdown(options=[("All studies", "")], value="", layout=W.Layout(width="260px"))
         self.study.add_class("sjia-study")
-        # One row per drug: [drug] [had] [did not have]; the drug name is the row's label.
-        box_layout = W.Layout(width="auto", margin="0")
-        self.had_any = {d: W.Checkbox(value=False, description="had", indent=False, layout=box_layout,
-                                      tooltip=f"Keep patients who had {d} (or another ticked drug)")
-                        for d in self.drugs}
-        self.had_none = {d: W.Checkbox(value=False, description="did not have", indent=False, layout=box_layout,
-                                       tooltip=f"Keep patients who never had {d}")
-                         for d in self.drugs}
-        for i, box in enumerate(self.had_any.values()):
-            box.add_class("sjia-had-any")
-            box.add_class(f"sjia-had-any-{i}")
-        for i, box in enumerate(self.had_none.values()):
-            box.add_class("sjia-had-none")
-            box.add_class(f"sjia-had-none-{i}")
+        self.drug_box = W.VBox()
         toggle_style = {"button_width": "84px"}
         # Selection widgets read None as "nothing selected", so "Any" is the string "any" here.
         self.prior_mas = W.ToggleButtons(options=[("Any", "any"), ("Yes", "yes"), ("No", "no")], value="any",
@@ -662,10 +1217,9 @@ class CohortExplorer:
         self.baseline_steroid = W.ToggleButtons(options=[("Any", "any"), ("On", "yes"), ("Off", "no")],
                                                 value="any", style=toggle_style)
         self.baseline_steroid.add_class("sjia-steroid")
-        self.cutoff = W.IntSlider(value=int(DEFAULT_EARLY_CUTOFF_MONTHS), min=self.cutoff_range[0],
-                                  max=self.cutoff_range[1], step=1, continuous_update=False,
-                                  description="months", readout=True, layout=W.Layout(width="270px"),
-                                  style={"description_width": "50px"})
+        self.cutoff = W.IntSlider(value=int(DEFAULT_EARLY_CUTOFF_MONTHS), min=1, max=240, step=1,
+                                  continuous_update=False, description="months", readout=True,
+                                  layout=W.Layout(width="270px"), style={"description_width": "50px"})
         self.cutoff.add_class("sjia-cutoff")
         self.each_patient = W.Checkbox(value=False, description="Show each patient's line", indent=False)
         self.each_patient.add_class("sjia-each-patient")
@@ -680,19 +1234,16 @@ class CohortExplorer:
 
         self.n_labels = {k: n_label(k) for k in ("study", "had_any", "had_none", "prior_mas", "sex",
                                                  "steroid", "cutoff")}
-        drug_rows = [W.HTML(f'<span class="sjia-drug">{_esc(d)}</span>') for d in self.drugs]
-        drug_grid = W.GridBox(
-            [cell for d, label in zip(self.drugs, drug_rows) for cell in (label, self.had_any[d], self.had_none[d])],
-            layout=W.Layout(grid_template_columns="110px 60px 110px", grid_gap="0 6px", align_items="center"),
-        ) if self.drugs else W.HTML("<i>No prior biologics recorded in this cohort.</i>")
         sidebar = W.VBox([
-            W.HTML('<b style="font-size:15px">Choose patients</b> '
+            W.HTML('<b style="font-size:15px">Data</b>'), self.source_text, self.upload, self.upload_help,
+            self.back_button,
+            W.HTML('<b style="font-size:15px; display:block; margin-top:14px">Choose patients</b> '
                    '<span class="sjia-n">(the line under each filter says how many are left)</span>'),
             _heading("Study"), self.study, self.n_labels["study"],
             _heading("Biologics before the IL-1 blocker"),
             W.HTML('<span class="sjia-n">Ticked “had”: at least one of them. Ticked “did not have”: none of '
                    "them.</span>"),
-            drug_grid, self.n_labels["had_any"], self.n_labels["had_none"],
+            self.drug_box, self.n_labels["had_any"], self.n_labels["had_none"],
             _heading("Macrophage activation syndrome (MAS) before"), self.prior_mas, self.n_labels["prior_mas"],
             _heading("Sex"), self.sex, self.n_labels["sex"],
             _heading("Corticosteroid at week 0"), self.baseline_steroid, self.n_labels["steroid"],
@@ -701,24 +1252,83 @@ class CohortExplorer:
             self.cutoff, self.n_labels["cutoff"],
             _heading("Chart"), self.each_patient,
             W.HTML(""), self.reset,
-        ], layout=W.Layout(width="300px", min_width="300px"))
+        ], layout=W.Layout(width="310px", min_width="310px"))
         sidebar.add_class("sjia-sidebar")
 
-        # Main area
-        self.total = W.HTML()
+        # Top of the main area: the count, and the theme
+        self.total = W.HTML(layout=W.Layout(flex="1 1 auto"))
         self.total.add_class("sjia-n")
         self.total.add_class("sjia-n-total")
+        self.theme = W.ToggleButtons(options=[("Light", "light"), ("Dark", "dark")], value="light",
+                                     style={"button_width": "64px"},
+                                     tooltips=["Dark text on a light background",
+                                               "Light text on a dark background (projectors, dim rooms)"])
+        self.theme.add_class("sjia-theme")
+        topbar = W.HBox([self.total, self.theme], layout=W.Layout(width="100%"))
+        topbar.add_class("sjia-topbar")
         self.empty = W.HTML(layout=W.Layout(display="none"))
         self.empty.add_class("sjia-empty")
-        alt = self._alt
-        self.chart = alt.JupyterChart(
-            alt.Chart(pd.DataFrame({"week": []})).mark_line(),
-            embed_options={"actions": {"export": True, "source": False, "compiled": False, "editor": False}},
-        )
-        self.chart.add_class("sjia-chart")
-        self.chart.add_class("sjia-chart-joints")  # the first panel is active joints
-        self.chart_box = W.Box([self.chart], layout=W.Layout(overflow_x="auto", width="100%"))
 
+        # Section 1: trajectories
+        self.chart = self._chart_widget("sjia-chart")
+        self.chart.add_class("sjia-chart-joints")  # the first panel is active joints
+        self.chart_box = W.Box([self.chart], layout=W.Layout(overflow="auto hidden", width="100%"))
+        self.suppression = W.Dropdown(options=list(SUPPRESSION_CHOICES), value=0,
+                                      description="Small counts in downloaded tables:",
+                                      style={"description_width": "initial"}, layout=W.Layout(width="auto"))
+        self.suppression.add_class("sjia-suppression")
+        downloads = {k: _DownloadBar(self._make_download, items=[{"key": key, "label": label} for key, label in v])
+                     for k, v in _DOWNLOADS.items()}
+        for k, bar in downloads.items():
+            bar.add_class(f"sjia-downloads-{k}")
+        self.downloads = downloads
+        trajectories_box = W.VBox([self.chart_box, downloads["trajectories"]])
+
+        # Section 2: window of opportunity
+        self.window_intro = W.HTML()
+        self.window_intro.add_class("sjia-window-intro")
+        self.window_intro.add_class("sjia-section-intro")
+        self.window_outcome = W.Dropdown(options=[(o.title, o.column) for o in OUTCOMES], value="sjadas27",
+                                         description="Outcome", layout=W.Layout(width="250px"))
+        self.window_outcome.add_class("sjia-window-outcome")
+        self.window_week = W.Dropdown(options=[("week 24", 24)], value=24, description="Change to",
+                                      layout=W.Layout(width="200px"))
+        self.window_week.add_class("sjia-window-week")
+        self.window_message = W.HTML(layout=W.Layout(display="none"))
+        self.window_message.add_class("sjia-window-message")
+        self.window_chart_box = W.Box(layout=W.Layout(overflow="auto hidden", width="100%"))
+        self.window_current = W.HTML()
+        self.window_current.add_class("sjia-window-current")
+        self.window_current.add_class("sjia-section-intro")
+        self.window_ledger = W.HTML()
+        self.window_ledger.add_class("sjia-window-ledger")
+        window_box = W.VBox([self.window_intro,
+                             W.HBox([self.window_outcome, self.window_week], layout=W.Layout(flex_flow="row wrap")),
+                             self.window_message, self.window_chart_box, self.window_current, self.window_ledger,
+                             downloads["window"]])
+        window_box.add_class("sjia-window")
+
+        # Section 3: steroids and safety
+        self.steroid_text = W.HTML()
+        self.steroid_text.add_class("sjia-steroid-text")
+        self.steroid_text.add_class("sjia-table")
+        self.steroid_chart_box = W.Box(layout=W.Layout(overflow="auto hidden", width="100%"))
+        self.safety_text = W.HTML()
+        self.safety_text.add_class("sjia-safety-text")
+        self.safety_text.add_class("sjia-table")
+        self.steroid_text.layout = W.Layout(flex="1 1 360px", max_width="480px")
+        self.steroid_chart_box.layout = W.Layout(flex="0 1 auto", overflow="auto hidden")
+        safety_box = W.VBox([W.HBox([self.steroid_text, self.steroid_chart_box],
+                                    layout=W.Layout(flex_flow="row wrap", align_items="flex-start",
+                                                    grid_gap="0 24px")),
+                             self.safety_text, downloads["safety"]])
+        safety_box.add_class("sjia-safety")
+
+        self.tabs = W.Tab(children=[trajectories_box, window_box, safety_box],
+                          titles=[SECTION_TITLES[s] for s in SECTIONS], selected_index=0)
+        self.tabs.add_class("sjia-tabs")
+
+        # Details under the sections
         self.table1 = W.HTML()
         self.table1.add_class("sjia-table1")
         self.json_text = W.Textarea(layout=W.Layout(width="100%", height="190px"))
@@ -733,6 +1343,9 @@ class CohortExplorer:
             W.HTML("<p>The address in your browser's address bar always opens this exact view: copy it to share "
                    "or bookmark the view. The same view as data (JSON) and as Python for JupyterLab:</p>"),
             self.copy_json, self.json_text, self.copy_python, self.python_text,
+            W.HTML("<p>Downloads carry where they came from (data source, selection, date, and whether values "
+                   "are reconstructed). For tables, choose whether small counts are hidden:</p>"),
+            self.suppression, downloads["state"],
         ])
         share.add_class("sjia-share")
 
@@ -750,36 +1363,42 @@ class CohortExplorer:
         self.run_tests.add_class("sjia-run-tests")
         self.test_results = W.HTML()
         self.test_results.add_class("sjia-stats")
-        self._tests_for: tuple | None = None
+        self.stats_ledger = W.HTML()
+        self.stats_ledger.add_class("sjia-stats-ledger")
         self.run_tests.on_click(self._safe(self._on_run_tests))
         tests = W.VBox([W.HBox([self.test_outcome, self.test_method], layout=W.Layout(flex_flow="row wrap")),
-                        self.method_text, self.run_tests, self.test_results])
+                        self.method_text, self.run_tests, self.test_results, self.stats_ledger])
         tests.add_class("sjia-tests")
 
         self.details = W.Accordion(children=[self.table1, tests, share], selected_index=None)
         self.details.set_title(0, "Table 1: baseline characteristics of the selected patients")
         self.details.set_title(1, "Statistics: change from week 0")
-        self.details.set_title(2, "Share or reproduce this view")
+        self.details.set_title(2, "Share, reproduce or download this view")
 
-        main = W.VBox([self.total, self.empty, self.chart_box, self.details],
+        main = W.VBox([topbar, self.empty, self.tabs, self.details],
                       layout=W.Layout(flex="1 1 600px", min_width="0"))
         self.address_bar = _AddressBar()
+        self._page_theme = _PageTheme()
 
         self.view = W.VBox([
-            W.HTML(_CSS), self.banner, self.notice, self.error,
+            W.HTML(_CSS), self.banner, self.notice, self.error, self.upload_problems, self.upload_warnings,
             W.HBox([sidebar, main], layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
-            self.address_bar,
+            self.address_bar, self._page_theme,
         ])
         self.view.add_class("sjia-app")
+        self.view.add_class("sjia-theme-light")
 
         controls = [self.study, self.prior_mas, self.sex, self.baseline_steroid, self.cutoff, self.each_patient,
-                    self.test_outcome, self.test_method,
-                    *self.had_any.values(), *self.had_none.values()]
+                    self.test_outcome, self.test_method, self.window_outcome, self.window_week, self.theme]
         for control in controls:
             control.observe(self._safe(self._on_control), names="value")
+        self.tabs.observe(self._safe(self._on_control), names="selected_index")
         self.details.observe(self._safe(self._on_section), names="selected_index")
         self.reset.on_click(self._safe(lambda _b: self.update(replace(
             self.state, **{f: getattr(ViewState(), f) for f in FILTER_FIELDS}))))
+        self.upload.observe(self._safe(self._on_upload), names="value")
+        self.back_button.on_click(self._safe(self._on_back))
+        self._page_theme.observe(self._safe(self._on_page_theme), names="page_dark")
 
     # -- callbacks ----------------------------------------------------------------------
     def _safe(self, callback):
@@ -800,13 +1419,25 @@ class CohortExplorer:
         if change["new"] == 0:  # Table 1 opened: make it for the current view
             self.update(self.state)
 
+    def _on_page_theme(self, change) -> None:
+        before = self._effective_dark(self.state)
+        self._page_dark = bool(change["new"])
+        if self._effective_dark(self.state) != before:
+            self.update(self.state)
+
     def _toggle_explanation(self, _button=None) -> None:
         hidden = self.explanation.layout.display == "none"
         self.explanation.layout.display = "" if hidden else "none"
         self.explain_button.description = ("Hide the explanation" if hidden
                                            else "What was reconstructed, and from what?")
 
+    def _effective_dark(self, state: ViewState) -> bool:
+        return state.theme == "dark" or (state.theme == "auto" and self._page_dark)
+
     def _state_from_controls(self) -> ViewState:
+        shown_theme = "dark" if self._effective_dark(self.state) else "light"
+        theme = self.state.theme if self.theme.value == shown_theme else self.theme.value
+        index = self.tabs.selected_index if self.tabs.selected_index is not None else 0
         return ViewState(
             study=self.study.value or None,
             prior_biologic_any=tuple(d for d, box in self.had_any.items() if box.value),
@@ -818,13 +1449,17 @@ class CohortExplorer:
             each_patient=self.each_patient.value,
             test_outcome=self.test_outcome.value,
             test_method=self.test_method.value,
+            section=SECTIONS[index],
+            window_outcome=self.window_outcome.value,
+            window_week=int(self.window_week.value if self.window_week.value is not None else self.state.window_week),
+            theme=theme,
         )
 
     def _sync_controls(self, state: ViewState) -> None:
         """Set the controls to ``state`` without triggering updates."""
         self._syncing = True
         try:
-            self.study.value = state.study or ""
+            self.study.value = state.study if state.study in self.studies else ""
             for d, box in self.had_any.items():
                 box.value = d in state.prior_biologic_any
             for d, box in self.had_none.items():
@@ -836,6 +1471,11 @@ class CohortExplorer:
             self.each_patient.value = state.each_patient
             self.test_outcome.value = state.test_outcome
             self.test_method.value = state.test_method
+            self.tabs.selected_index = SECTIONS.index(state.section)
+            self.window_outcome.value = state.window_outcome
+            if state.window_week in [v for _, v in self.window_week.options]:
+                self.window_week.value = state.window_week
+            self.theme.value = "dark" if self._effective_dark(state) else "light"
         finally:
             self._syncing = False
 
@@ -848,23 +1488,128 @@ class CohortExplorer:
         )
         self.error.layout.display = ""
 
+    # -- upload -------------------------------------------------------------------------
+    def _state_for_new_cohort(self) -> ViewState:
+        """The view after another cohort is loaded: every filter back to its default, the rest kept."""
+        s = self.state
+        return ViewState(each_patient=s.each_patient, test_outcome=s.test_outcome, test_method=s.test_method,
+                         section=s.section, window_outcome=s.window_outcome, window_week=s.window_week,
+                         theme=s.theme)
+
+    def _on_upload(self, change) -> None:
+        files = change["new"]
+        if not files:
+            return
+        item = files[0]
+        name = str(item.get("name") or "upload")
+        content = item.get("content") or b""
+        self.upload.value = ()  # frees the file in the browser and here; the same file can be chosen again
+        self.load_file(content, name)
+
+    def load_file(self, content: bytes, name: str) -> bool:
+        """Swap in the cohort in ``content`` (an uploaded file's bytes), or list why it cannot be used.
+
+        Every view, filter option and statistic follows the new cohort, through
+        :meth:`update`. Returns True when the cohort was swapped in.
+        """
+        from sjia_explore.data import CohortValidationError, load_cohort_from_bytes
+
+        size = memoryview(content).nbytes  # what arrived, not what the browser said
+        problems: list[str] = []
+        warnings: tuple[str, ...] = ()
+        cohort = None
+        if size == 0:
+            problems = [f"{name}: the file is empty (0 bytes); choose it again, or check that it was saved"]
+        elif size > UPLOAD_MAX_BYTES:
+            problems = [f"{name}: the file is {size / 2 ** 20:.1f} MB, over this app's limit of "
+                        f"{UPLOAD_MAX_BYTES // 2 ** 20} MB. Remove unused columns or rows, or load it in "
+                        "JupyterLab with sjia_explore.load_cohort(path), which has no such limit"]
+        else:
+            try:
+                cohort = load_cohort_from_bytes(content, name)
+            except CohortValidationError as err:
+                problems = [str(p) for p in err.problems] or [f"{name}: the file could not be read"]
+                warnings = tuple(err.warnings)
+        if cohort is None:
+            shown = problems[:MAX_PROBLEMS_SHOWN]
+            more = len(problems) - len(shown)
+            self.upload_problems.value = (
+                f"<b>“{_esc(name)}” could not be used as a cohort</b>, so the app still shows "
+                f"{_esc(self._cohort_words())}. Fix what is listed below and upload it again "
+                "(each line: file:row:column: what is wrong).<br>"
+                + "".join(f'<div class="sjia-problem-line">{_esc(p)}</div>' for p in shown)
+                + (f"<div>…and {more} more.</div>" if more else "")
+                + ("<br>Also noted:" + "".join(f'<div class="sjia-problem-line">{_esc(w)}</div>' for w in warnings)
+                   if warnings else ""))
+            self.upload_problems.layout.display = ""
+            return False
+        if not self.update(self._state_for_new_cohort(), cohort=cohort):
+            return False
+        self.upload_problems.layout.display = "none"
+        lines = [f"<b>Now showing your file “{_esc(name)}”: {_esc(_patients(cohort.n_patients))}.</b> Every "
+                 "filter, chart and statistic uses it. “Back to the bundled cohort” (on the left) returns to the "
+                 "bundled studies."]
+        if cohort.warnings:
+            lines.append("While reading it, the app noted (columns that look like names, dates or record numbers "
+                         "are dropped and never shown or downloaded):")
+            lines += [f'<div class="sjia-problem-line">{_esc(w)}</div>' for w in cohort.warnings]
+        self.upload_warnings.value = "<br>".join(lines[:2]) + "".join(lines[2:])
+        self.upload_warnings.layout.display = ""
+        return True
+
+    def _cohort_words(self) -> str:
+        source = self.cohort.source or ""
+        return "the bundled studies" if source.startswith("bundled") else f"“{source or 'the same cohort'}”"
+
+    def _on_back(self, _button=None) -> None:
+        if self.update(self._state_for_new_cohort(), cohort=self._initial_cohort):
+            self.upload_problems.layout.display = "none"
+            self.upload_warnings.layout.display = "none"
+
     # -- the one update path --------------------------------------------------------------
-    def update(self, state: ViewState | None = None) -> None:
-        """Show ``state`` (default: what the controls say). Errors are shown on the page, not raised."""
+    def update(self, state: ViewState | None = None, cohort: Cohort | None = None) -> bool:
+        """Show ``state`` (default: what the controls say), optionally for another ``cohort``.
+
+        Errors are shown on the page, not raised; the last good view (and
+        cohort) stays. Returns True when the new view is shown.
+        """
+        previous = (self.cohort, self._analyses, self._tests_for) if hasattr(self, "cohort") else None
         try:
+            if cohort is not None:
+                self._use_cohort(cohort)
             state = self._state_from_controls() if state is None else state
+            follow_up = [w for w in self.weeks if w > 0]
+            if follow_up and state.window_week not in follow_up:
+                state = replace(state, window_week=follow_up[-1])
             if state.early_cutoff_months != int(state.early_cutoff_months) or not (
                     self.cutoff_range[0] <= state.early_cutoff_months <= self.cutoff_range[1]):
                 raise ValueError(f"the cut-off must be whole months between {self.cutoff_range[0]} and "
                                  f"{self.cutoff_range[1]}, not {state.early_cutoff_months:g}")
             view = self._compute(state)
             self._show(view)
+            return True
         except Exception as exc:
+            if cohort is not None and previous is not None and self.cohort is not previous[0]:
+                try:  # back to the cohort that is still on screen
+                    self._use_cohort(previous[0])
+                    self._analyses, self._tests_for = previous[1], previous[2]
+                except Exception:  # pragma: no cover - already reporting an error
+                    log.exception("the previous cohort could not be restored")
             self._show_error(exc)
             try:  # put the controls back to what is shown, so they never disagree with the charts
                 self._sync_controls(self.state)
             except Exception:  # pragma: no cover - already reporting an error
                 log.exception("the controls could not be reset to the last view")
+            return False
+
+    def _analyses_for(self, state: ViewState) -> _Analyses:
+        """The tests of this selection of patients: the same ledger while the patients stay the same."""
+        selection = state.selection()
+        if self._analyses is not None and self._analyses.selection == selection:
+            return self._analyses
+        from sjia_explore.stats import TestLedger
+
+        return _Analyses(selection=selection, ledger=TestLedger())
 
     def _compute(self, state: ViewState) -> _View:
         """Everything the view needs, without touching any widget."""
@@ -888,33 +1633,329 @@ class CohortExplorer:
         counts = features["duration_group"].fillna(trajectories.MISSING_GROUP).value_counts()
         group_counts = {g: int(counts.get(g, 0)) for g in trajectories.group_order(counts.index)}
         view = _View(state=state, n_total=selected.n_patients, funnel=funnel, group_counts=group_counts)
+        view.dark = self._effective_dark(state)
         view.reconstructed = selected.n_patients > 0 and selected.is_reconstructed(
             "visits", columns=[o.column for o in OUTCOMES])
+        view.simulated = bool(selected.n_patients > 0 and "provenance" in selected.visits.columns
+                              and (selected.visits["provenance"] == "simulated").any())
         view.explanation = self._explanation_html(selected)
         if self.details.selected_index == 0:  # Table 1 is made only while its section is open
             view.table1 = self._table1_html(selected, state)
+        view.analyses = self._analyses_for(state)
         if selected.n_patients:
-            view.chart = self._chart(selected, features, state, view.reconstructed)
+            view.chart, view.numbers = self._chart(selected, features, state, view.reconstructed, view.dark)
+            if state.section == "window":
+                view.window = self._window(selected, features, state, view)
+            elif state.section == "safety":
+                view.safety = self._safety(selected, state, view)
+        view.ledger = ledger_html(view.analyses.ledger)
         return view
 
-    def _chart(self, selected: Cohort, features: pd.DataFrame, state: ViewState, reconstructed: bool) -> dict:
-        """The Vega-Lite specification of the three trajectory panels (a plain dict: fast to rebuild)."""
+    def _chart(self, selected: Cohort, features: pd.DataFrame, state: ViewState, reconstructed: bool,
+               dark: bool = False) -> tuple[dict, list]:
+        """The Vega-Lite specification of the three trajectory panels (a plain dict: fast to rebuild), and the
+        per-visit summaries behind it, as (outcome, summary) pairs."""
         plots = self._plots
         groups = trajectories.group_order(features["duration_group"].fillna(trajectories.MISSING_GROUP))
-        colours = plots.group_colours(groups, missing_label=trajectories.MISSING_GROUP)
-        panels = []
+        colours = plots.group_colours(groups, missing_label=trajectories.MISSING_GROUP, dark=dark)
+        panels, numbers = [], []
         for outcome in OUTCOMES:
             if outcome.column not in selected.visits.columns:
                 continue
             summary = trajectories.summarise(selected.visits, outcome.column, by="duration_group",
                                              patients=features, weeks=self.weeks)
+            numbers.append((outcome.column, summary))
             lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
                                                 patients=features, weeks=self.weeks) if state.each_patient else None
             panels.append(plots.trajectory_spec(
                 summary, title=outcome.title, y_title=outcome.y_title, patient_values=lines, weeks=self.weeks,
-                colours=colours, name=outcome.css, value_format=outcome.value_format))
-        return plots.panels_spec(panels, reconstructed=reconstructed)
+                colours=colours, name=outcome.css, value_format=outcome.value_format, dark=dark))
+        return plots.panels_spec(panels, reconstructed=reconstructed, dark=dark), numbers
 
+    # -- window of opportunity ------------------------------------------------------------
+    def _sensitivity(self, selected: Cohort, outcome: str, week: int, cutoffs, analyses: _Analyses) -> pd.DataFrame:
+        """The strip's rows; each split of the patients is computed (and counted in the ledger) once per selection."""
+        keys = {float(c): ("strip", outcome, week, early_split(selected, c)) for c in cutoffs}
+        todo = [c for c, key in keys.items() if key not in analyses.results]
+        if todo:
+            table = sensitivity_table(selected, outcome, week, todo, ledger=analyses.ledger)
+            for row in table.to_dict("records"):
+                analyses.results[keys[float(row["cutoff_months"])]] = row
+        return pd.DataFrame([{**analyses.results[key], "cutoff_months": c} for c, key in keys.items()])
+
+    def _window(self, selected: Cohort, features: pd.DataFrame, state: ViewState, view: _View) -> dict:
+        from sjia_explore import stats
+        from sjia_explore.cohort import duration_group_label
+
+        plots = self._plots
+        outcome = _outcome(state.window_outcome)
+        cut = state.early_cutoff_months
+        week = state.window_week
+        out: dict[str, Any] = {"intro": self._window_intro_html(features, cut), "spec": None, "message": "",
+                               "current": "", "table": None}
+        if not _has_values(selected.visits, outcome.column):
+            out["message"] = (f"This cohort has no values of {_esc(outcome.title)}: choose another outcome "
+                              "above.")
+            return out
+        labels = (duration_group_label(True, cut), duration_group_label(False, cut))
+        colours = plots.group_colours(list(labels), dark=view.dark)
+        summary = trajectories.summarise(selected.visits, outcome.column, by="duration_group", patients=features,
+                                         weeks=self.weeks)
+        lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
+                                            patients=features, weeks=self.weeks) if state.each_patient else None
+        panels = []
+        for label, word, sign in ((labels[0], "Early", "<"), (labels[1], "Late", "≥")):
+            rows = summary[summary["group"] == label]
+            n = view.group_counts.get(label, 0)
+            if not len(rows) or n == 0:
+                continue
+            mine = lines[lines["group"] == label] if lines is not None else None
+            panels.append(plots.trajectory_spec(
+                rows, title=f"{word}: {sign} {cut:g} months after onset (n = {n})", y_title=outcome.y_title,
+                patient_values=mine, weeks=self.weeks, colours=colours, name=f"window_{word.lower()}",
+                value_format=outcome.value_format, width=250, height=170, dark=view.dark,
+                colour_domain=list(labels), legend=False))
+        reconstructed = selected.is_reconstructed("visits", columns=[outcome.column])
+        specs = []
+        if panels:
+            specs.append(plots.panels_spec(panels, reconstructed=reconstructed, dark=view.dark, shared_y=True,
+                                           subtitle=f"{outcome.title}, on the same scale on both sides. "
+                                                    "Move the cut-off on the left to move patients between them."))
+        cutoffs = sorted(set(float(c) for c in STRIP_CUTOFFS) | {float(cut)})
+        table = self._sensitivity(selected, outcome.column, week, cutoffs, view.analyses)
+        specs.append(plots.sensitivity_spec(
+            table, current_cutoff=cut, outcome_title=outcome.title, week=week, reconstructed=reconstructed,
+            dark=view.dark, value_format=outcome.value_format, colours=[colours[labels[0]], colours[labels[1]]],
+            axis_values=STRIP_CUTOFFS, min_per_side=stats.MIN_PATIENTS))
+        out["spec"] = plots.stack_specs(specs, dark=view.dark)
+        out["table"] = table.assign(outcome=outcome.column, week=week)
+        current = table[table["cutoff_months"] == float(cut)].iloc[0]
+        out["current"] = self._window_current_html(current, outcome, week, cut, stats.MIN_PATIENTS)
+        return out
+
+    def _window_current_html(self, row, outcome: Outcome, week: int, cut: float, min_n: int) -> str:
+        fmt = outcome.value_format
+        plots = self._plots
+        n_e, n_l = int(row["n_early"]), int(row["n_late"])
+        head = (f"<p><b>At the current cut-off ({cut:g} months)</b>: {_plural(n_e, 'early patient')} and "
+                f"{_plural(n_l, 'late patient')} have {_esc(outcome.title)} recorded at week 0 and week {week}.")
+        if n_e < min_n or n_l < min_n:
+            return (head + f" <b>Too few to estimate</b>: a difference needs at least {min_n} patients on each "
+                    "side.</p>")
+        shift = plots.format_number(row["hl_shift"], fmt, sign=True)
+        ci = plots.ci_text(row["ci_low"], row["ci_high"], fmt, "")
+        ci_words = (f"95% CI {ci}" if ci else "no 95% interval is possible with groups this small")
+        p = row["p"]
+        p_words = (f"p = {_p_value(p)} (Mann–Whitney, not adjusted for the other cut-offs or tests)"
+                   if p is not None and np.isfinite(float(p)) else f"no p-value ({_esc(row['note'])})")
+        return (head + " Median change: early " + plots.format_number(row["median_change_early"], fmt, sign=True)
+                + ", late " + plots.format_number(row["median_change_late"], fmt, sign=True)
+                + f". Difference, early minus late (Hodges–Lehmann): <b>{shift}</b> ({ci_words}); {p_words}.</p>")
+
+    def _window_intro_html(self, features: pd.DataFrame, cut: float) -> str:
+        early = features["early"]
+        sides = (("Early", f"treated less than {cut:g} months after onset", early.eq(True).fillna(False)),
+                 ("Late", f"treated {cut:g} months or more after onset", early.eq(False).fillna(False)))
+        items, per_study = [], {}
+        for word, words, mask in sides:
+            group = features[mask.astype(bool).to_numpy()]
+            n = len(group)
+            if n == 0:
+                items.append(f"<li><b>{word}</b> ({words}): no patients.</li>")
+                continue
+            drug = group["treatment"] if "treatment" in group.columns else pd.Series(pd.NA, index=group.index)
+            combos = group.groupby([group["study"].astype(str), drug.fillna("").astype(str)],
+                                   sort=True).size().sort_values(ascending=False)
+            where = ", ".join(f"{k} from {_esc(_study_label(s))}" + (f" on {_esc(drug_label(t))}" if t else "")
+                              for (s, t), k in combos.items())
+            prior = int((group["prior_biologics"].astype(str) != "none").sum())
+            items.append(f"<li><b>{word}</b> ({words}): {_patients(n)}: {where}; {prior} of {n} had another "
+                         "biologic before.</li>")
+            for s, k in group["study"].astype(str).value_counts().items():
+                per_study.setdefault(s, {})[word] = int(k)
+        unknown = int(early.isna().sum())
+        if unknown:
+            verb = "is" if unknown == 1 else "are"
+            items.append(f"<li>{_plural(unknown, 'patient')} without a recorded time from onset to treatment "
+                         f"{verb} left out of both.</li>")
+        both = [(s, c["Early"], c["Late"]) for s, c in per_study.items() if c.get("Early") and c.get("Late")]
+        if both:
+            s, a, b = min(both, key=lambda t: min(t[1], t[2]))
+            small = (f"Within {_esc(_study_label(s))} alone, {a} early patient{'s' if a != 1 else ''} face "
+                     f"{b} late: with so few, chance alone can create or hide large differences, so "
+                     f"{a} against {b} patients cannot answer the question.")
+        else:
+            small = ("No study has patients on both sides, so early and late are only ever compared across "
+                     "studies, which is exactly where the groups differ in other ways.")
+        return (
+            "<p><b>Early versus late treatment: the “window of opportunity”.</b> Does the IL-1 blocker work "
+            "better when it is started soon after the disease begins? Here the selected patients are split at "
+            f"{cut:g} months from onset to treatment (the cut-off on the left).</p>"
+            f"<ul>{''.join(items)}</ul>"
+            '<p class="sjia-caution"><b>Why this view cannot answer that question.</b> The early and late '
+            "patients differ in more than timing: they come from different <b>studies</b>, were given different "
+            "<b>drugs</b> (anakinra or canakinumab) and started at a different <b>line of therapy</b> (as the "
+            "first drug, or after other biologics had failed). Any difference below may come from any of these "
+            f"instead of from timing: this is called confounding. {small} Use this view to ask the question and "
+            "to see how fragile the answer is, not to decide treatment.</p>")
+
+    # -- steroids and safety ------------------------------------------------------------
+    def _safety(self, selected: Cohort, state: ViewState, view: _View) -> dict:
+        from sjia_explore import stats
+
+        plots = self._plots
+        out: dict[str, Any] = {"spec": None, "steroid_table": None, "ae_table": None}
+        visits = selected.visits
+        visits = visits[pd.to_numeric(visits["week"], errors="coerce") <= MAX_WEEK]
+        column = "steroid_mg_kg_day"
+        parts = []
+        on_ids: list = []
+        if _has_values(visits, column):
+            week0 = visits[pd.to_numeric(visits["week"], errors="coerce") == 0]
+            dose0 = pd.to_numeric(week0[column], errors="coerce")
+            on_ids = sorted(set(week0.loc[(dose0 > 0).fillna(False).to_numpy(), "patient_id"]), key=str)
+            n_known = int(dose0.notna().sum())
+        else:
+            n_known = 0
+        unknown = selected.n_patients - n_known
+        not_reported = self._not_reported(selected, "visits", column)
+        missing_words = ""
+        if unknown:
+            missing_words = (f" No week-0 dose is recorded for {_patients(unknown)}"
+                             + (f" (not reported by {_esc(', '.join(_study_label(s) for s in not_reported))})"
+                                if not_reported else "") + ".")
+        reconstructed = selected.is_reconstructed("visits", columns=[column])
+        badge = ' <span class="sjia-badge">reconstructed</span>' if reconstructed and on_ids else ""
+        if not on_ids:
+            parts.append(f"<p><b>Corticosteroid.</b> No selected patient was on corticosteroid at week 0, so "
+                         f"there is nothing to taper.{missing_words}</p>")
+        else:
+            mine = visits[visits["patient_id"].isin(on_ids)]
+            per_visit = stats.steroid_free(mine)
+            km = stats.time_to_steroid_free(mine)
+            dose = stats.cumulative_steroid_dose(mine, up_to_week=max(self.weeks))
+            out["spec"] = plots.steroid_free_spec(per_visit, km, reconstructed=reconstructed, weeks=self.weeks,
+                                                  dark=view.dark)
+            out["steroid_table"] = per_visit
+            shown = per_visit[per_visit["week"] > 0]
+            table = pd.DataFrame({
+                "Week": shown["week"].map(lambda w: f"{w:g}"),
+                "On steroid at week 0, dose recorded": shown["n"],
+                "Steroid-free": shown["k"],
+                "% steroid-free (95% CI, exact)": [
+                    f"{_percent(k, n)} ({100 * lo:.0f}–{100 * hi:.0f}%)" if n else "–"
+                    for k, n, lo, hi in zip(shown["k"], shown["n"], shown["ci_low"], shown["ci_high"])],
+                "Note": shown["note"].fillna(""),
+            })
+            if not table["Note"].astype(bool).any():
+                table = table.drop(columns="Note")
+            last = shown.iloc[-1] if len(shown) else None
+            headline = (f" By week {last['week']:g}, {int(last['k'])} of {int(last['n'])} were off it "
+                        f"({_percent(int(last['k']), int(last['n']))})." if last is not None and last["n"] else "")
+            totals = dose["cumulative_mg_kg"].dropna()
+            dose_words = ""
+            if len(totals):
+                dose_words = (f"<p>Cumulative corticosteroid (prednisone equivalent) from week 0 to week "
+                              f"{max(self.weeks)}: median {totals.median():.1f} mg/kg (range {totals.min():.1f}–"
+                              f"{totals.max():.1f}) in {_patients(len(totals))}, adding up the daily dose between "
+                              "visits as if it changed evenly from one visit to the next (trapezoid rule).</p>")
+            km_words = ""
+            stopped = km[km["n_events"] > 0]
+            if len(stopped):
+                steps = "; ".join(f"{100 * p:.0f}% by week {w:g}" for w, p in
+                                  zip(stopped["week"], stopped["proportion_steroid_free"]))
+                km_words = (f"<p>Time to stopping (Kaplan–Meier): {steps}. Stopping is only seen at visits, so "
+                            "each time is the visit at which it was first seen.</p>")
+            parts.append(f"<p><b>Corticosteroid.</b> {len(on_ids)} of {n_known} selected patients with a recorded "
+                         f"dose were on corticosteroid at week 0{badge}.{headline}{missing_words}</p>"
+                         + _table_html(table) + km_words + dose_words)
+        out["steroid_html"] = "".join(parts)
+        out["ae_html"], out["ae_table"] = self._adverse_events_html(selected)
+        return out
+
+    def _not_reported(self, selected: Cohort, table: str, column: str) -> list[str]:
+        prov = selected.provenance
+        if prov is None or prov.empty:
+            return []
+        rows = prov[(prov["table"] == table) & (prov["column"] == column) & (prov["status"] == "not reported")
+                    & prov["study"].isin(selected.studies)]
+        return sorted(rows["study"].astype(str).unique())
+
+    def _adverse_events_html(self, selected: Cohort) -> tuple[str, pd.DataFrame]:
+        """Adverse events per study: counts, patients with one or more, and the rate per 100 patient-years."""
+        from sjia_explore import stats
+
+        events_all = selected.adverse_events
+        not_reported = set(self._not_reported(selected, "adverse_events", "patient_id"))
+        shown, raw, notes = [], [], []
+        for study in selected.studies:
+            patients = selected.patients[selected.patients["study"] == study]
+            label = _study_label(study)
+            if study in not_reported:
+                shown.append({"Study": label, "Patients": len(patients), "Adverse events": "not reported",
+                              "Patients with ≥ 1": "", "Serious": "", "Patient-years": "",
+                              "Rate per 100 patient-years (95% CI)": "", "Data": ""})
+                raw.append({"study": study, "n_patients": len(patients), "status": "not reported"})
+                continue
+            events = events_all[events_all["patient_id"].isin(patients["patient_id"])]
+            if study == published.QIU2024.key:
+                years: Any = published.AE_FOLLOW_UP_YEARS
+                how = f"{years:g} years (24 weeks) per patient, as the paper counted"
+            elif "exposure_months" in patients.columns and pd.to_numeric(patients["exposure_months"],
+                                                                         errors="coerce").notna().any():
+                years, how = None, "each patient's time on the drug (exposure)"
+            else:
+                years, how = pd.Series(np.nan, index=patients["patient_id"]), "no time on the drug recorded"
+            r = stats.adverse_event_summary(events, patients, follow_up_years=years).iloc[0]
+            serious = int(events["serious"].fillna(False).astype(bool).sum()) if "serious" in events else 0
+            prov = selected.provenance if selected.provenance is not None else pd.DataFrame()
+            rec = bool("provenance" in events.columns and (events["provenance"] == "reconstructed").any())
+            if not rec and not prov.empty:
+                rec = bool(((prov["table"] == "adverse_events") & (prov["study"] == study)
+                            & (prov["status"] == "reconstructed")).any())
+            rate = (f"{r['rate_per_100_py']:.0f} ({r['ci_low']:.0f}–{r['ci_high']:.0f})"
+                    if np.isfinite(r["rate_per_100_py"]) else "no rate: no follow-up time")
+            shown.append({"Study": label, "Patients": int(r["n_patients"]), "Adverse events": int(r["n_events"]),
+                          "Patients with ≥ 1": f"{int(r['n_patients_with_event'])} "
+                                               f"({r['percent_patients_with_event']:.0f}%)",
+                          "Serious": serious, "Patient-years": f"{r['patient_years']:.1f} ({how})",
+                          "Rate per 100 patient-years (95% CI)": rate,
+                          "Data": "reconstructed" if rec else "as recorded"})
+            raw.append({"study": study, "n_patients": int(r["n_patients"]), "n_events": int(r["n_events"]),
+                        "n_patients_with_event": int(r["n_patients_with_event"]),
+                        "percent_patients_with_event": r["percent_patients_with_event"], "serious": serious,
+                        "patient_years": r["patient_years"], "patient_years_counted_as": how,
+                        "rate_per_100_py": r["rate_per_100_py"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                        "status": "reconstructed" if rec else "as recorded"})
+            if study == published.QIU2024.key:
+                notes.append(f"{_esc(label)}: the paper reports {published.N_AE} adverse events in "
+                             f"{published.N_PATIENTS_WITH_AE} of {published.N_PATIENTS} patients over 24 weeks, "
+                             f"{published.AE_RATE_PER_100_PY.printed}. It counted each patient as followed for "
+                             f"{published.AE_FOLLOW_UP_YEARS:g} years, and so does this table, although patients "
+                             "stayed on the drug longer.")
+            elif years is None:
+                notes.append(f"{_esc(label)}: patient-years are each patient's time on the drug; if adverse "
+                             "events were recorded over a shorter window, the rate is too low.")
+        html_parts = ["<p><b>Adverse events</b> in the selected patients, one row per study (rates are not pooled, "
+                      "because the studies count follow-up differently). The interval is the exact Poisson 95% "
+                      "interval.</p>"]
+        if shown:
+            html_parts.append(_table_html(pd.DataFrame(shown)))
+        if any(r.get("status") == "reconstructed" for r in raw):
+            html_parts.append('<p class="sjia-caution"><b>Reconstructed:</b> the publications give only totals; '
+                              "which patient had which event was generated to match them, so counts in a subgroup "
+                              "come from the reconstruction, not from the patients.</p>")
+        html_parts += [f"<p>{n}</p>" for n in notes]
+        terms = events_all.copy()
+        if len(terms) and "term" in terms.columns:
+            by_term = terms.groupby(terms["term"].fillna("not recorded").astype(str)).agg(
+                events=("patient_id", "size"), patients=("patient_id", "nunique")).reset_index()
+            by_term = by_term.sort_values(["events", "term"], ascending=[False, True])
+            by_term.columns = ["Event", "Events", "Patients"]
+            html_parts.append("<p>By kind of event:</p>" + _table_html(by_term))
+        return "".join(html_parts), pd.DataFrame(raw)
+
+    # -- text sections -------------------------------------------------------------------
     def _explanation_html(self, selected: Cohort) -> str:
         parts = ["<p><b>Why “reconstructed”?</b> The publications behind the bundled data report the course of "
                  "the disease after the start of the IL-1 blocker only as group averages and counts, not "
@@ -970,9 +2011,20 @@ class CohortExplorer:
                 + table.to_html(escape=True, na_rep="", border=0)
                 + (f"<p>Note: {_esc(note)}.</p>" if note else ""))
 
+    # -- putting a view on screen ----------------------------------------------------------
+    def _ensure_chart(self, key: str, box: widgets.Box, css: str):
+        """The chart widget of a section, made the first time the section is shown."""
+        chart = self._charts.get(key)
+        if chart is None:
+            chart = self._chart_widget(css)
+            self._charts[key] = chart
+            box.children = [chart]
+        return chart
+
     def _show(self, view: _View) -> None:
         """Put a computed view on screen (the only place widgets change)."""
         state = view.state
+        self._analyses = view.analyses
         self._sync_controls(state)
         for key in ("study", "had_any", "had_none", "prior_mas", "sex", "steroid"):
             self.n_labels[key].value = f"→ {_patients(view.funnel[key])} left"
@@ -981,6 +2033,11 @@ class CohortExplorer:
         group_text = ", ".join(f"{n} {_esc(g)}" for g, n in view.group_counts.items()) or "none"
         self.n_labels["cutoff"].value = f"→ {group_text}"
 
+        # theme: the app's own colours, and in Voila the page's
+        self.view.remove_class("sjia-theme-dark" if not view.dark else "sjia-theme-light")
+        self.view.add_class("sjia-theme-dark" if view.dark else "sjia-theme-light")
+        self._page_theme.dark = view.dark
+
         sub = state.subgroup()
         if view.n_total:
             small = [g for g, n in view.group_counts.items() if 0 < n < SMALL_GROUP_N]
@@ -988,24 +2045,56 @@ class CohortExplorer:
                        f"({_esc(', '.join(small))}), its mean and interval are very uncertain.</span>"
                        if small else "")
             self.total.value = (f"<b>{_patients(view.n_total)}</b> shown ({group_text}). "
-                                f"Selection: {_esc(sub.describe())}.{caution}")
+                                f"Selection: {_esc(describe_subgroup(sub))}.{caution}")
             self.empty.layout.display = "none"
             # Swap the specification only: JupyterChart redraws from `spec`; going through its
             # `chart` trait would rebuild and re-validate Altair objects (about a second).
             self.chart.spec = view.chart
             self.chart_box.layout.display = ""
+            self.tabs.layout.display = ""
         else:
-            self.total.value = f"<b>No patients</b> match this selection ({_esc(sub.describe())})."
+            self.total.value = f"<b>No patients</b> match this selection ({_esc(describe_subgroup(sub))})."
             self.empty.value = ("<b>No patient matches all of these filters.</b> Nothing to draw. Loosen one of them: "
                                 "the line under each filter shows where the patients drop out.")
             self.empty.layout.display = ""
             self.chart_box.layout.display = "none"
+            self.tabs.layout.display = "none"
+        if view.window is not None:
+            w = view.window
+            self.window_intro.value = w["intro"]
+            self.window_message.value = w["message"]
+            self.window_message.layout.display = "" if w["message"] else "none"
+            if w["spec"] is not None:
+                chart = self._ensure_chart("window", self.window_chart_box, "sjia-window-chart")
+                chart.spec = w["spec"]
+                self.window_chart_box.layout.display = ""
+            else:
+                self.window_chart_box.layout.display = "none"
+            self.window_current.value = w["current"]
+        if view.safety is not None:
+            s = view.safety
+            self.steroid_text.value = s["steroid_html"]
+            if s["spec"] is not None:
+                chart = self._ensure_chart("steroid", self.steroid_chart_box, "sjia-steroid-chart")
+                chart.spec = s["spec"]
+                self.steroid_chart_box.layout.display = ""
+            else:
+                self.steroid_chart_box.layout.display = "none"
+            self.safety_text.value = s["ae_html"]
+        self.window_ledger.value = view.ledger
+        self.stats_ledger.value = view.ledger
 
-        # The banner stands above everything whenever any value drawn is reconstructed.
-        self.reconstructed_label.value = (
-            "<b>⚠ Reconstructed data.</b> The follow-up values shown were generated to match the published "
-            "averages; they are not measurements of real patients.")
-        self.banner.layout.display = "" if view.reconstructed else "none"
+        # The banner stands above everything whenever any value drawn is reconstructed (or simulated).
+        if view.reconstructed:
+            self.reconstructed_label.value = (
+                "<b>⚠ Reconstructed data.</b> The follow-up values shown were generated to match the published "
+                "averages; they are not measurements of real patients.")
+        elif view.simulated:
+            self.reconstructed_label.value = (
+                "<b>⚠ Simulated data.</b> Every value shown was generated by a program; none describes a real "
+                "child.")
+        self.banner.layout.display = "" if (view.reconstructed or view.simulated) else "none"
+        self.explain_button.layout.display = "" if view.reconstructed else "none"
         self.explanation.value = view.explanation
         self.table1.value = view.table1 if view.table1 is not None else "<p>Making Table 1…</p>"
         self._show_tests_status(state)
@@ -1025,6 +2114,7 @@ class CohortExplorer:
         elif self.notice.layout.display == "" and state != self.state:
             self.notice.layout.display = "none"
         self.state = state
+        self._view = view
         self.error.layout.display = "none"
         self.error.value = ""
 
@@ -1032,8 +2122,7 @@ class CohortExplorer:
     @staticmethod
     def _tests_key(state: ViewState) -> tuple:
         """What the test results depend on: the patients, the outcome and the method."""
-        sub = replace(state.subgroup(), early_cutoff_months=DEFAULT_EARLY_CUTOFF_MONTHS)
-        return (sub, state.test_outcome, state.test_method)
+        return (state.selection(), state.test_outcome, state.test_method)
 
     def _show_tests_status(self, state: ViewState) -> None:
         methods = stats_methods(state.test_method)
@@ -1051,29 +2140,43 @@ class CohortExplorer:
 
     def _on_run_tests(self, _button=None) -> None:
         state = self.state
-        self.test_results.value = "<p>Running the tests…</p>"
+        analyses = self._analyses_for(state)
+        key = ("tests", state.test_outcome, state.test_method)
+        text = analyses.results.get(key)
         self._tests_for = None
-        try:
-            text = self._tests_html(state)
-        except Exception:
-            self.test_results.value = "<p>The tests could not be run for this selection.</p>"
-            raise
+        if text is None:
+            self.test_results.value = "<p>Running the tests…</p>"
+            try:
+                text = self._tests_html(state, ledger=analyses.ledger)
+            except Exception:
+                self.test_results.value = "<p>The tests could not be run for this selection.</p>"
+                raise
+            analyses.results[key] = text
+        else:
+            text = ('<p class="sjia-n">Already run for these patients: shown again, and not counted again.</p>'
+                    + text)
+        self._analyses = analyses
         self.test_results.value = text
         self._tests_for = self._tests_key(state)
+        ledger = ledger_html(analyses.ledger)
+        self.stats_ledger.value = ledger
+        self.window_ledger.value = ledger
 
-    def _tests_html(self, state: ViewState) -> str:
+    def _tests_html(self, state: ViewState, ledger=None) -> str:
         """Change from week 0 by the chosen method(s), as an HTML table (computed by sjia_explore.stats)."""
         from sjia_explore import stats
 
         selected = self.cohort.filter(state.subgroup())
         if selected.n_patients == 0:
             return "<p>No patients are selected: there is nothing to test.</p>"
-        outcome = next(o for o in OUTCOMES if o.column == state.test_outcome)
+        outcome = _outcome(state.test_outcome)
+        if not _has_values(selected.visits, outcome.column):
+            return f"<p>The selected patients have no values of {_esc(outcome.title)}: there is nothing to test.</p>"
         methods = stats_methods(state.test_method)
-        by_week = pd.concat([stats.vs_baseline(selected.visits, outcome.column, method=m) for m in methods],
-                            ignore_index=True)
-        overall = pd.concat([stats.omnibus(selected.visits, outcome.column, method=m) for m in methods],
-                            ignore_index=True)
+        by_week = pd.concat([stats.vs_baseline(selected.visits, outcome.column, method=m, ledger=ledger)
+                             for m in methods], ignore_index=True)
+        overall = pd.concat([stats.omnibus(selected.visits, outcome.column, method=m, ledger=ledger)
+                             for m in methods], ignore_index=True)
         digits = 2 if outcome.value_format == ".2f" else 1
         table = pd.DataFrame({
             "Method": by_week["method"].map(TEST_METHOD_LABELS),
@@ -1081,7 +2184,8 @@ class CohortExplorer:
             "n": by_week["n"],
             "Mean": by_week["mean"].map(lambda v: _number(v, digits + 1)),
             "Change from week 0": by_week["diff_vs_baseline"].map(lambda v: _number(v, digits + 1, sign=True)),
-            "p (adjusted)": by_week["p_adjusted"].map(_p_value),
+            "p (adjusted)": [(_p_value(p) if np.isfinite(p) else "not given: see note")
+                             for p in by_week["p_adjusted"]],
             "Test": by_week["test"],
             "Note": by_week["note"].fillna(""),
         })
@@ -1092,12 +2196,14 @@ class CohortExplorer:
             notes = [n for n in table["Note"].unique() if n]
             table = table.drop(columns="Note")
         overall_items = "".join(
-            f"<li>{_esc(TEST_METHOD_LABELS[r.method])}: {_esc(r.test)}, n = {int(r.n)}, p = {_p_value(r.p)}"
-            f"{'. ' + _esc(r.note) if isinstance(r.note, str) and r.note and r.note not in notes else ''}</li>"
+            f"<li>{_esc(TEST_METHOD_LABELS[r.method])}: {_esc(r.test)}, n = {int(r.n)}, "
+            + (f"p = {_p_value(r.p)}" if np.isfinite(r.p) else "no p-value")
+            + (f". {_esc(r.note)}" if isinstance(r.note, str) and r.note and r.note not in notes else "")
+            + "</li>"
             for r in overall.itertuples())
         lines = [
             f"<p><b>{_esc(outcome.title)}</b> in {_patients(selected.n_patients)} "
-            f"({_esc(selected.subgroup.describe())}).</p>",
+            f"({_esc(describe_subgroup(selected.subgroup))}).</p>",
             f"<p>Overall test across all visits:</p><ul>{overall_items}</ul>",
             "<p>Each visit against week 0:</p>",
             table.to_html(index=False, escape=True, border=0, na_rep=""),
@@ -1106,8 +2212,80 @@ class CohortExplorer:
         ]
         return "".join(lines)
 
+    # -- downloads -------------------------------------------------------------------------
+    def _provenance(self, selected: Cohort, state: ViewState, tables: tuple[str, ...]):
+        from sjia_explore import export
+
+        prov = export.Provenance.from_cohort(selected, tables=tables)
+        return replace(prov, subgroup=describe_subgroup(state.subgroup())).with_notes(
+            f"Early/late split at {state.early_cutoff_months:g} months from onset to treatment")
+
+    def _make_download(self, key: str) -> tuple[str, str, bytes]:
+        """The file behind a download button: (file name, MIME type, bytes). Nothing is written to disk."""
+        from sjia_explore import export
+
+        view = self._view
+        if view is None:
+            raise ValueError("nothing is shown yet")
+        section, kind = key.rsplit("_", 1)
+        state = view.state
+        selected = self.cohort.filter(state.subgroup())
+        date = dt.date.today().isoformat()
+        name = f"sjia-{section}-{date}.{kind}"
+        if section == "state":
+            prov = self._provenance(selected, state, ("patients", "visits"))
+            return f"sjia-view-{date}.json", _MIME["json"], export.state_json(state.to_dict(), prov)
+        if view.n_total == 0:
+            raise ValueError("no patient is selected, so there is nothing to download")
+        if view.dark and kind in ("png", "svg"):  # pictures are always made light, for print and slides
+            view = self._compute(replace(state, theme="light"))
+        threshold = int(self.suppression.value or 0)
+        suppression = None
+        if section == "trajectories":
+            frame = pd.concat([summary.assign(outcome=column) for column, summary in view.numbers or []],
+                              ignore_index=True)
+            frame = frame[["outcome"] + [c for c in frame.columns if c != "outcome"]]
+            tables, chart, counts = ("patients", "visits"), view.chart, ("n", "n_missing")
+        elif section == "window":
+            if view.window is None or view.window["spec"] is None:
+                raise ValueError("open the “Window of opportunity” section first")
+            tables, chart, frame = ("patients", "visits"), view.window["spec"], view.window["table"]
+            counts = ("n_early", "n_late")
+        elif section in ("steroid", "ae"):
+            if view.safety is None:
+                raise ValueError("open the “Steroids and safety” section first")
+            if section == "steroid":
+                if view.safety["spec"] is None:
+                    raise ValueError("no selected patient was on corticosteroid at week 0")
+                tables, chart, frame = ("patients", "visits"), view.safety["spec"], view.safety["steroid_table"]
+                counts = ("n", "n_missing", "k")
+            else:
+                tables, chart, frame = ("patients", "adverse_events"), None, view.safety["ae_table"]
+                counts = ("n_patients", "n_events", "n_patients_with_event", "serious")
+        else:
+            raise ValueError(f"unknown download {key!r}")
+        prov = self._provenance(selected, state, tables)
+        if kind in ("png", "svg"):
+            if chart is None:
+                raise ValueError("this section has no chart to download")
+            picture = self._plots.with_theme(chart, dark=False)
+            data = export.chart_png(picture, prov) if kind == "png" else export.chart_svg(picture, prov)
+            return name, _MIME[kind], data
+        if threshold:
+            suppression = export.Suppression(
+                tuple(c for c in counts if c in frame.columns), threshold=threshold,
+                percent_columns={"percent_patients_with_event": "n_patients_with_event"}
+                if "percent_patients_with_event" in frame.columns else {})
+        if kind == "csv":
+            return name, _MIME["csv"], export.table_csv(frame, prov, suppression)
+        if kind == "xlsx":
+            return name, _MIME["xlsx"], export.table_xlsx(frame, prov, suppression)
+        raise ValueError(f"unknown file type {kind!r}")
+
     def _cohort_expr(self) -> str:
         source = self.cohort.source or ""
+        if self.cohort is not self._initial_cohort:
+            return f"load_cohort({source!r})  # the file you uploaded: put it next to this notebook"
         if source.startswith("bundled") or not source:
             return "load_cohort()"
         if Path(source).is_dir():

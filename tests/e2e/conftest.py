@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from sjia_explore.server import voila_command, voila_env
 
@@ -38,6 +39,10 @@ EXTERNAL = re.compile(r"^(?!(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/|dat
 HARMLESS_CONSOLE_ERRORS: tuple[re.Pattern, ...] = ()
 VIEWPORT = {"width": 1360, "height": 1000}
 PAGE_TIMEOUT_MS = 90_000  # kernel start + first execution on a slow 2-core machine
+#: How long an `expect(...)` waits for the page to change (a round trip to the kernel and a redraw);
+#: generous, because a busy 2-core machine can be slow, and a passing check returns at once.
+EXPECT_TIMEOUT_MS = 20_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,10 @@ each test starts from "Reset filters".
 from __future__ import annotations
 
 import re
+import shutil
 import textwrap
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -25,6 +27,7 @@ from sjia_explore.ui import OUTCOMES
 pytestmark = pytest.mark.e2e
 
 JOINTS_LINE = ".sjia-chart svg .joints_mean_marks path"
+PAGE_TIMEOUT_MS = 90_000  # kernel start + first execution on a slow 2-core machine
 WEEKS = [0, 4, 8, 12, 24]
 
 
@@ -118,12 +121,12 @@ def screenshot(page, path):
     page.set_viewport_size(size)
 
 
-def open_app(watched, url: str, timing, timing_name: str):
-    """Open the page and wait for the active-joints line to be drawn; record how long that took."""
+def open_app(watched, url: str, timing, timing_name: str, ready: str = JOINTS_LINE):
+    """Open the page and wait for ``ready`` (default: the active-joints line) to be drawn; record how long it took."""
     page = watched.page
     start = time.perf_counter()
     page.goto(url)
-    expect(page.locator(JOINTS_LINE).first).to_be_visible()
+    expect(page.locator(ready).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
     timing(timing_name, time.perf_counter() - start)
     return page
 
@@ -150,6 +153,9 @@ def test_first_view_is_drawn_offline_and_labelled_reconstructed(app, cohort, art
     expect_view(page, cohort.n_patients, expected_n_rows(cohort), expected_means(cohort))
     expect(page.locator(".sjia-error")).to_be_hidden()
     screenshot(page, artifacts / "app-light.png")
+    docs = Path(__file__).resolve().parents[2] / "docs"  # the README's picture is this screenshot
+    docs.mkdir(exist_ok=True)
+    shutil.copyfile(artifacts / "app-light.png", docs / "screenshot.png")
     app.assert_clean()
 
 
@@ -270,14 +276,14 @@ def test_the_view_is_in_the_address_and_copyable(app, cohort):
     expect(page).to_have_url(re.compile(r"/$"))
     page.locator(".sjia-sex button:text-is('Female')").click()
     expect(page).to_have_url(re.compile(r"\?sex=F$"))
-    page.get_by_text("Share or reproduce this view").click()
+    page.get_by_text("Share, reproduce or download this view").click()
     expect(page.locator(".sjia-state-json textarea")).to_have_value(re.compile(r'"sex": "F"'))
     expect(page.locator(".sjia-state-python textarea")).to_have_value(re.compile(r"ViewState\(sex='F'\)"))
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.locator(".sjia-copy-json button").click()
     expect(page.locator(".sjia-copy-json .sjia-copy-status")).to_have_text(" Copied.")
     assert '"sex": "F"' in page.evaluate("navigator.clipboard.readText()")
-    page.get_by_text("Share or reproduce this view").click()  # close it again
+    page.get_by_text("Share, reproduce or download this view").click()  # close it again
     app.assert_clean()
 
 
@@ -321,8 +327,9 @@ def test_statistics_run_on_request_and_go_stale_when_the_selection_changes(app, 
 
 def test_an_address_with_a_query_restores_the_view(app_server, new_page, cohort, timing):
     watched = new_page()
-    page = open_app(watched, app_server.url + "?cutoff=24&sex=F&each_patient=yes&bogus=1&prior_mas=maybe",
-                    timing, "first_chart_with_query_s")
+    page = open_app(watched, app_server.url + "?cutoff=24&sex=F&each_patient=yes&bogus=1&prior_mas=maybe"
+                    "&section=safety&theme=dark", timing, "first_chart_with_query_s",
+                    ready=".sjia-steroid-chart svg .steroidfree_points_marks path")
     expect(page.locator(".sjia-cutoff .widget-readout")).to_have_text("24")
     expect(page.locator(".sjia-sex button:text-is('Female')")).to_have_class(re.compile("mod-active"))
     expect(page.locator(".sjia-each-patient input")).to_be_checked()
@@ -330,7 +337,11 @@ def test_an_address_with_a_query_restores_the_view(app_server, new_page, cohort,
     notice = page.locator(".sjia-notice")
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("prior mas “maybe”")
-    expect(page).to_have_url(re.compile(r"\?cutoff=24&sex=F&each_patient=yes$"))
+    expect(page.locator(".sjia-tabs .lm-TabBar-tab.lm-mod-current")).to_have_text("Steroids and safety")
+    expect(page.locator(".sjia-steroid-text")).to_contain_text("selected patients with a recorded dose")
+    expect(page.locator(".sjia-app")).to_have_class(re.compile(r"\bsjia-theme-dark\b"))
+    expect(page.locator("body")).to_have_class(re.compile(r"\bsjia-page-dark\b"))
+    expect(page).to_have_url(re.compile(r"\?cutoff=24&sex=F&each_patient=yes&section=safety&theme=dark$"))
     watched.assert_clean()
 
 
@@ -408,6 +419,26 @@ def test_data_text_is_shown_as_text_never_run_as_html(hostile):
     expect(page.locator(".sjia-explanation")).to_contain_text(PAYLOAD)
     page.locator(".sjia-each-patient input").check()
     expect(page.locator(".sjia-chart svg .joints_patients_marks path").first).to_be_visible()
+    page.locator(".sjia-study select").select_option(label="All studies")
+    page.locator(".sjia-tabs .lm-TabBar-tab", has_text="Window of opportunity").click()
+    expect(page.locator(".sjia-window-intro")).to_contain_text(f"from {PAYLOAD} on")
+    expect(page.locator(".sjia-window-chart svg .strip_points_marks path").first).to_be_visible()
+    page.locator(".sjia-tabs .lm-TabBar-tab", has_text="Steroids and safety").click()
+    expect(page.locator(".sjia-safety-text td", has_text=PAYLOAD)).to_have_count(1)
+    assert page.evaluate("window.__xss") is None
+    assert page.locator(".sjia-app img").count() == 0
+    hostile.assert_clean()
+
+
+def test_an_uploaded_file_name_is_shown_as_text(hostile, tmp_path):
+    page = hostile.page
+    path = tmp_path / f"{PAYLOAD}.csv"
+    path.write_text("patient_id,week\nP1,x\n")
+    with page.expect_file_chooser() as chooser:
+        page.locator(".sjia-upload").click()
+    chooser.value.set_files(str(path))
+    problems = page.locator(".sjia-upload-problems")
+    expect(problems).to_contain_text(f"“{PAYLOAD}.csv” could not be used as a cohort")
     assert page.evaluate("window.__xss") is None
     assert page.locator(".sjia-app img").count() == 0
     hostile.assert_clean()

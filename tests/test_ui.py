@@ -1,0 +1,417 @@
+"""The dashboard in the kernel (no browser): state and address, escaping, failures, uploads, downloads, tests count."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import ipywidgets as widgets
+import pytest
+
+from sjia_explore import load_cohort, published
+from sjia_explore.ui import (
+    DRUG_DISPLAY_NAMES,
+    MAX_QUERY_VALUE_CHARS,
+    UPLOAD_MAX_BYTES,
+    CohortExplorer,
+    ViewState,
+    describe_subgroup,
+    drug_label,
+)
+
+PAYLOAD = "<img src=x onerror=alert(1)>"
+ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+PACKAGE = Path(__file__).resolve().parents[1] / "sjia_explore"
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return load_cohort()
+
+
+@pytest.fixture(scope="module")
+def explorer(cohort):
+    return CohortExplorer(cohort, query="")
+
+
+@pytest.fixture
+def app(explorer):
+    """The shared explorer, back at the default view of the bundled cohort."""
+    explorer.update(ViewState(), cohort=explorer._initial_cohort)
+    explorer.details.selected_index = None
+    yield explorer
+    explorer.update(ViewState(), cohort=explorer._initial_cohort)
+
+
+def html_values(widget) -> list[str]:
+    """Every HTML text in a widget tree."""
+    out = []
+    if isinstance(widget, widgets.HTML):
+        out.append(widget.value)
+    for child in getattr(widget, "children", ()):
+        out += html_values(child)
+    return out
+
+
+def registry_zip(n: int = 40, seed: int = 3) -> bytes:
+    from sjia_explore.simulate import registry
+
+    reg = registry(n, seed=seed)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in ("patients", "treatments", "visits", "adverse_events"):
+            z.writestr(f"{name}.csv", getattr(reg, name).to_csv(index=False))
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# ViewState: address round trip and allowlisting
+# --------------------------------------------------------------------------------------------
+STATES = [
+    ViewState(),
+    ViewState(sex="F", early_cutoff_months=6),
+    ViewState(study="qiu2024", prior_biologic_any=("adalimumab", "jaki"), prior_biologic_none=("etanercept",),
+              prior_mas=False, baseline_steroid=True, each_patient=True),
+    ViewState(test_outcome="sjadas27", test_method="all", section="window", window_outcome="active_joints",
+              window_week=12, theme="dark"),
+    ViewState(section="safety", theme="light", early_cutoff_months=36),
+]
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_view_survives_the_round_trip_through_the_address_and_json(state, cohort):
+    back, ignored = ViewState.from_query(state.to_query(), studies=cohort.studies,
+                                         drugs=cohort.prior_biologic_options(), weeks=[0, 4, 8, 12, 24])
+    assert ignored == []
+    assert back == state
+    assert ViewState.from_dict(json.loads(state.to_json())) == state
+
+
+def test_the_default_view_has_an_empty_address():
+    assert ViewState().to_query() == ""
+
+
+@pytest.mark.parametrize("query, said", [
+    ("sex=X", "sex “X”"),
+    ("study=__import__('os').system('x')", "study “__import__('os').system('x')”"),
+    ("cutoff=1e400", "cut-off “1e400”"),
+    ("cutoff=nan", "cut-off “nan”"),
+    ("cutoff=0", "cut-off “0”"),
+    ("had_any=<script>", "prior biologic “<script>”"),
+    ("section=admin", "section “admin”"),
+    ("theme=auto", "theme “auto”"),
+    ("window_week=13", "window week “13”"),
+    ("window_week=24.0", "window week “24.0”"),
+    ("test_method=eval", "test method “eval”"),
+    ("prior_mas=maybe", "prior mas “maybe”"),
+])
+def test_junk_values_are_left_out_and_named(query, said, cohort):
+    state, ignored = ViewState.from_query(query, studies=cohort.studies, drugs=cohort.prior_biologic_options(),
+                                          weeks=[0, 4, 8, 12, 24])
+    assert state == ViewState()
+    assert len(ignored) == 1 and said in ignored[0]
+
+
+def test_unknown_keys_are_ignored_silently_and_long_values_refused(cohort):
+    state, ignored = ViewState.from_query("token=abc&__class__=x&sex=F&study=" + "q" * (MAX_QUERY_VALUE_CHARS + 1),
+                                          studies=cohort.studies, drugs=[])
+    assert state == ViewState(sex="F")
+    assert ignored == [f"a value of “study” longer than {MAX_QUERY_VALUE_CHARS} characters"]
+
+
+def test_the_address_is_never_evaluated(monkeypatch, cohort):
+    import builtins
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the address reached eval/exec")
+
+    monkeypatch.setattr(builtins, "eval", refuse)
+    monkeypatch.setattr(builtins, "exec", refuse)
+    ViewState.from_query("cutoff=__import__('os')&sex=F&window_week=1+1&theme=dark", studies=cohort.studies,
+                         drugs=[])
+    source = (PACKAGE / "ui.py").read_text() + (PACKAGE / "plots.py").read_text()
+    assert not re.search(r"\b(eval|exec)\(|\.query\(|pickle", source)
+
+
+@pytest.mark.parametrize("bad", [{"theme": "blue"}, {"section": "x"}, {"window_week": 0}, {"window_week": 2.5},
+                                 {"window_outcome": "name"}, {"test_method": "t"}, {"sex": "X"}])
+def test_a_view_with_an_impossible_value_cannot_be_made(bad):
+    with pytest.raises(ValueError):
+        ViewState(**bad)
+
+
+def test_unknown_fields_in_json_are_an_error():
+    with pytest.raises(ValueError, match="unknown view field"):
+        ViewState.from_dict({"sex": "F", "run": "rm -rf"})
+
+
+# --------------------------------------------------------------------------------------------
+# Drug names
+# --------------------------------------------------------------------------------------------
+def test_drugs_are_shown_under_their_display_names(app):
+    assert drug_label("jaki") == "JAK inhibitor"
+    assert drug_label("nsaids") == "NSAIDs"
+    assert drug_label("cyclosporine a") == "ciclosporin A"
+    assert drug_label("tocilizumab") == "Tocilizumab"
+    assert drug_label(PAYLOAD) == PAYLOAD  # unchanged text: escaped where it is shown
+    sidebar = "".join(html_values(app.drug_box))
+    assert "JAK inhibitor" in sidebar and ">jaki<" not in sidebar
+    assert describe_subgroup(ViewState(prior_biologic_any=("jaki",)).subgroup()) == "had JAK inhibitor"
+    app.update(ViewState(prior_biologic_none=("jaki",)))
+    assert "never had JAK inhibitor" in app.total.value
+    assert set(DRUG_DISPLAY_NAMES) >= {"jaki", "nsaids", "cyclosporine a"}
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile data text is shown as text
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def hostile(cohort):
+    patients = cohort.patients.copy()
+    first = patients["patient_id"].iloc[0]
+    rename = {first: PAYLOAD}
+    patients["patient_id"] = patients["patient_id"].replace(rename)
+    patients.loc[patients["patient_id"] == PAYLOAD, "study"] = PAYLOAD
+    patients.loc[patients["patient_id"] == PAYLOAD, "treatment"] = PAYLOAD
+    tables = {}
+    for name in ("treatments", "visits", "adverse_events"):
+        df = getattr(cohort, name).copy()
+        df["patient_id"] = df["patient_id"].replace(rename)
+        tables[name] = df
+    t = tables["treatments"]
+    rows = (t["patient_id"] == PAYLOAD) & (t["period"] == "previous") & t["drug_class"].isin(["bDMARD", "JAKi"]) \
+        & t["received"].fillna(False)
+    t.loc[rows[rows].index[:1], "drug"] = PAYLOAD
+    ae = tables["adverse_events"]
+    ae.loc[ae.index[:1], "term"] = PAYLOAD
+    return replace(cohort, patients=patients, **tables)
+
+
+def test_data_text_is_escaped_in_every_html_the_app_builds(hostile):
+    app = CohortExplorer(hostile, query="")
+    app.details.selected_index = 0  # Table 1
+    seen: list[str] = []
+    for state in (ViewState(), ViewState(study=PAYLOAD), ViewState(prior_biologic_any=(PAYLOAD,)),
+                  ViewState(section="window"), ViewState(section="window", study=PAYLOAD),
+                  ViewState(section="safety"), ViewState(section="safety", study=PAYLOAD)):
+        assert app.update(state), app.error.value
+        app._on_run_tests()
+        app._toggle_explanation()
+        seen += html_values(app.view)
+    app.load_file(b"patient_id,week\n" + PAYLOAD.encode() + b",x\n", PAYLOAD + ".csv")
+    seen += html_values(app.view)
+    text = "\n".join(seen)
+    assert PAYLOAD not in text
+    assert ESCAPED in text
+    for where in (app.total.value, app.window_intro.value, app.safety_text.value, app.upload_problems.value):
+        assert PAYLOAD not in where
+    assert ESCAPED in app.upload_problems.value
+    assert all(PAYLOAD not in "".join(html_values(box)) for box in (app.drug_box,))
+
+
+# --------------------------------------------------------------------------------------------
+# Failures and empty selections
+# --------------------------------------------------------------------------------------------
+def test_a_failing_update_shows_a_plain_message_and_the_app_keeps_working(app, monkeypatch):
+    before_total = app.total.value
+    compute = app._compute
+
+    def failing(state):
+        if state.sex == "M":
+            raise RuntimeError("induced <b>failure</b>")
+        return compute(state)
+
+    monkeypatch.setattr(app, "_compute", failing)
+    assert app.update(ViewState(sex="M")) is False
+    assert app.error.layout.display == ""
+    assert "Something went wrong" in app.error.value
+    assert "induced &lt;b&gt;failure&lt;/b&gt;" in app.error.value
+    assert app.total.value == before_total and app.state == ViewState()
+    assert app.sex.value == "any"  # the controls agree with what is shown
+    app.sex.value = "F"  # a control still works
+    assert app.error.layout.display == "none"
+    assert app.state.sex == "F"
+
+
+def test_an_empty_selection_says_so_instead_of_drawing(app, cohort):
+    drug = cohort.prior_biologic_options()[0]
+    app.update(ViewState(prior_biologic_any=(drug,), prior_biologic_none=(drug,)))
+    assert app.empty.layout.display == ""
+    assert "No patient matches" in app.empty.value
+    assert app.tabs.layout.display == "none"
+    assert app.total.value.startswith("<b>No patients</b>")
+    app.update(ViewState(section="window", prior_biologic_any=(drug,), prior_biologic_none=(drug,)))
+    assert app.error.layout.display == "none"
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------
+def test_window_view_compares_early_and_late_and_names_the_confounders(app, cohort):
+    app.update(ViewState(section="window"))
+    view = app._view
+    table = view.window["table"]
+    assert list(table["cutoff_months"]) == [float(c) for c in range(3, 37, 3)]
+    row = table[table["cutoff_months"] == 12].iloc[0]
+    assert (row["n_early"], row["n_late"]) == (6, 9)  # with sJADAS27 at weeks 0 and 24
+    intro = app.window_intro.value
+    for word in ("studies", "drugs", "line of therapy", "confounding", "2 against 9"):
+        assert word in intro
+    titles = [p["title"] for p in view.window["spec"]["vconcat"][0]["hconcat"]]
+    assert titles == ["Early: < 12 months after onset (n = 7)", "Late: ≥ 12 months after onset (n = 9)"]
+    assert "At the current cut-off (12 months)" in app.window_current.value
+    app.update(ViewState(section="window", early_cutoff_months=13))
+    assert 13.0 in list(app._view.window["table"]["cutoff_months"])
+
+
+def test_too_few_patients_on_a_side_is_never_given_a_number(app):
+    app.update(ViewState(section="window", study="qiu2024", window_week=24))
+    table = app._view.window["table"]
+    few = table[(table["n_early"] < 3) | (table["n_late"] < 3)]
+    assert len(few)  # Qiu 2024 has 2 early patients at 12 months
+    rows = {r["cutoff_months"]: r for r in app._view.window["spec"]["datasets"]["strip_rows"]}
+    for cut in few["cutoff_months"]:
+        assert rows[cut]["too_few"] and not rows[cut]["estimate"] and rows[cut]["p_text"] == ""
+    assert "Too few to estimate" in app.window_current.value
+
+
+def test_safety_section_gives_steroid_free_and_the_published_ae_rate(app):
+    app.update(ViewState(section="safety"))
+    steroid = app.steroid_text.value
+    assert "4 of 11 selected patients" in steroid and "By week 24, 4 of 4 were off it (100%)" in steroid
+    assert "not reported by Vastert 2011" in steroid
+    ae = app._view.safety["ae_table"].set_index("study")
+    qiu = ae.loc["qiu2024"]
+    assert (qiu["n_events"], qiu["n_patients_with_event"]) == (published.N_AE, published.N_PATIENTS_WITH_AE)
+    assert round(qiu["rate_per_100_py"]) == published.AE_RATE_PER_100_PY.value
+    assert "0.5 years (24 weeks) per patient, as the paper counted" in app.safety_text.value
+    assert ae.loc["vastert2011", "status"] == "not reported"
+    assert "Reconstructed" in app.safety_text.value
+
+
+# --------------------------------------------------------------------------------------------
+# Statistics and the multiplicity ledger
+# --------------------------------------------------------------------------------------------
+def test_the_ledger_counts_each_test_once_and_restarts_with_new_patients(app):
+    assert "so far: none" in app.stats_ledger.value
+    app._on_run_tests()
+    assert "so far: 5</b>" in app.stats_ledger.value  # 4 visits + 1 overall test
+    app._on_run_tests()  # the same again: shown from the first run, not counted again
+    assert "so far: 5</b>" in app.stats_ledger.value and "not counted again" in app.test_results.value
+    app.update(replace(app.state, early_cutoff_months=18))  # a cut-off does not change the patients
+    assert "so far: 5</b>" in app.stats_ledger.value
+    app.update(replace(app.state, section="window"))
+    n = 5 + app._view.analyses.ledger.to_frame()["analysis"].str.startswith("early vs late").sum()
+    assert f"so far: {n}</b>" in app.window_ledger.value
+    app.update(replace(app.state, sex="F"))  # other patients: a new count
+    assert "so far: " in app.stats_ledger.value and "so far: 5" not in app.stats_ledger.value
+    assert "changed since the tests were run" not in app.test_results.value or app._tests_for is None
+
+
+def test_p_values_are_given_only_where_the_small_n_guards_allow(app):
+    app.update(ViewState(prior_biologic_any=("jaki",)))  # 2 patients
+    app._on_run_tests()
+    text = app.test_results.value
+    assert "not given: see note" in text and "fewer than 3" in text
+    assert "one-way ANOVA" in app.method_text.value
+
+
+# --------------------------------------------------------------------------------------------
+# Upload
+# --------------------------------------------------------------------------------------------
+def upload(app, content: bytes, name: str) -> None:
+    """What the FileUpload widget hands the kernel."""
+    app._on_upload({"new": ({"name": name, "type": "", "size": len(content), "content": memoryview(content)},)})
+
+
+def test_a_good_upload_swaps_in_the_cohort_and_back_returns(app, cohort):
+    upload(app, registry_zip(40), "registry.zip")
+    assert app.cohort.n_patients == 40 and app.upload_problems.layout.display == "none"
+    assert "40 patients" in app.total.value and "registry.zip" in app.upload_warnings.value
+    assert [v for _, v in app.study.options] == ["", "simulated"]
+    assert app.back_button.layout.display == ""
+    assert "Simulated data" in app.reconstructed_label.value
+    assert app.upload.value == ()  # released
+    app.update(ViewState(section="safety"))
+    assert app.error.layout.display == "none" and "simulated" in app._view.safety["ae_table"]["study"].tolist()
+    app._on_back()
+    assert app.cohort is cohort and f"{cohort.n_patients} patients" in app.total.value
+    assert app.back_button.layout.display == "none"
+
+
+def test_a_broken_upload_lists_its_problems_and_changes_nothing(app, cohort):
+    app.update(ViewState(sex="F"))
+    before = (app.cohort, app.state, app.total.value)
+    upload(app, b"patient_id,week,active_joints\nP1,zero,3\n", "broken.csv")
+    assert (app.cohort, app.state, app.total.value) == before
+    problems = app.upload_problems.value
+    assert app.upload_problems.layout.display == ""
+    lines = re.findall(r'<div class="sjia-problem-line">(.*?)</div>', problems)
+    assert any(line.startswith("broken.csv:2:week:") for line in lines)
+    assert any(line.startswith("broken.csv:1:study:") for line in lines)
+    app.sex.value = "M"  # still working
+    assert app.state.sex == "M"
+
+
+@pytest.mark.parametrize("size, words", [(0, "empty"), (UPLOAD_MAX_BYTES + 1, "limit of 8 MB")])
+def test_empty_and_oversized_uploads_are_refused_from_their_real_size(app, size, words):
+    app.load_file(b"x" * size, "big.csv")
+    assert words in app.upload_problems.value
+    assert app.cohort is app._initial_cohort
+
+
+def test_upload_warnings_about_identifiers_are_shown(app):
+    text = ("patient_id,study,months_onset_to_treatment,week,active_joints,patient_name\n"
+            "P1,mine,3,0,4,Ann Smith\nP1,mine,3,4,1,Ann Smith\nP2,mine,30,0,2,Bob Jones\n")
+    assert app.load_file(text.encode(), "named.csv")
+    assert "patient_name" in app.upload_warnings.value
+    assert "Ann Smith" not in "".join(html_values(app.view))
+
+
+# --------------------------------------------------------------------------------------------
+# Downloads and theme
+# --------------------------------------------------------------------------------------------
+def test_downloads_are_made_in_memory_with_provenance(app, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # nothing may be written here (or anywhere)
+    app.update(ViewState(section="window"))
+    name, mime, data = app._make_download("trajectories_csv")
+    assert mime == "text/csv" and name.endswith(".csv")
+    text = data.decode("utf-8-sig")
+    assert text.startswith("# Reconstructed data") and "Subgroup: all patients" in text
+    assert "outcome,group,week,n," in text
+    assert app._make_download("window_png")[2][:8] == b"\x89PNG\r\n\x1a\n"
+    svg = app._make_download("window_svg")[2].decode()
+    assert svg.startswith("<svg") and "Reconstructed data" in svg
+    xlsx = app._make_download("window_xlsx")[2]
+    assert xlsx[:2] == b"PK"
+    doc = json.loads(app._make_download("state_json")[2])
+    assert doc["state"]["section"] == "window"
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="Steroids and safety"):
+        app._make_download("ae_csv")
+
+
+def test_small_counts_can_be_hidden_in_downloaded_tables(app):
+    app.update(ViewState(section="safety"))
+    app.suppression.value = 5
+    text = app._make_download("steroid_csv")[2].decode("utf-8-sig")
+    assert "<5" in text and "Small counts suppressed" in text
+    app.suppression.value = 0
+
+
+def test_dark_theme_reaches_the_app_the_page_and_the_charts(app):
+    app.theme.value = "dark"
+    assert app.state.theme == "dark" and "theme=dark" in app.address_bar.query
+    assert "sjia-theme-dark" in app.view._dom_classes and app._page_theme.dark
+    assert app.chart.spec["config"]["background"] == "#1a1a1a"
+    app.theme.value = "light"
+    assert app.state.theme == "light" and "sjia-theme-light" in app.view._dom_classes
+    app.update(ViewState())  # auto: follows the page
+    app._page_theme.page_dark = True
+    assert app.state.theme == "auto" and app.theme.value == "dark" and app._page_theme.dark
+    app._page_theme.page_dark = False
+    assert app.theme.value == "light"
