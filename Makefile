@@ -29,7 +29,7 @@ app: install
 
 ## make test: install everything, then run every test (unit, notebooks, browser)
 test: install-test check-chromium
-	$(PY) -m pytest --nbmake tests notebooks app.ipynb
+	$(PY) -m pytest --nbmake --doctest-modules sjia_explore tests notebooks app.ipynb
 
 check-chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -45,7 +45,7 @@ data: install
 
 ## make bench: performance figures as ratios against baselines measured in the same run
 bench: install-test check-chromium
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist test-artifacts .pytest_cache

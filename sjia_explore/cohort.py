@@ -261,6 +261,11 @@ class Cohort:
             rows = rows[rows["column"].isin(columns)]
         return not rows.empty
 
+    def is_simulated(self) -> bool:
+        """True when any visit or adverse event of this cohort is simulated (see :mod:`sjia_explore.simulate`)."""
+        return any("provenance" in df.columns and (df["provenance"] == "simulated").any()
+                   for df in (self.visits, self.adverse_events))
+
     # -- slicing ------------------------------------------------------------
     def filter(self, subgroup: Subgroup | None = None, **criteria) -> Cohort:
         """A new cohort holding only the patients of ``subgroup`` (and their rows in every table).

@@ -53,6 +53,7 @@ import pandas as pd
 
 #: The words every export containing reconstructed values carries.
 RECONSTRUCTED_LABEL = "Reconstructed data — not observations"
+SIMULATED_LABEL = "Simulated data — no real patient is described"
 #: First characters that make a spreadsheet treat a cell as a formula or split it (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 #: Put before a triggering cell so that spreadsheets show it as text.
@@ -136,6 +137,7 @@ class Provenance:
     version: str = field(default_factory=_package_version)
     date: str = field(default_factory=_today)
     notes: tuple[str, ...] = ()
+    simulated: bool = False
 
     @classmethod
     def from_cohort(cls, cohort, tables: Sequence[str] = ("patients", "treatments", "visits", "adverse_events"),
@@ -168,6 +170,7 @@ class Provenance:
             subgroup=cohort.subgroup.describe(),
             reconstructed=bool(reconstructed),
             date=date or _today(),
+            simulated=cohort.is_simulated(),
         )
 
     def with_notes(self, *notes: str) -> Provenance:
@@ -181,6 +184,7 @@ class Provenance:
             source = "…" + source[-(MAX_SOURCE_CHARS - 1):]
         digest = f" (SHA-256 {_one_line(self.sha256)[:SHA256_PREFIX_CHARS]})" if self.sha256 else ""
         out = [RECONSTRUCTED_LABEL] if self.reconstructed else []
+        out += [SIMULATED_LABEL] if self.simulated else []
         out += [f"Data: {source}{digest}", f"Subgroup: {_one_line(self.subgroup)}",
                 f"sjia-explore {_one_line(self.version)}, exported {_one_line(self.date)}"]
         out += [_one_line(n) for n in self.notes]

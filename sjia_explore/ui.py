@@ -1636,8 +1636,7 @@ class CohortExplorer:
         view.dark = self._effective_dark(state)
         view.reconstructed = selected.n_patients > 0 and selected.is_reconstructed(
             "visits", columns=[o.column for o in OUTCOMES])
-        view.simulated = bool(selected.n_patients > 0 and "provenance" in selected.visits.columns
-                              and (selected.visits["provenance"] == "simulated").any())
+        view.simulated = selected.n_patients > 0 and selected.is_simulated()
         view.explanation = self._explanation_html(selected)
         if self.details.selected_index == 0:  # Table 1 is made only while its section is open
             view.table1 = self._table1_html(selected, state)

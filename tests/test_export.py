@@ -231,3 +231,14 @@ def test_charts_render_offline_only(chart):
     remote = {"data": {"url": "https://example.org/cohort.csv"}, "mark": "point", "encoding": {"x": {"field": "x"}}}
     with pytest.raises(ValueError, match="not allowed"):
         chart_svg(remote, PROV)
+
+
+def test_simulated_registry_exports_carry_the_simulated_label():
+    from sjia_explore.export import SIMULATED_LABEL, Provenance
+    from sjia_explore.simulate import registry
+
+    stamp = Provenance.from_cohort(registry(20, seed=2)).lines()
+    assert SIMULATED_LABEL in stamp
+    from sjia_explore import load_cohort
+
+    assert Provenance.from_cohort(load_cohort()).simulated is False
