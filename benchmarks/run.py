@@ -1,0 +1,539 @@
+"""Performance and scale of sjia-explore, measured against baselines in the same run (``make bench``).
+
+Prints a table and writes ``benchmarks/results.json``. Every figure is measured
+several times; a key holds the median and ``<key>_min`` / ``<key>_max`` hold the
+extremes. Ratios compare the app with a floor measured in the same run on the
+same machine, so they hold on a busy or slow computer where absolute times do not.
+
+1. First chart in Voila (headless Chromium, a newly started server per page):
+   the app against ``benchmarks/trivial.ipynb`` (one Dropdown and a Label).
+2. Redraw: a control change until the chart's marks differ, against a bare
+   Dropdown → Label round trip; on the bundled cohort and on a 10,000-patient registry.
+3. Compute per update, no browser (``benchmarks/compute.py``).
+4. Memory of the viewer's kernel after the first chart.
+5. Bytes sent to the browser for one view, and rows inlined in the chart specification.
+
+Usage::
+
+    python benchmarks/run.py              # about 4-6 minutes on 2 cores
+    python benchmarks/run.py --quick      # fewer repeats, no preheat comparison: about 2 minutes
+    python benchmarks/run.py --load       # also the 10-viewer load test (benchmarks/load_test.py): +3 minutes
+    python benchmarks/run.py --no-browser # compute figures only
+
+Extra arguments can also come from the ``BENCH_ARGS`` environment variable
+(``make bench BENCH_ARGS=--quick``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if sys.path and Path(sys.path[0]).resolve() == REPO / "benchmarks":
+    sys.path[0] = str(REPO)  # import this folder as the `benchmarks` package, and shadow nothing
+elif str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks import compute  # noqa: E402
+from benchmarks.compute import put  # noqa: E402
+
+TRIVIAL = REPO / "benchmarks" / "trivial.ipynb"
+DEFAULT_OUT = REPO / "benchmarks" / "results.json"
+ARTIFACTS = REPO / "test-artifacts" / "bench"
+PREHEAT_FLAGS = ("--preheat_kernel=True", "--pool_size=1")
+NO_PREHEAT_FLAGS = ("--preheat_kernel=False",)
+
+#: (key, limit, how to read it): a target is met when the figure is at most the limit.
+TARGETS = (
+    ("first_chart_ratio", 1.5, "first chart: app / trivial notebook, server as `sjia-explore app` starts it"),
+    ("redraw_ratio_bundled", 1.3, "redraw: app (cut-off slider) / bare widget round trip, bundled cohort"),
+    ("redraw_ratio_10k", 2.0, "redraw: app / bare widget round trip, 10,000 patients"),
+    ("update_ms_10k", 50.0, "compute per update, 10,000 patients (ms)"),
+    ("kernel_rss_mb_10k", 250.0, "kernel memory after the first chart, 10,000 patients (MB)"),
+)
+
+#: Chart floor: the app's chart widget with precomputed specifications swapped by a Dropdown.
+CHART_FLOOR_NOTEBOOK = '''import ipywidgets as widgets
+
+from sjia_explore import CohortExplorer, load_cohort
+from sjia_explore.ui import ViewState
+
+explorer = CohortExplorer(load_cohort())
+specs = {{"12": explorer._compute(ViewState(early_cutoff_months=12)).chart,
+         "6": explorer._compute(ViewState(early_cutoff_months=6)).chart}}
+dropdown = widgets.Dropdown(options=["12", "6"], value="12")
+dropdown.add_class("bench-dropdown")
+dropdown.observe(lambda change: setattr(explorer.chart, "spec", specs[change["new"]]), names="value")
+widgets.VBox([dropdown, explorer.chart_box])
+'''
+
+LARGE_NOTEBOOK = '''from sjia_explore import CohortExplorer, load_cohort
+
+CohortExplorer(load_cohort({folder!r})).view
+'''
+
+
+def log(msg: str, start=[time.perf_counter()]) -> None:  # noqa: B006 - the run's start time
+    print(f"[{time.perf_counter() - start[0]:6.0f} s] {msg}", flush=True)
+
+
+def write_notebook(path: Path, code: str) -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("sjia-explore", "voila", "ipywidgets", "altair", "anywidget", "pandas", "numpy", "playwright"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def machine() -> dict:
+    import psutil
+
+    return {"platform": platform.platform(), "cpus": os.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+# --------------------------------------------------------------------------------------------
+# Compute (no browser)
+# --------------------------------------------------------------------------------------------
+def run_compute(args, work: Path, results: dict) -> Path:
+    log("compute: bundled cohort")
+    cohort, load_s = compute.load(None)
+    _, load_s_warm = compute.load(None)
+    results["load_s_bundled"] = round(load_s_warm, 3)
+    results["load_s_bundled_first_in_process"] = round(load_s, 3)
+    results.update(compute.measure_cohort(cohort, "bundled", repeats=args.compute_repeats,
+                                          stats_repeats=max(1, min(3, args.compute_repeats))))
+
+    log(f"compute: simulated registry of {args.n_large} patients (written, then read back with load_cohort)")
+    folder = compute.registry_folder(args.n_large, work / f"registry-{args.n_large}")
+    large, load_s = compute.load(folder)
+    results["load_s_10k"] = round(load_s, 3)
+    results.update(compute.measure_cohort(large, "10k", repeats=args.compute_repeats,
+                                          stats_repeats=1))
+    if not args.no_profile:
+        log("compute: cProfile of the update on 10,000 patients")
+        results["profile_update_10k"] = compute.profile_update(large, repeats=2,
+                                                               dump=ARTIFACTS / "profile-update-10k.txt")
+        results["profile_update_bundled"] = compute.profile_update(cohort, repeats=4,
+                                                                   dump=ARTIFACTS / "profile-update-bundled.txt")
+        log("compute: cProfile of a new kernel's path to the first view (bundled, then 10,000 patients)")
+        results["kernel_cold_path_bundled"] = compute.cold_path_subprocess(
+            None, dump=ARTIFACTS / "profile-cold-bundled.txt")
+        results["kernel_cold_path_10k"] = compute.cold_path_subprocess(
+            folder, dump=ARTIFACTS / "profile-cold-10k.txt")
+    return folder
+
+
+# --------------------------------------------------------------------------------------------
+# Browser
+# --------------------------------------------------------------------------------------------
+def measure_view(browser, url: str, kind: str, server_pid: int, redraws: int, sex_redraws: int = 2) -> dict:
+    """Open one page, time its first chart and its redraws; memory of its kernel; bytes received."""
+    from benchmarks import pages, serving
+
+    view = pages.open_view(browser, url, kind)
+    out = {"first_ms": view.first_ms, "bytes": view.bytes.snapshot(), "largest_frame": view.bytes.largest_frame}
+    mem = serving.tree_memory(server_pid)
+    out["kernel_rss_mb"] = max(mem["kernels_mb"]) if mem["kernels_mb"] else None
+    out["server_rss_mb"] = mem["server_mb"]
+    out["redraws"], out["sex_redraws"] = [], []
+    try:
+        if kind == "app":
+            out["drawn"] = pages.drawn_rows(view)
+            for i in range(redraws):
+                out["redraws"].append(pages.set_cutoff(view, 6 if i % 2 == 0 else 12))
+            for i in range(sex_redraws):
+                out["sex_redraws"].append(pages.click_sex(view, "Female" if i % 2 == 0 else "Any"))
+        elif kind == "chart":
+            for i in range(redraws):
+                out["redraws"].append(pages.choose(view, "6" if i % 2 == 0 else "12"))
+        else:
+            for i in range(redraws):
+                out["redraws"].append(pages.choose(view, "b" if i % 2 == 0 else "a"))
+        mem = serving.tree_memory(server_pid)
+        out["kernel_rss_mb_after_redraws"] = max(mem["kernels_mb"]) if mem["kernels_mb"] else None
+    finally:
+        out["errors"] = list(view.errors)
+        out["external"] = list(view.external)
+        view.close()
+    return out
+
+
+def serve_and_measure(browser, notebook: Path | None, kind: str, extra: tuple[str, ...], label: str,
+                      redraws: int, preheat: bool = False) -> dict:
+    from benchmarks import serving
+
+    server = serving.start(notebook, ARTIFACTS / f"voila-{label}.log", extra_args=extra)
+    try:
+        if preheat and not serving.wait_for_idle_kernels(server.pid, 1, timeout_s=180):
+            raise RuntimeError("the preheated kernel did not become idle within 180 s")
+        out = measure_view(browser, server.url, kind, server.pid, redraws)
+        out["server_start_s"] = server.started_s
+        return out
+    finally:
+        serving.stop(server)
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def ratio(a, b):
+    return None if a is None or b in (None, 0) else a / b
+
+
+def put_ratio(results: dict, key: str, pairs: list[tuple[float, float]]) -> None:
+    """Ratio of paired samples (app, floor) measured in the same repeat: median, min, max."""
+    put(results, key, [ratio(a, b) for a, b in pairs if ratio(a, b) is not None], digits=2)
+
+
+def run_browser(args, large_folder: Path, work: Path, results: dict) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks import pages
+    from sjia_explore.server import voila_command
+
+    served_with_preheat = any(a.startswith("--preheat_kernel=True") or a == "--preheat_kernel"
+                              for a in voila_command())
+    results["voila_command_preheats"] = served_with_preheat
+    raw: dict[str, list] = {"app": [], "trivial": [], "chart": [], "app_cold": [], "trivial_cold": [],
+                            "app_preheat": [], "trivial_preheat": [], "app_10k": []}
+    chart_nb = write_notebook(work / "chart_floor.ipynb", CHART_FLOOR_NOTEBOOK.format())
+    results["raw_browser"] = raw
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**pages.launch_args(args.chromium))
+        results["chromium"] = browser.version
+        try:
+            configs = [("", ())]
+            if served_with_preheat:
+                configs.append(("_cold", NO_PREHEAT_FLAGS))
+            if not args.no_preheat:
+                configs.append(("_preheat", PREHEAT_FLAGS))
+            for suffix, extra in configs:
+                for i in range(args.repeats):
+                    order = [("app", None), ("trivial", TRIVIAL)]
+                    if i % 2:
+                        order.reverse()  # neither page always goes first
+                    if not suffix:
+                        order.append(("chart", chart_nb))
+                    for kind, nb in order:
+                        name = f"{kind}{suffix}"
+                        log(f"browser: {name}, page {i + 1}/{args.repeats}")
+                        try:
+                            r = serve_and_measure(browser, nb, kind, extra, name, args.redraws if not suffix else 0,
+                                                  preheat=suffix == "_preheat" or (not suffix and served_with_preheat))
+                            raw[name].append(r)
+                        except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+                            results.setdefault("errors", []).append(f"{name}: {type(exc).__name__}: {exc}")
+                            traceback.print_exc()
+            nb10k = write_notebook(work / "app_10k.ipynb", LARGE_NOTEBOOK.format(folder=str(large_folder)))
+            for i in range(args.repeats_10k):
+                log(f"browser: app on {args.n_large} patients, page {i + 1}/{args.repeats_10k}")
+                try:
+                    raw["app_10k"].append(serve_and_measure(browser, nb10k, "app", (), "app-10k", args.redraws))
+                except Exception as exc:  # noqa: BLE001
+                    results.setdefault("errors", []).append(f"app_10k: {type(exc).__name__}: {exc}")
+                    traceback.print_exc()
+        finally:
+            browser.close()
+    results["path_10k"] = ("generated notebook: CohortExplorer(load_cohort(<folder written by "
+                           f"simulate.write_cohort(registry({args.n_large}, seed=0))>)).view, served with "
+                           "server.voila_command (the app has no upload path)")
+    summarise_browser(results, raw)
+
+
+def _redraw_samples(runs: list[dict], key: str = "redraws", field: str = "ms") -> list[float]:
+    return [r[field] for run in runs for r in run.get(key, []) if r.get(field) is not None]
+
+
+def summarise_browser(results: dict, raw: dict) -> None:
+    app, trivial = raw["app"], raw["trivial"]
+    # 1. first chart
+    put(results, "first_chart_ms_app", [r["first_ms"] for r in app])
+    put(results, "first_chart_ms_trivial", [r["first_ms"] for r in trivial])
+    put_ratio(results, "first_chart_ratio", [(a["first_ms"], t["first_ms"]) for a, t in zip(app, trivial)])
+    if raw["app_cold"]:
+        cold_app, cold_trivial = raw["app_cold"], raw["trivial_cold"]
+        results["first_chart_cold_note"] = "server.voila_command with --preheat_kernel=False appended"
+    else:
+        cold_app, cold_trivial = app, trivial
+        results["first_chart_cold_note"] = ("server.voila_command starts no preheated kernels, so the cold figure "
+                                            "is the same runs as first_chart_ratio")
+    put(results, "first_chart_ms_app_cold", [r["first_ms"] for r in cold_app])
+    put_ratio(results, "first_chart_ratio_cold",
+              [(a["first_ms"], t["first_ms"]) for a, t in zip(cold_app, cold_trivial)])
+    if raw["app_preheat"]:
+        put(results, "first_chart_ms_app_preheat", [r["first_ms"] for r in raw["app_preheat"]])
+        put(results, "first_chart_ms_trivial_preheat", [r["first_ms"] for r in raw["trivial_preheat"]])
+        put_ratio(results, "first_chart_ratio_preheat",
+                  [(a["first_ms"], t["first_ms"]) for a, t in zip(raw["app_preheat"], raw["trivial_preheat"])])
+        results["first_chart_preheat_note"] = ("what-if: server.voila_command + --preheat_kernel=True --pool_size=1, "
+                                               "page opened once the pooled kernel had run the notebook")
+
+    # 2. redraw
+    put(results, "redraw_ms_trivial", _redraw_samples(trivial))
+    chart = raw["chart"]
+    put(results, "redraw_ms_chart_floor", _redraw_samples(chart))
+    put(results, "redraw_render_ms_chart_floor", _redraw_samples(chart, field="render_ms"))
+    put_ratio(results, "redraw_ratio_chart_floor",
+              [(med(_redraw_samples([c])), med(_redraw_samples([t]))) for c, t in zip(chart, trivial)])
+    put_ratio(results, "redraw_ratio_bundled_vs_chart_floor",
+              [(med(_redraw_samples([a])), med(_redraw_samples([c]))) for a, c in zip(app, chart)])
+    put(results, "redraw_ms_bundled", _redraw_samples(app))
+    put(results, "redraw_ms_bundled_sex", _redraw_samples(app, "sex_redraws"))
+    put(results, "redraw_to_spec_ms_bundled", _redraw_samples(app, field="to_spec_ms"))
+    put(results, "redraw_render_ms_bundled", _redraw_samples(app, field="render_ms"))
+    pairs = [(med(_redraw_samples([a])), med(_redraw_samples([t]))) for a, t in zip(app, trivial)]
+    put_ratio(results, "redraw_ratio_bundled", pairs)
+    floor = results.get("redraw_ms_trivial")
+    large = raw["app_10k"]
+    put(results, "redraw_ms_10k", _redraw_samples(large))
+    put(results, "redraw_ms_10k_sex", _redraw_samples(large, "sex_redraws"))
+    put(results, "redraw_to_spec_ms_10k", _redraw_samples(large, field="to_spec_ms"))
+    put(results, "redraw_render_ms_10k", _redraw_samples(large, field="render_ms"))
+    # Per 10,000-patient page: its median redraw over the median floor of the whole run.
+    put_ratio(results, "redraw_ratio_10k", [(med(_redraw_samples([a])), floor) for a in large])
+    put(results, "first_chart_ms_10k", [r["first_ms"] for r in large])
+
+    # 4. memory
+    put(results, "kernel_rss_mb_bundled", [r["kernel_rss_mb"] for r in app])
+    put(results, "kernel_rss_mb_trivial", [r["kernel_rss_mb"] for r in trivial])
+    put(results, "kernel_rss_mb_10k", [r["kernel_rss_mb"] for r in large])
+    put(results, "kernel_rss_mb_10k_after_redraws", [r.get("kernel_rss_mb_after_redraws") for r in large])
+    put(results, "server_rss_mb", [r["server_rss_mb"] for r in app])
+
+    # 5. bytes
+    for label, runs in (("bundled", app), ("trivial", trivial), ("10k", large)):
+        put(results, f"view_bytes_{label}", [r["bytes"]["total"] for r in runs], digits=0)
+        put(results, f"view_ws_bytes_{label}", [r["bytes"]["ws_in"] for r in runs], digits=0)
+        put(results, f"view_http_bytes_{label}", [r["bytes"]["http"] for r in runs], digits=0)
+        put(results, f"view_largest_ws_message_{label}", [r["largest_frame"] for r in runs], digits=0)
+    put(results, "redraw_ws_bytes_bundled", _redraw_samples(app, field="ws_bytes"), digits=0)
+    put(results, "redraw_ws_bytes_10k", _redraw_samples(large, field="ws_bytes"), digits=0)
+    put(results, "redraw_spec_message_bytes_bundled", _redraw_samples(app, field="spec_msg_bytes"), digits=0)
+    put(results, "redraw_spec_message_bytes_10k", _redraw_samples(large, field="spec_msg_bytes"), digits=0)
+    for label, runs in (("bundled", app), ("10k", large)):
+        drawn = [r["drawn"]["summary_rows"] + r["drawn"]["patient_points"] for r in runs if r.get("drawn")]
+        if drawn:
+            results[f"rows_drawn_in_page_{label}"] = drawn[0]
+    errors = [f"{name}: {e}" for name, runs in raw.items() for r in runs for e in r.get("errors", [])]
+    external = [u for runs in raw.values() for r in runs for u in r.get("external", [])]
+    results["page_errors"] = errors
+    results["external_requests"] = external
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+ROWS = (
+    ("First chart", [
+        ("first_chart_ms_app", "ms", "app, server as `sjia-explore app` starts it"),
+        ("first_chart_ms_trivial", "ms", "trivial notebook (floor)"),
+        ("first_chart_ratio", "×", "app / floor"),
+        ("first_chart_ratio_cold", "×", "app / floor, no preheated kernel"),
+        ("first_chart_ms_app_preheat", "ms", "app, preheated kernel (what-if)"),
+        ("first_chart_ms_trivial_preheat", "ms", "trivial, preheated kernel (what-if)"),
+        ("first_chart_ratio_preheat", "×", "app / floor, both preheated (what-if)"),
+        ("first_chart_ms_10k", "ms", "app on 10,000 patients"),
+    ]),
+    ("Redraw (input → new marks in the page)", [
+        ("redraw_ms_trivial", "ms", "bare Dropdown → Label round trip (floor)"),
+        ("redraw_ms_chart_floor", "ms", "chart floor: app's chart, spec swapped, no compute"),
+        ("redraw_render_ms_chart_floor", "ms", "  of which chart message → marks drawn"),
+        ("redraw_ratio_chart_floor", "×", "chart floor / bare round trip"),
+        ("redraw_ms_bundled", "ms", "app, cut-off slider, bundled cohort"),
+        ("redraw_to_spec_ms_bundled", "ms", "  of which input → chart message arrives"),
+        ("redraw_render_ms_bundled", "ms", "  of which chart message → marks drawn"),
+        ("redraw_ms_bundled_sex", "ms", "app, Sex toggle, bundled cohort"),
+        ("redraw_ratio_bundled", "×", "app / floor, bundled"),
+        ("redraw_ratio_bundled_vs_chart_floor", "×", "app / chart floor, bundled"),
+        ("redraw_ms_10k", "ms", "app, cut-off slider, 10,000 patients"),
+        ("redraw_to_spec_ms_10k", "ms", "  of which input → chart message arrives"),
+        ("redraw_render_ms_10k", "ms", "  of which chart message → marks drawn"),
+        ("redraw_ratio_10k", "×", "app / floor, 10,000 patients"),
+    ]),
+    ("Compute per update (no browser)", [
+        ("update_ms_bundled", "ms", "_compute, cut-off 6 ↔ 12, bundled"),
+        ("update_full_ms_bundled", "ms", "update() incl. widget values, bundled"),
+        ("update_ms_sex_bundled", "ms", "_compute, Sex F ↔ any, bundled"),
+        ("update_ms_10k", "ms", "_compute, cut-off 6 ↔ 12, 10,000 patients"),
+        ("update_full_ms_10k", "ms", "update() incl. widget values, 10,000 patients"),
+        ("update_ms_sex_10k", "ms", "_compute, Sex F ↔ any, 10,000 patients"),
+        ("stats_ms_bundled", "ms", "statistics button (paper's method), bundled"),
+        ("stats_ms_10k", "ms", "statistics button (paper's method), 10,000 patients"),
+        ("load_s_bundled", "s", "load_cohort(), bundled"),
+        ("load_s_10k", "s", "load_cohort(folder), 10,000 patients"),
+    ]),
+    ("Memory", [
+        ("kernel_rss_mb_trivial", "MB", "kernel, trivial notebook"),
+        ("kernel_rss_mb_bundled", "MB", "kernel after first chart, bundled"),
+        ("kernel_rss_mb_10k", "MB", "kernel after first chart, 10,000 patients"),
+        ("kernel_rss_mb_10k_after_redraws", "MB", "kernel after redraws, 10,000 patients"),
+        ("server_rss_mb", "MB", "Voila server process"),
+    ]),
+    ("Bytes to the browser (new browser context: nothing cached)", [
+        ("view_bytes_trivial", "B", "one view, trivial notebook (HTTP + WebSocket)"),
+        ("view_bytes_bundled", "B", "one view, app, bundled"),
+        ("view_ws_bytes_bundled", "B", "  of which WebSocket"),
+        ("view_largest_ws_message_bundled", "B", "  largest WebSocket message"),
+        ("view_bytes_10k", "B", "one view, app, 10,000 patients"),
+        ("view_ws_bytes_10k", "B", "  of which WebSocket"),
+        ("redraw_ws_bytes_bundled", "B", "WebSocket bytes per redraw, bundled"),
+        ("redraw_ws_bytes_10k", "B", "WebSocket bytes per redraw, 10,000 patients"),
+        ("spec_bytes_bundled", "B", "chart specification, bundled"),
+        ("spec_bytes_10k", "B", "chart specification, 10,000 patients"),
+        ("spec_bytes_each_patient_10k", "B", "chart specification with each patient's line, 10,000"),
+    ]),
+)
+
+
+def fmt(value, unit: str) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(value)
+    if unit == "B":
+        return f"{value / 1e6:.2f} MB" if value >= 1e5 else f"{value / 1e3:.1f} kB"
+    if unit == "×":
+        return f"{value:.2f}×"
+    if unit == "s":
+        return f"{value:.2f} s"
+    return f"{value:.0f} {unit}" if value >= 100 else f"{value:.1f} {unit}"
+
+
+def evaluate_targets(results: dict) -> list[dict]:
+    out = []
+    for key, limit, text in TARGETS:
+        value = results.get(key)
+        status = "NOT MEASURED" if value is None else ("PASS" if value <= limit else "MISS")
+        out.append({"key": key, "value": value, "limit": limit, "status": status, "what": text})
+    return out
+
+
+def print_report(results: dict) -> None:
+    print()
+    print(f"{'figure':<52} {'median':>11} {'min':>11} {'max':>11}  n")
+    for title, rows in ROWS:
+        print(f"-- {title}")
+        for key, unit, text in rows:
+            if key not in results:
+                continue
+            v = results[key]
+            n = results.get(f"{key}_n", "")
+            print(f"{text:<52} {fmt(v, unit):>11} {fmt(results.get(f'{key}_min'), unit):>11} "
+                  f"{fmt(results.get(f'{key}_max'), unit):>11}  {n}")
+    for label in ("bundled", "10k"):
+        if f"spec_rows_{label}" in results:
+            print(f"chart rows inlined vs drawn ({label}): {results[f'spec_rows_{label}']} in the specification, "
+                  f"{results[f'spec_rows_drawn_{label}']} drawn (counted from the cohort)"
+                  + (f", {results[f'rows_drawn_in_page_{label}']} counted in the page"
+                     if f"rows_drawn_in_page_{label}" in results else "")
+                  + f"; with each patient's line: {results.get(f'spec_rows_each_patient_{label}')} vs "
+                    f"{results.get(f'spec_rows_drawn_each_patient_{label}')}")
+    print("\nTargets (figure ≤ limit):")
+    for t in results["targets"]:
+        value = "–" if t["value"] is None else f"{t['value']:g}"
+        print(f"  {t['status']:<12} {t['key']:<22} {value:>8}  (≤ {t['limit']:g})  {t['what']}")
+    if results.get("errors"):
+        print("\nErrors during the run:")
+        for e in results["errors"]:
+            print("  " + e)
+    if results.get("page_errors"):
+        print(f"\nPage errors ({len(results['page_errors'])}): " + "; ".join(results["page_errors"][:5]))
+    if results.get("external_requests"):
+        print(f"\nRequests that would have left this computer: {results['external_requests'][:5]}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="1 page per configuration, 2 redraws, no preheat what-if (about 3 minutes)")
+    parser.add_argument("--repeats", type=int, default=3, help="page loads per configuration (default 3)")
+    parser.add_argument("--repeats-10k", type=int, default=2, help="page loads of the 10,000-patient app (default 2)")
+    parser.add_argument("--redraws", type=int, default=4, help="cut-off changes timed per page (default 4)")
+    parser.add_argument("--compute-repeats", type=int, default=7, help="updates timed per cohort (default 7)")
+    parser.add_argument("--n-large", type=int, default=10_000, help="patients in the large registry (default 10000)")
+    parser.add_argument("--no-browser", action="store_true", help="compute figures only")
+    parser.add_argument("--no-preheat", action="store_true", help="skip the preheated-kernel what-if")
+    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile runs")
+    parser.add_argument("--load", action="store_true", help="also run the load test (benchmarks/load_test.py)")
+    parser.add_argument("--viewers", type=int, default=10, help="viewers in the load test (default 10)")
+    parser.add_argument("--load-timeout", type=float, default=180,
+                        help="hard limit for the load test's viewers, seconds (default 180)")
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"results file (default {DEFAULT_OUT})")
+    extra = shlex.split(os.environ.get("BENCH_ARGS", ""))
+    args = parser.parse_args((list(sys.argv[1:]) if argv is None else list(argv)) + extra)
+    if args.quick:
+        args.repeats, args.repeats_10k, args.redraws = 1, 1, 2
+        args.compute_repeats = min(args.compute_repeats, 3)
+        args.no_preheat = True
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    results: dict = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+                     "versions": versions(),
+                     "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="sjia-bench-") as tmp:
+        work = Path(tmp)
+        large_folder = run_compute(args, work, results)
+        if not args.no_browser:
+            if not Path(args.chromium).is_file():
+                results.setdefault("errors", []).append(
+                    f"Chromium not found at {args.chromium}: browser figures skipped")
+            else:
+                run_browser(args, large_folder, work, results)
+        if args.load:
+            from benchmarks import load_test
+
+            log(f"load test: {args.viewers} viewers")
+            results["load_test"] = load_test.run(viewers=args.viewers, chromium=args.chromium, log_dir=ARTIFACTS,
+                                                timeout_s=args.load_timeout, page_timeout_ms=args.load_timeout * 1000)
+    results["targets"] = evaluate_targets(results)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["wall_s"] = round(time.perf_counter() - t0, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
+    print_report(results)
+    if "load_test" in results:
+        from benchmarks import load_test
+
+        load_test.print_report(results["load_test"])
+    print(f"\nWrote {args.out} ({results['wall_s']:.0f} s). Profiles and server logs: {ARTIFACTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
