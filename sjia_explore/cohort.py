@@ -19,8 +19,10 @@ True
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cached_property
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from sjia_explore.schema import TABLES
@@ -224,6 +226,20 @@ class Cohort:
                 f"{len(self.adverse_events)} adverse events; {self.subgroup.describe()})")
 
     # -- derived fields -----------------------------------------------------
+    @cached_property
+    def _prior_drugs(self) -> pd.DataFrame:
+        return prior_drugs(self.treatments)
+
+    @cached_property
+    def _base_features(self) -> pd.DataFrame:
+        """Patients with the derived columns that do not depend on the cut-off (computed once per cohort)."""
+        out = self.patients.copy()
+        out["baseline_steroid"] = out["patient_id"].map(baseline_steroid(self.visits)).astype("boolean")
+        drugs = self._prior_drugs.sort_values(["patient_id", "drug"])
+        joined = drugs.groupby("patient_id", sort=False)["drug"].agg(", ".join)
+        out["prior_biologics"] = out["patient_id"].map(joined).astype("string").fillna("none")
+        return out
+
     def patient_features(self, early_cutoff_months: float | None = None) -> pd.DataFrame:
         """Patients with derived columns: ``early``, ``duration_group``, ``baseline_steroid``, ``prior_biologics``.
 
@@ -233,20 +249,18 @@ class Cohort:
             Cut-off for ``early``; defaults to the cohort's subgroup cut-off.
         """
         cut = self.subgroup.early_cutoff_months if early_cutoff_months is None else float(early_cutoff_months)
-        out = self.patients.copy()
-        out["early"] = early_flag(out["months_onset_to_treatment"], cut)
-        out["duration_group"] = out["early"].map(
-            lambda e: pd.NA if pd.isna(e) else duration_group_label(bool(e), cut)).astype("string")
-        steroid = baseline_steroid(self.visits)
-        out["baseline_steroid"] = out["patient_id"].map(steroid).astype("boolean")
-        drugs = prior_drugs(self.treatments)
-        joined = drugs.groupby("patient_id")["drug"].agg(lambda d: ", ".join(sorted(d)))
-        out["prior_biologics"] = out["patient_id"].map(joined).astype("string").fillna("none")
+        base = self._base_features
+        early = early_flag(base["months_onset_to_treatment"], cut)
+        labels = pd.Series(np.where(early.fillna(False).to_numpy(dtype=bool), duration_group_label(True, cut),
+                                    duration_group_label(False, cut)), index=base.index, dtype="string")
+        out = base.copy()
+        out.insert(len(self.patients.columns), "early", early)
+        out.insert(len(self.patients.columns) + 1, "duration_group", labels.mask(early.isna()))
         return out
 
     def prior_biologic_options(self) -> list[str]:
         """Every biologic or JAK inhibitor any patient received before week 0, sorted."""
-        return sorted(prior_drugs(self.treatments)["drug"].unique().tolist())
+        return sorted(self._prior_drugs["drug"].unique().tolist())
 
     def is_reconstructed(self, table: str = "visits", columns: list[str] | None = None) -> bool:
         """True when any value of ``table`` (or of ``columns`` in it) shown for this cohort is reconstructed."""
@@ -291,7 +305,7 @@ class Cohort:
         mask = pd.Series(True, index=keep.index)
         if sub.studies:
             mask &= keep["study"].isin(sub.studies)
-        drugs = prior_drugs(self.treatments)
+        drugs = self._prior_drugs
         if sub.prior_biologic_any:
             had = drugs.loc[drugs["drug"].isin(sub.prior_biologic_any), "patient_id"]
             mask &= keep["patient_id"].isin(had)
@@ -312,6 +326,9 @@ class Cohort:
         def rows(df: pd.DataFrame) -> pd.DataFrame:
             return df.loc[df["patient_id"].isin(ids)].reset_index(drop=True).copy()
 
-        return replace(self, patients=rows(self.patients), visits=rows(self.visits),
-                       treatments=rows(self.treatments), adverse_events=rows(self.adverse_events),
-                       subgroup=sub)
+        out = replace(self, patients=rows(self.patients), visits=rows(self.visits),
+                      treatments=rows(self.treatments), adverse_events=rows(self.adverse_events),
+                      subgroup=sub)
+        # The kept patients' cut-off-free features are already known: hand them on rather than recompute.
+        out.__dict__["_base_features"] = self._base_features.loc[mask.to_numpy()].reset_index(drop=True)
+        return out

@@ -68,7 +68,12 @@ def _long_values(visits: pd.DataFrame, outcome: str, by: str | None, patients: p
     else:
         roster = pd.DataFrame({"patient_id": visits["patient_id"].drop_duplicates()})
     roster = roster.copy()
-    roster["group"] = ALL_GROUP if by is None else [_group_label(v) for v in roster[by].tolist()]
+    if by is None:
+        roster["group"] = ALL_GROUP
+    else:  # label each distinct value once, then spread the labels by code
+        codes, uniques = pd.factorize(roster[by], use_na_sentinel=True)
+        labels = np.array([_group_label(u) for u in uniques] + [MISSING_GROUP], dtype=object)
+        roster["group"] = labels[codes]
     roster = roster[["patient_id", "group"]].reset_index(drop=True)
 
     rows = visits.loc[visits["patient_id"].isin(roster["patient_id"]), ["patient_id", "week", outcome]]
@@ -92,8 +97,8 @@ def _long_values(visits: pd.DataFrame, outcome: str, by: str | None, patients: p
 
 def group_order(groups: Iterable[str]) -> list[str]:
     """Groups sorted by name, with 'not recorded' last."""
-    unique = sorted(set(groups) - {MISSING_GROUP})
-    return unique + ([MISSING_GROUP] if MISSING_GROUP in set(groups) else [])
+    present = set(groups.unique() if hasattr(groups, "unique") else groups)
+    return sorted(present - {MISSING_GROUP}) + ([MISSING_GROUP] if MISSING_GROUP in present else [])
 
 
 def summarise(visits: pd.DataFrame, outcome: str, by: str | None = None,
