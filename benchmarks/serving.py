@@ -8,77 +8,26 @@ on a free port of 127.0.0.1, and waits for the port only: a GET would start a ke
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-from sjia_explore.server import voila_command, voila_env
+from sjia_explore.server import RunningVoila, start_in_background
 
 REPO = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    """A running Voila process."""
-
-    proc: subprocess.Popen
-    url: str
-    log_path: Path
-    started_s: float  # seconds from launch until the port accepted connections
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-
-def with_flags(cmd: list[str], extra_args: tuple[str, ...]) -> list[str]:
-    """``cmd`` with ``extra_args`` added; a ``--Name=value`` flag replaces one of the same name (traitlets
-    refuses a flag given twice)."""
-    names = {a.split("=", 1)[0] for a in extra_args if a.startswith("--") and "=" in a}
-    kept = [a for a in cmd if not (a.startswith("--") and "=" in a and a.split("=", 1)[0] in names)]
-    return kept + list(extra_args)
+#: A running Voila server (``proc``, ``url``, ``port``, ``log_path``, ``started_s``, ``pid``, ``log()``).
+Server = RunningVoila
 
 
 def start(notebook: Path | None, log_path: Path, extra_args: tuple[str, ...] = (),
           timeout_s: float = 90) -> Server:
-    """Serve ``notebook`` (default: the app) as ``sjia-explore app`` does, plus ``extra_args`` (:func:`with_flags`)."""
-    port = free_port()
-    cmd = with_flags(voila_command(port=port, notebook=notebook), extra_args)
-    cwd = Path(notebook).parent if notebook is not None else REPO
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "w")  # noqa: SIM115 - closed when the process ends
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=voila_env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-    log.close()  # the child keeps its own descriptor
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                stop_process(proc)
-                raise RuntimeError(f"Voila did not start; its log:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.05)
-    return Server(proc=proc, url=f"http://127.0.0.1:{port}/", log_path=log_path,
-                  started_s=time.perf_counter() - t0)
+    """Serve ``notebook`` (default: the app) as ``sjia-explore app`` does, plus ``extra_args``."""
+    return start_in_background(log_path, notebook=notebook, extra_args=extra_args, timeout_s=timeout_s)
 
 
 def stop_process(proc: subprocess.Popen) -> None:

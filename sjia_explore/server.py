@@ -40,8 +40,12 @@ True
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -157,3 +161,101 @@ def serve(port: int = 8866, open_browser: bool = True, ip: str = "127.0.0.1", th
         except subprocess.TimeoutExpired:
             proc.kill()
             return proc.wait()
+
+
+def with_flags(cmd: list[str], extra_args: Sequence[str]) -> list[str]:
+    """``cmd`` with ``extra_args`` added; a ``--Name=value`` flag replaces one of the same name
+    (traitlets refuses a flag given twice).
+
+    Examples
+    --------
+    >>> with_flags(["voila", "--port=1", "--no-browser"], ["--port=2"])
+    ['voila', '--no-browser', '--port=2']
+    """
+    names = {a.split("=", 1)[0] for a in extra_args if a.startswith("--") and "=" in a}
+    kept = [a for a in cmd if not (a.startswith("--") and "=" in a and a.split("=", 1)[0] in names)]
+    return kept + list(extra_args)
+
+
+def free_port(ip: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``ip`` right now."""
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningVoila:
+    """A Voila server started by :func:`start_in_background`."""
+
+    proc: subprocess.Popen
+    url: str
+    port: int
+    log_path: Path
+    started_s: float  # seconds from launch until the port accepted connections
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def log(self) -> str:
+        """What the server has written so far."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, timeout_s: float = 15) -> None:
+        """Stop the server (its kernels stop with it); kill it if it does not stop in time."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_in_background(log_path: str | Path, notebook: str | Path | None = None,
+                        extra_args: Sequence[str] = (), timeout_s: float = 90) -> RunningVoila:
+    """Serve ``notebook`` (default: the app) exactly as ``sjia-explore app`` does, on a free port of 127.0.0.1.
+
+    Used by the browser tests and the benchmarks. Returns once the port accepts
+    connections (no page is requested: a request would start a kernel).
+
+    Parameters
+    ----------
+    log_path
+        File receiving the server's output.
+    notebook
+        Notebook to serve; its folder is the working directory (default: the app).
+    extra_args
+        Further Voila flags; each replaces a flag of the same name (:func:`with_flags`).
+    timeout_s
+        Give up (and stop the process) after this many seconds.
+
+    Raises
+    ------
+    RuntimeError
+        When the server exits or does not listen in time; the message holds its log.
+    """
+    port = free_port()
+    cmd = with_flags(voila_command(port=port, notebook=notebook), extra_args)
+    cwd = Path(notebook).parent if notebook is not None else app_notebook().parent
+    log_path = Path(log_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with open(log_path, "w") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(cmd, env=voila_env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    server = RunningVoila(proc=proc, url=f"http://127.0.0.1:{port}/", port=port, log_path=log_path, started_s=0.0)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                server.stop()
+                raise RuntimeError(f"Voila did not start; its log:\n{server.log()}") from None
+            time.sleep(0.05)
+    server.started_s = time.perf_counter() - started
+    return server

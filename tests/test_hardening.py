@@ -2,49 +2,23 @@
 
 import http.client
 import re
-import socket
-import subprocess
-import time
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
-from sjia_explore.server import voila_command, voila_env
+from sjia_explore.server import start_in_background
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "sjia_explore"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """Voila serving app.ipynb exactly as `sjia-explore app` does (no page is opened: no kernel starts)."""
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(voila_command(port=port), env=voila_env(), cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("Voila did not start")
-            time.sleep(0.1)
-    yield port
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    running = start_in_background(tmp_path_factory.mktemp("voila") / "voila.log", timeout_s=60)
+    yield running.port
+    running.stop()
 
 
 def get(port: int, path: str, host: str | None = None) -> tuple[int, bytes]:

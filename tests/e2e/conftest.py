@@ -15,16 +15,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from sjia_explore.server import voila_command, voila_env
+from sjia_explore.server import RunningVoila, start_in_background
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -54,50 +51,8 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class VoilaServer:
-    """A Voila process serving one notebook on 127.0.0.1."""
-
-    url: str
-    proc: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-def start_voila(notebook: Path | None, log_path: Path, timeout_s: float = 60) -> VoilaServer:
-    port = _free_port()
-    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    cwd = Path(notebook).parent if notebook is not None else REPO
-    proc = subprocess.Popen(voila_command(port=port, notebook=notebook), env=voila_env(), cwd=cwd,
-                            stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout_s
-    while True:  # wait for the port only: a GET / would start a kernel
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                stop_voila(proc)
-                raise RuntimeError(f"Voila did not start; its log:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.1)
-    return VoilaServer(url=f"http://127.0.0.1:{port}/", proc=proc, log_path=log_path)
-
-
-def stop_voila(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def start_voila(notebook: Path | None, log_path: Path) -> RunningVoila:
+    return start_in_background(log_path, notebook=notebook, timeout_s=60)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +60,7 @@ def app_server(tmp_path_factory):
     """The real app (app.ipynb), served as `sjia-explore app` serves it."""
     server = start_voila(None, tmp_path_factory.mktemp("voila") / "voila.log")
     yield server
-    stop_voila(server.proc)
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -113,14 +68,14 @@ def serve_notebook(tmp_path_factory):
     """Factory: serve another notebook (e.g. one written by a test) the same way; stopped after the module."""
     servers = []
 
-    def serve(notebook: Path) -> VoilaServer:
+    def serve(notebook: Path) -> RunningVoila:
         server = start_voila(notebook, tmp_path_factory.mktemp("voila") / "voila.log")
         servers.append(server)
         return server
 
     yield serve
     for server in servers:
-        stop_voila(server.proc)
+        server.stop()
 
 
 @pytest.fixture(scope="session")
