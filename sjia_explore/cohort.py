@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property
 from typing import Literal
@@ -95,26 +96,37 @@ class Subgroup:
             raise ValueError(f"unknown subgroup field(s): {', '.join(sorted(unknown))}")
         return cls(**values)
 
-    def describe(self) -> str:
-        """The subgroup in plain words, e.g. ``early (< 12 months), prior MAS``."""
+    def describe(self, drug_label: Callable[[str], str] = str, study_label: Callable[[str], str] = str) -> str:
+        """The subgroup in plain words, e.g. ``treated < 12 months from onset, MAS before``.
+
+        Parameters
+        ----------
+        drug_label, study_label
+            How to name a drug or a study (the app passes its display names).
+
+        Examples
+        --------
+        >>> Subgroup(prior_biologic_none=("etanercept",), sex="F").describe()
+        'never had etanercept, female'
+        """
         parts = []
         if self.studies:
-            parts.append("study " + " or ".join(self.studies))
+            parts.append("study " + " or ".join(study_label(s) for s in self.studies))
         if self.prior_biologic_any:
-            parts.append("had any of " + ", ".join(self.prior_biologic_any))
+            parts.append("had " + " or ".join(drug_label(d) for d in self.prior_biologic_any))
         if self.prior_biologic_none:
-            parts.append("had none of " + ", ".join(self.prior_biologic_none))
+            parts.append("never had " + " or ".join(drug_label(d) for d in self.prior_biologic_none))
         cut = f"{self.early_cutoff_months:g}"
         if self.duration == "early":
             parts.append(f"treated < {cut} months from onset")
         elif self.duration == "late":
             parts.append(f"treated ≥ {cut} months from onset")
         if self.prior_mas is not None:
-            parts.append("prior MAS" if self.prior_mas else "no prior MAS")
+            parts.append("MAS before" if self.prior_mas else "no MAS before")
         if self.sex is not None:
             parts.append("female" if self.sex == "F" else "male")
         if self.baseline_steroid is not None:
-            parts.append("on steroid at week 0" if self.baseline_steroid else "not on steroid at week 0")
+            parts.append("on corticosteroid at week 0" if self.baseline_steroid else "off corticosteroid at week 0")
         return ", ".join(parts) if parts else "all patients"
 
 

@@ -161,7 +161,7 @@ class Provenance:
         ...                            b"P1,mine,3,yes,0\\nP2,mine,30,no,0\\n", "mine.csv")
         >>> p = Provenance.from_cohort(c.filter(prior_mas=True))
         >>> p.source, p.reconstructed, p.subgroup
-        ('mine.csv', False, 'prior MAS')
+        ('mine.csv', False, 'MAS before')
         """
         reconstructed = any(cohort.is_reconstructed(t) for t in tables)
         return cls(
