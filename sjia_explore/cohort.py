@@ -287,6 +287,24 @@ class Cohort:
             rows = rows[rows["column"].isin(columns)]
         return not rows.empty
 
+    def reconstructed_columns(self, table: str) -> list[str]:
+        """Columns of ``table`` whose values are reconstructed for any study in this cohort.
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> "exposure_months" in load_cohort().filter(studies=("qiu2024",)).reconstructed_columns("patients")
+        True
+        """
+        df = getattr(self, table)
+        if "provenance" in df.columns and (df["provenance"] == "reconstructed").any():
+            return list(df.columns)
+        prov = self.provenance
+        if prov.empty:
+            return []
+        rows = prov[(prov["table"] == table) & prov["study"].isin(self.studies) & (prov["status"] == "reconstructed")]
+        return [c for c in df.columns if c in set(rows["column"])]
+
     def is_simulated(self) -> bool:
         """True when any visit or adverse event of this cohort is simulated (see :mod:`sjia_explore.simulate`)."""
         return any("provenance" in df.columns and (df["provenance"] == "simulated").any()

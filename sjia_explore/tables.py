@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,8 @@ from sjia_explore.schema import PATIENTS
 
 #: Fewest patients in every group for p-values to be shown.
 MIN_PATIENTS_FOR_P = 3
+#: Put before the label of a row whose values are reconstructed, not observed.
+RECONSTRUCTED_PREFIX = "Reconstructed: "
 #: Patient columns shown by default, in this order (those present in the table are used).
 DEFAULT_CONTINUOUS = ("age_onset_years", "age_diagnosis_years", "months_onset_to_treatment",
                       "active_joints_baseline", "exposure_months", "prior_steroid_months")
@@ -89,7 +92,7 @@ def _as_category(series: pd.Series) -> pd.Series:
 
 
 def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[str] | None = None,
-              nonnormal: list[str] | None = None, ledger=None) -> pd.DataFrame:
+              nonnormal: list[str] | None = None, ledger=None, reconstructed: Collection[str] = ()) -> pd.DataFrame:
     """Table 1 of a cohort: counts with percentages, means (SD) or medians [Q1, Q3], missing values.
 
     Parameters
@@ -109,6 +112,10 @@ def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[
         default :data:`DEFAULT_NONNORMAL`.
     ledger
         A :class:`sjia_explore.stats.TestLedger` that records the p-values shown.
+    reconstructed
+        Columns whose values are reconstructed, not observed (e.g.
+        ``cohort.reconstructed_columns("patients")``); their rows are labelled
+        ``Reconstructed: ...``.
 
     Returns
     -------
@@ -170,7 +177,7 @@ def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[
     elif groupby is not None and len(groups) < 2:
         notes.append("no p-values: only one group")
     flags = [c for c in categorical if set(data[c].dropna()) <= {YES, NO}]
-    rename = {c: _label(c) for c in columns}
+    rename = {c: (RECONSTRUCTED_PREFIX if c in set(reconstructed) else "") + _label(c) for c in columns}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tableone warns on small groups; the note says what matters
         t = TableOne(data, columns=columns, categorical=categorical, continuous=continuous,

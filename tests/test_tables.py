@@ -132,3 +132,15 @@ def test_qiu_split_early_late_has_no_p_values(qiu_patients):
     t = table_one(qiu_patients, groupby="duration_group")
     assert "P-Value" not in t.columns
     assert f"has only {pub.N_WITHIN_12_MONTHS} patients" in t.attrs["note"]
+
+
+def test_reconstructed_rows_are_labelled_in_table_one():
+    from sjia_explore import load_cohort
+    from sjia_explore.tables import RECONSTRUCTED_PREFIX
+
+    qiu = load_cohort().filter(studies=("qiu2024",))
+    table = table_one(qiu.patient_features(), reconstructed=qiu.reconstructed_columns("patients"))
+    variables = {ix[0] for ix in table.index}
+    assert any(v.startswith(RECONSTRUCTED_PREFIX + "Time on treatment") for v in variables)
+    assert any(v.startswith("Age at onset") for v in variables), "published Table 1 rows are not marked"
+    assert not any(v.startswith(RECONSTRUCTED_PREFIX + "Age at onset") for v in variables)
