@@ -225,8 +225,9 @@ class Cohort:
         )
 
     # -- size ---------------------------------------------------------------
-    @property
+    @cached_property
     def n_patients(self) -> int:
+        """Number of distinct patients (counted once: a cohort's tables are not changed in place)."""
         return int(self.patients["patient_id"].nunique())
 
     @property

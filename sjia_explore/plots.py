@@ -169,7 +169,8 @@ def _clean(value: Any) -> Any:
 
 def _records(df: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
     cols = [c for c in columns if c in df.columns]
-    return [{c: _clean(v) for c, v in zip(cols, row)} for row in df[cols].itertuples(index=False, name=None)]
+    # column by column (itertuples slices the frame per row group: slow on the app's update path)
+    return [{c: _clean(v) for c, v in zip(cols, row)} for row in zip(*(df[c].tolist() for c in cols))]
 
 
 def _finite(value: Any) -> bool:

@@ -532,6 +532,26 @@ def validate_table(df: pd.DataFrame, table: Table, known_patients: pd.Series | N
     return problems, typed
 
 
+def type_trusted_tables(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each table in its column types, without checking it: for files already known to be valid.
+
+    The same cleaning and types as :func:`validate_tables` (cells stripped, missing
+    and yes/no spellings read, each known column cast to its type), without the
+    validator, which takes most of the time of loading a small cohort (importing
+    it included). Only for the bundled data, which the test suite validates and
+    compares with this path (``tests/test_validate.py``); anything else goes
+    through :func:`validate_tables`. A cell that cannot be read raises.
+    """
+    typed = {}
+    for name, df in frames.items():
+        table = TABLES[name]
+        out = _normalise_cells(df.reset_index(drop=True), table)
+        # text as the validator leaves it: pandas' default string type ("str", missing as NaN)
+        typed[name] = out.astype({c.name: "str" if c.kind == "string" else _PANDAS_DTYPE[c.kind]
+                                  for c in table.columns if c.name in out.columns})
+    return typed
+
+
 def validate_tables(frames: dict[str, pd.DataFrame], filenames: dict[str, str] | None = None
                     ) -> tuple[list[Problem], dict[str, pd.DataFrame]]:
     """Check all tables of a cohort together (patients first, then tables that refer to them).

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -56,12 +57,8 @@ def _check_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
                        f"its columns are {', '.join(map(str, df.columns))}")
 
 
-def _long_values(visits: pd.DataFrame, outcome: str, by: str | None, patients: pd.DataFrame | None,
-                 weeks: Iterable[int] | None) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
-    """Shared preparation: (patient_id, group, week, value) rows; (patient_id, group) roster; weeks."""
-    _check_columns(visits, ["patient_id", "week", outcome], "visits")
-    if by is not None and patients is None:
-        raise ValueError(f"grouping by {by!r} needs the patients table (e.g. cohort.patient_features())")
+def _roster(visits: pd.DataFrame, by: str | None, patients: pd.DataFrame | None) -> pd.DataFrame:
+    """The patients summarised, one row each: (patient_id, group)."""
     if patients is not None:
         _check_columns(patients, ["patient_id"] + ([by] if by is not None else []), "patients")
         roster = patients[["patient_id"] + ([by] if by is not None else [])].drop_duplicates("patient_id")
@@ -74,8 +71,21 @@ def _long_values(visits: pd.DataFrame, outcome: str, by: str | None, patients: p
         codes, uniques = pd.factorize(roster[by], use_na_sentinel=True)
         labels = np.array([_group_label(u) for u in uniques] + [MISSING_GROUP], dtype=object)
         roster["group"] = labels[codes]
-    roster = roster[["patient_id", "group"]].reset_index(drop=True)
+    return roster[["patient_id", "group"]].reset_index(drop=True)
 
+
+def _numeric(column: pd.Series) -> np.ndarray:
+    """An outcome column as floats, anything unreadable as NaN."""
+    return pd.to_numeric(column.astype("Float64"), errors="coerce").astype(float).to_numpy()
+
+
+def _long_values(visits: pd.DataFrame, outcome: str, by: str | None, patients: pd.DataFrame | None,
+                 weeks: Iterable[int] | None) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
+    """Shared preparation: (patient_id, group, week, value) rows; (patient_id, group) roster; weeks."""
+    _check_columns(visits, ["patient_id", "week", outcome], "visits")
+    if by is not None and patients is None:
+        raise ValueError(f"grouping by {by!r} needs the patients table (e.g. cohort.patient_features())")
+    roster = _roster(visits, by, patients)
     rows = visits.loc[visits["patient_id"].isin(roster["patient_id"]), ["patient_id", "week", outcome]]
     rows = rows.loc[rows["week"].notna()]
     if weeks is None:
@@ -88,9 +98,8 @@ def _long_values(visits: pd.DataFrame, outcome: str, by: str | None, patients: p
         first = rows.loc[dup].iloc[0]
         raise ValueError(f"visits has more than one row for patient {first['patient_id']} at week "
                          f"{int(first['week'])}; keep one row per patient and week")
-    values = pd.to_numeric(rows[outcome].astype("Float64"), errors="coerce").astype(float)
     out = pd.DataFrame({"patient_id": rows["patient_id"].to_numpy(), "week": rows["week"].astype(int).to_numpy(),
-                        "value": values.to_numpy()})
+                        "value": _numeric(rows[outcome])})
     out = out.merge(roster, on="patient_id", how="left")
     return out, roster, week_list
 
@@ -155,33 +164,143 @@ def summarise(visits: pd.DataFrame, outcome: str, by: str | None = None,
     17.71
     """
     values, roster, week_list = _long_values(visits, outcome, by, patients, weeks)
-    group_size = roster.groupby("group")["patient_id"].nunique()
     present = values.dropna(subset=["value"])
     group_of, week_of = present["group"].to_numpy(), present["week"].to_numpy()
     value_of = present["value"].to_numpy(dtype=float)
-    records = []
+    cells = {}
     for group in group_order(roster["group"]):
         in_group = group_of == group
         for week in week_list:
-            v = value_of[in_group & (week_of == week)]
-            n = int(v.size)
-            q1, median, q3 = np.percentile(v, [25, 50, 75]) if n else (np.nan,) * 3  # linear, as pandas
-            records.append({
-                "group": group, "week": int(week), "n": n, "n_missing": int(group_size.get(group, 0)) - n,
-                "mean": v.mean() if n else np.nan,
-                "sd": v.std(ddof=1) if n >= 2 else np.nan,  # the t-interval needs n >= 2
-                "median": median, "q1": q1, "q3": q3,
-            })
-    out = pd.DataFrame.from_records(
-        records, columns=["group", "week", "n", "n_missing", "mean", "sd", "median", "q1", "q3"])
-    out = out.astype({"group": str, "week": int, "n": int, "n_missing": int,
-                      "mean": float, "sd": float, "median": float, "q1": float, "q3": float})
+            cells[group, week] = value_of[in_group & (week_of == week)]
+    return _summary_frame(cells, roster.groupby("group")["patient_id"].nunique())
+
+
+def _summary_frame(cells: dict[tuple[str, int], np.ndarray], group_size: pd.Series) -> pd.DataFrame:
+    """The summary table from each (group, week)'s values, in the order they are given (see :func:`summarise`)."""
+    size = len(cells)
+    columns = {"mean": np.full(size, np.nan), "sd": np.full(size, np.nan), "median": np.full(size, np.nan),
+               "q1": np.full(size, np.nan), "q3": np.full(size, np.nan)}
+    n_of = np.zeros(size, dtype=int)
+    for i, v in enumerate(cells.values()):
+        n_of[i] = v.size
+        if v.size:
+            columns["q1"][i], columns["median"][i], columns["q3"][i] = np.percentile(v, [25, 50, 75])  # as pandas
+            columns["mean"][i] = v.mean()
+        if v.size >= 2:  # the t-interval needs n >= 2
+            columns["sd"][i] = v.std(ddof=1)
+    groups = [group for group, _ in cells]
+    sizes = {group: int(group_size.get(group, 0)) for group in dict.fromkeys(groups)}
+    out = pd.DataFrame({
+        "group": pd.Series(groups, dtype=object).astype(str),
+        "week": np.array([int(week) for _, week in cells], dtype=int),
+        "n": n_of,
+        "n_missing": np.array([sizes[group] for group in groups], dtype=int) - n_of,
+        **columns,
+    })
     n = out["n"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = _t_quantile(0.5 + CI_LEVEL / 2, np.where(n >= 2, n - 1, np.nan)) * out["sd"].to_numpy() / np.sqrt(n)
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
     return out[SUMMARY_COLUMNS]
+
+
+@dataclass(frozen=True)
+class IndexedGroups:
+    """The patients to summarise, grouped, in the terms of one :class:`TrajectoryIndex` (see its ``groups``)."""
+
+    roster: pd.DataFrame  #: (patient_id, group), one row per patient
+    order: list[str]  #: the groups, in the order of :func:`group_order`
+    group_no: np.ndarray  #: per indexed patient (and one extra slot): position of its group in ``order``, or -1
+    group_size: pd.Series  #: patients per group
+
+
+class TrajectoryIndex:
+    """A cohort's visits, arranged once so that any subgroup is summarised quickly.
+
+    :func:`summarise` finds, filters and merges rows on every call; for an app
+    that redraws on every click on a large registry, this index keeps, per
+    outcome and week, the rows' patients (as positions) and values in the order
+    of ``visits``, so a summary is a few boolean masks. The numbers are those of
+    :func:`summarise` with ``patients`` given (the same values in the same order,
+    the same formulas); ``tests/test_trajectories.py`` checks it.
+
+    Parameters
+    ----------
+    visits
+        The whole cohort's visit table (a subgroup's visits are a subset of it).
+    outcomes
+        Columns of ``visits`` to summarise.
+    weeks
+        Weeks to report (as in :func:`summarise`).
+
+    Raises
+    ------
+    ValueError
+        When a patient has more than one row at a week (:func:`summarise` says
+        which, for a subgroup holding that patient).
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"patient_id": ["a", "a", "b", "b", "c"],
+    ...                        "week": [0, 4, 0, 4, 0], "active_joints": [6, 1, 4, 0, 2]})
+    >>> patients = pd.DataFrame({"patient_id": ["a", "b", "c"], "sex": ["F", "F", "M"]})
+    >>> index = TrajectoryIndex(visits, ["active_joints"], weeks=[0, 4])
+    >>> index.summarise("active_joints", patients, by="sex").equals(
+    ...     summarise(visits, "active_joints", by="sex", patients=patients, weeks=[0, 4]))
+    True
+    """
+
+    def __init__(self, visits: pd.DataFrame, outcomes: Iterable[str], weeks: Iterable[int]):
+        outcomes = list(outcomes)
+        _check_columns(visits, ["patient_id", "week"] + outcomes, "visits")
+        self.weeks = sorted({int(w) for w in weeks})
+        rows = visits.loc[visits["week"].notna(), ["patient_id", "week"] + outcomes]
+        rows = rows.loc[rows["week"].isin(self.weeks)]
+        if rows["patient_id"].isna().any() or rows.duplicated(["patient_id", "week"]).any():
+            raise ValueError("visits has more than one row for a patient at a week, or a row with no patient")
+        codes, ids = pd.factorize(rows["patient_id"])
+        self._ids = pd.Index(ids)
+        week_of = rows["week"].astype(int).to_numpy()
+        at_week = {w: week_of == w for w in self.weeks}
+        #: per outcome and week: (patient positions, values) of the rows with a value, in the order of ``visits``
+        self._cells: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
+        for outcome in outcomes:
+            value_of = _numeric(rows[outcome])
+            present = ~np.isnan(value_of)
+            self._cells[outcome] = {w: (codes[present & at], value_of[present & at]) for w, at in at_week.items()}
+
+    @property
+    def outcomes(self) -> list[str]:
+        return list(self._cells)
+
+    def groups(self, patients: pd.DataFrame, by: str | None = None) -> IndexedGroups:
+        """The patients of ``patients`` grouped by its column ``by``, once for every outcome."""
+        roster = _roster(pd.DataFrame(columns=["patient_id"]), by, patients)
+        order = group_order(roster["group"])
+        position = self._ids.get_indexer(roster["patient_id"])
+        known = position >= 0
+        group_no = np.full(len(self._ids) + 1, -1, dtype=np.int64)
+        codes = pd.Categorical(roster["group"], categories=order).codes.astype(np.int64)
+        group_no[position[known]] = codes[known]
+        return IndexedGroups(roster=roster, order=order, group_no=group_no,
+                             group_size=roster.groupby("group")["patient_id"].nunique())
+
+    def summarise(self, outcome: str, patients: pd.DataFrame | None = None, by: str | None = None,
+                  groups: IndexedGroups | None = None) -> pd.DataFrame:
+        """:func:`summarise` of ``outcome`` for the patients in ``patients`` grouped by ``by``
+        (or already grouped: ``groups``, from :meth:`groups`)."""
+        if groups is None:
+            if patients is None:
+                raise ValueError("give the patients to summarise (or their groups)")
+            groups = self.groups(patients, by)
+        cells = {}
+        by_week = self._cells[outcome]
+        in_week = {w: groups.group_no[pos] for w, (pos, _) in by_week.items()}
+        for i, group in enumerate(groups.order):
+            for week in self.weeks:
+                cells[group, week] = by_week[week][1][in_week[week] == i]
+        return _summary_frame(cells, groups.group_size)
 
 
 def patient_values(visits: pd.DataFrame, outcome: str, by: str | None = None,

@@ -161,25 +161,7 @@ def describe_subgroup(sub: Subgroup) -> str:
     >>> describe_subgroup(Subgroup(prior_biologic_any=("jaki",), sex="F"))
     'had JAK inhibitor, female'
     """
-    parts = []
-    if sub.studies:
-        parts.append("study " + " or ".join(_study_label(s) for s in sub.studies))
-    if sub.prior_biologic_any:
-        parts.append("had " + " or ".join(drug_label(d) for d in sub.prior_biologic_any))
-    if sub.prior_biologic_none:
-        parts.append("never had " + " or ".join(drug_label(d) for d in sub.prior_biologic_none))
-    cut = f"{sub.early_cutoff_months:g}"
-    if sub.duration == "early":
-        parts.append(f"treated < {cut} months from onset")
-    elif sub.duration == "late":
-        parts.append(f"treated ≥ {cut} months from onset")
-    if sub.prior_mas is not None:
-        parts.append("MAS before" if sub.prior_mas else "no MAS before")
-    if sub.sex is not None:
-        parts.append("female" if sub.sex == "F" else "male")
-    if sub.baseline_steroid is not None:
-        parts.append("on corticosteroid at week 0" if sub.baseline_steroid else "off corticosteroid at week 0")
-    return ", ".join(parts) if parts else "all patients"
+    return sub.describe(drug_label=drug_label, study_label=_study_label)
 
 
 
@@ -706,6 +688,24 @@ class _DownloadBar(anywidget.AnyWidget):
         self.send({"event": "file", "name": name, "mime": mime, "size": _size_text(len(data))}, buffers=[data])
 
 
+def page_query() -> str | None:
+    """The query string of the page this kernel serves under Voila, or None outside Voila.
+
+    In a kernel that Voila started before any viewer arrived (``--preheat_kernel``),
+    the notebook runs with no request: this waits for the viewer's request
+    (:func:`voila.utils.get_query_string`). Call it after the view is built and
+    displayed, in a cell of its own, so that the first chart is ready when the
+    viewer arrives. Outside Voila (JupyterLab, nbmake) it returns None at once.
+    """
+    if os.environ.get("VOILA_PREHEAT") == "True" and os.environ.get("VOILA_KERNEL_ID"):
+        from voila.utils import get_query_string
+
+        return get_query_string() or ""
+    if os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
+        return os.environ.get("QUERY_STRING", "")
+    return None
+
+
 def _size_text(n_bytes: int) -> str:
     return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{max(1, round(n_bytes / 1e3))} kB"
 
@@ -1040,13 +1040,14 @@ class CohortExplorer:
         The view to start from (default: every patient, cut-off 12 months).
     query
         A URL query string to start from (``"cutoff=6&sex=F"``); by default,
-        inside Voila, the page's own address. Unknown keys are ignored; values
-        that are not understood are left out and listed on the page.
+        inside Voila, the page's own address (empty in a preheated kernel: see
+        :meth:`apply_query`). Unknown keys are ignored; values that are not
+        understood are left out and listed on the page.
 
     Attributes
     ----------
     view : ipywidgets.VBox
-        The dashboard; display it (it is the last line of ``app.ipynb``).
+        The dashboard; display it (as ``app.ipynb`` does).
     state : ViewState
         What is shown now.
     cohort : Cohort
@@ -1073,17 +1074,41 @@ class CohortExplorer:
         self._use_cohort(cohort)
 
         notes: list[str] = []
+        self._query = ""
         if state is None:
             if query is None and os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
                 query = os.environ.get("QUERY_STRING", "")
-            state, ignored = ViewState.from_query(query or "", studies=self.studies, drugs=self.drugs,
-                                                  cutoff_range=self.cutoff_range, weeks=self.weeks)
-            if ignored:
-                notes.append("Part of the page address was not understood and was left out: "
-                             + "; ".join(ignored) + ".")
+            state, notes = self._state_from_query(query or "")
+        self._query = query or ""
         self._start_notes = notes
         self.state = ViewState()
         self.update(state)
+
+    def _state_from_query(self, query: str) -> tuple[ViewState, list[str]]:
+        """The view a query string asks for, with a note for the parts that were not understood."""
+        state, ignored = ViewState.from_query(query, studies=self.studies, drugs=self.drugs,
+                                              cutoff_range=self.cutoff_range, weeks=self.weeks)
+        notes = []
+        if ignored:
+            notes.append("Part of the page address was not understood and was left out: "
+                         + "; ".join(ignored) + ".")
+        return state, notes
+
+    def apply_query(self, query: str | None) -> bool:
+        """Show the view a page address asks for (``"cutoff=6&sex=F"``), through the normal update path.
+
+        For a page served from a kernel that ran the notebook before the viewer
+        arrived (Voila's preheated kernels), where the address is known only
+        afterwards: see :func:`page_query`. An empty query changes nothing.
+        Values that are not understood are left out and listed on the page, as
+        when the explorer is made with ``query=``. Returns True when the view is shown.
+        """
+        if not query or query == self._query:  # nothing asked, or already shown
+            return True
+        self._query = query
+        state, notes = self._state_from_query(query)
+        self._start_notes = notes
+        return self.update(state)
 
     # -- the cohort and its options ----------------------------------------------------
     def _use_cohort(self, cohort: Cohort) -> None:
@@ -1100,6 +1125,8 @@ class CohortExplorer:
         self.cutoff_range = (1, int(min(240, max(24, top))))
         self._analyses = None
         self._tests_for = None
+        self._index: trajectories.TrajectoryIndex | None | bool = False  # made on first use, for this cohort
+        self._about_selection: tuple | None = None  # (selection, reconstructed, simulated, explanation)
         self._syncing = True
         try:
             self.study.options = [("All studies", "")] + [(_study_label(s), s) for s in self.studies]
@@ -1634,10 +1661,14 @@ class CohortExplorer:
         group_counts = {g: int(counts.get(g, 0)) for g in trajectories.group_order(counts.index)}
         view = _View(state=state, n_total=selected.n_patients, funnel=funnel, group_counts=group_counts)
         view.dark = self._effective_dark(state)
-        view.reconstructed = selected.n_patients > 0 and selected.is_reconstructed(
-            "visits", columns=[o.column for o in OUTCOMES])
-        view.simulated = selected.n_patients > 0 and selected.is_simulated()
-        view.explanation = self._explanation_html(selected)
+        # What depends on the patients only (not on the cut-off): worked out once per selection.
+        selection = state.selection()
+        if self._about_selection is None or self._about_selection[0] != selection:
+            reconstructed = selected.n_patients > 0 and selected.is_reconstructed(
+                "visits", columns=[o.column for o in OUTCOMES])
+            simulated = selected.n_patients > 0 and selected.is_simulated()
+            self._about_selection = (selection, reconstructed, simulated, self._explanation_html(selected))
+        _, view.reconstructed, view.simulated, view.explanation = self._about_selection
         if self.details.selected_index == 0:  # Table 1 is made only while its section is open
             view.table1 = self._table1_html(selected, state)
         view.analyses = self._analyses_for(state)
@@ -1658,11 +1689,18 @@ class CohortExplorer:
         groups = trajectories.group_order(features["duration_group"].fillna(trajectories.MISSING_GROUP))
         colours = plots.group_colours(groups, missing_label=trajectories.MISSING_GROUP, dark=dark)
         panels, numbers = [], []
+        # ``selected`` is a subgroup of the cohort shown: its summaries come from the cohort's index, with the
+        # numbers of trajectories.summarise(selected.visits, ..., patients=features)
+        index = self._trajectory_index()
+        groups = index.groups(features, "duration_group") if index is not None else None
         for outcome in OUTCOMES:
             if outcome.column not in selected.visits.columns:
                 continue
-            summary = trajectories.summarise(selected.visits, outcome.column, by="duration_group",
-                                             patients=features, weeks=self.weeks)
+            if index is not None:
+                summary = index.summarise(outcome.column, groups=groups)
+            else:
+                summary = trajectories.summarise(selected.visits, outcome.column, by="duration_group",
+                                                 patients=features, weeks=self.weeks)
             numbers.append((outcome.column, summary))
             lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
                                                 patients=features, weeks=self.weeks) if state.each_patient else None
@@ -1670,6 +1708,18 @@ class CohortExplorer:
                 summary, title=outcome.title, y_title=outcome.y_title, patient_values=lines, weeks=self.weeks,
                 colours=colours, name=outcome.css, value_format=outcome.value_format, dark=dark))
         return plots.panels_spec(panels, reconstructed=reconstructed, dark=dark), numbers
+
+    def _trajectory_index(self) -> trajectories.TrajectoryIndex | None:
+        """The shown cohort's visits arranged for fast summaries (made once per cohort); None when it cannot be
+        (e.g. two rows for a patient and week: ``trajectories.summarise`` then says which)."""
+        if self._index is False:
+            try:
+                self._index = trajectories.TrajectoryIndex(
+                    self.cohort.visits, [o.column for o in OUTCOMES if o.column in self.cohort.visits.columns],
+                    self.weeks)
+            except ValueError:
+                self._index = None
+        return self._index
 
     # -- window of opportunity ------------------------------------------------------------
     def _sensitivity(self, selected: Cohort, outcome: str, week: int, cutoffs, analyses: _Analyses) -> pd.DataFrame:
@@ -2000,7 +2050,8 @@ class CohortExplorer:
             return "<p>Table 1 is not available in this version.</p>"
         try:
             features = selected.patient_features(state.early_cutoff_months)
-            table = tables.table_one(features, groupby="duration_group")
+            table = tables.table_one(features, groupby="duration_group",
+                                     reconstructed=selected.reconstructed_columns("patients"))
         except Exception:  # the rest of the view still works; the reason goes to the server log
             log.exception("Table 1 could not be made")
             return "<p>Table 1 could not be made for this selection (the reason is in the server log).</p>"

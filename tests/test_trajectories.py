@@ -138,3 +138,68 @@ def test_duplicate_visits_are_refused(visits):
     doubled = pd.concat([visits, visits.iloc[[0]]])
     with pytest.raises(ValueError, match="more than one row for patient p1 at week 0"):
         summarise(doubled, "active_joints")
+
+
+# --------------------------------------------------------------------------------------------
+# The app's fast path (TrajectoryIndex) gives the numbers of summarise, exactly
+# --------------------------------------------------------------------------------------------
+def _subgroups(cohort):
+    drugs = cohort.prior_biologic_options()
+    return [
+        {},
+        {"sex": "F"},
+        {"sex": "M", "prior_mas": False},
+        {"prior_mas": True},
+        {"baseline_steroid": True},
+        {"studies": tuple(cohort.studies[:1])},
+        {"prior_biologic_none": tuple(drugs[:1])} if drugs else {"sex": "F", "prior_mas": True},
+        {"early_cutoff_months": 6, "sex": "F"},
+        {"early_cutoff_months": 36},
+    ]
+
+
+def _index_matches_summarise(cohort, weeks, by_options=("duration_group", "sex", "prior_mas", None)):
+    from sjia_explore.trajectories import TrajectoryIndex
+
+    outcomes = ("active_joints", "sjadas27", "steroid_mg_kg_day")
+    index = TrajectoryIndex(cohort.visits, outcomes, weeks)
+    for criteria in _subgroups(cohort):
+        selected = cohort.filter(**criteria)
+        features = selected.patient_features()
+        for by in by_options:
+            groups = index.groups(features, by)
+            for outcome in outcomes:
+                expected = summarise(selected.visits, outcome, by=by, patients=features, weeks=weeks)
+                for got in (index.summarise(outcome, groups=groups), index.summarise(outcome, features, by=by)):
+                    pd.testing.assert_frame_equal(got, expected, check_exact=True,
+                                                  obj=f"{outcome} {criteria} by {by}")
+
+
+def test_the_fast_index_gives_the_numbers_of_summarise_on_the_bundled_cohort():
+    from sjia_explore import load_cohort
+
+    _index_matches_summarise(load_cohort(), [0, 4, 8, 12, 24])
+
+
+def test_the_fast_index_gives_the_numbers_of_summarise_on_a_registry_with_missing_visits():
+    from sjia_explore.simulate import registry
+
+    cohort = registry(600, seed=3, p_missing_visit=0.3)
+    weeks = sorted({int(w) for w in cohort.visits["week"].dropna()})
+    assert len(cohort.visits) < cohort.n_patients * len(weeks)  # some visits are missing
+    _index_matches_summarise(cohort, weeks)
+    _index_matches_summarise(cohort, [0, 12, 24, 52], by_options=("duration_group",))  # a week with no visits
+
+
+def test_the_fast_index_refuses_duplicate_visits_like_summarise(visits, patients):
+    from sjia_explore.trajectories import TrajectoryIndex
+
+    twice = pd.concat([visits, visits.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError):
+        TrajectoryIndex(twice, ["active_joints"], [0, 4])
+    with pytest.raises(ValueError):
+        summarise(twice, "active_joints", patients=patients, weeks=[0, 4])
+    index = TrajectoryIndex(visits, ["active_joints", "sjadas27"], [0, 4])
+    pd.testing.assert_frame_equal(index.summarise("active_joints", patients, by="prior_mas"),
+                                  summarise(visits, "active_joints", by="prior_mas", patients=patients, weeks=[0, 4]),
+                                  check_exact=True)

@@ -415,3 +415,38 @@ def test_dark_theme_reaches_the_app_the_page_and_the_charts(app):
     assert app.state.theme == "auto" and app.theme.value == "dark" and app._page_theme.dark
     app._page_theme.page_dark = False
     assert app.theme.value == "light"
+
+
+def test_an_address_applied_after_the_view_was_built_gives_the_same_view(cohort):
+    """A preheated kernel builds the view before the viewer's address is known, then applies it."""
+    query = "cutoff=24&sex=F&each_patient=yes&prior_mas=maybe&section=safety&theme=dark"
+    direct = CohortExplorer(cohort, query=query)
+    later = CohortExplorer(cohort, query="")
+    assert later.state == ViewState()
+    assert later.apply_query(query)
+    assert later.state == direct.state
+    assert later.state.sex == "F" and later.state.early_cutoff_months == 24 and later.state.section == "safety"
+    assert later.address_bar.query == direct.address_bar.query
+    assert later.sex.value == "F" and later.each_patient.value is True
+    assert later.notice.layout.display == "" and "prior mas “maybe”" in later.notice.value
+    assert later.total.value == direct.total.value
+    assert later.apply_query("") and later.apply_query(None) and later.state == direct.state
+
+
+def test_page_query_outside_voila_is_none_and_under_voila_is_the_address(monkeypatch):
+    from sjia_explore.ui import page_query
+
+    for name in ("VOILA_PREHEAT", "VOILA_KERNEL_ID", "SERVER_SOFTWARE", "QUERY_STRING"):
+        monkeypatch.delenv(name, raising=False)
+    assert page_query() is None  # JupyterLab, nbmake: nothing to wait for
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    monkeypatch.setenv("QUERY_STRING", "sex=F")
+    assert page_query() == "sex=F"
+    monkeypatch.delenv("SERVER_SOFTWARE")
+    monkeypatch.delenv("QUERY_STRING")
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setenv("VOILA_KERNEL_ID", "k1")
+    import voila.utils
+
+    monkeypatch.setattr(voila.utils, "get_query_string", lambda url=None: "cutoff=6")
+    assert page_query() == "cutoff=6"
