@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from page_actions import screenshot, set_cutoff
 from playwright.sync_api import expect
 
 from sjia_explore import load_cohort
@@ -100,25 +101,6 @@ def expect_view(page, n_total: int, rows: list[list[str]], means: list | None = 
 def reset(page, cohort):
     page.locator(".sjia-reset").click()
     expect_view(page, cohort.n_patients, expected_n_rows(cohort))
-
-
-def set_cutoff(page, months: int):
-    readout = page.locator(".sjia-cutoff .widget-readout")
-    readout.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type(str(months))
-    page.keyboard.press("Enter")
-
-
-def screenshot(page, path):
-    """The whole app, not just the window: grow the window to the app's height for the picture."""
-    size = page.viewport_size
-    page.evaluate("window.scrollTo(0, 0)")
-    height = page.evaluate("Math.ceil(document.querySelector('.sjia-app').getBoundingClientRect().bottom) + 40")
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-    page.wait_for_timeout(300)  # let the last paint settle
-    page.screenshot(path=path)
-    page.set_viewport_size(size)
 
 
 def open_app(watched, url: str, timing, timing_name: str, ready: str = JOINTS_LINE):

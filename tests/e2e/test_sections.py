@@ -14,6 +14,7 @@ import time
 import zipfile
 
 import pytest
+from page_actions import screenshot, set_cutoff
 from playwright.sync_api import expect
 
 from sjia_explore import load_cohort, published
@@ -47,24 +48,6 @@ def app(app_server, new_page, timing):
 def open_section(page, title: str):
     page.locator(TAB, has_text=title).click()
     expect(page.locator(f"{TAB}.lm-mod-current")).to_have_text(title)
-
-
-def set_cutoff(page, months: int):
-    page.locator(".sjia-cutoff .widget-readout").click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type(str(months))
-    page.keyboard.press("Enter")
-
-
-def screenshot(page, path):
-    """The whole app, not just the window."""
-    size = page.viewport_size
-    page.evaluate("window.scrollTo(0, 0)")
-    height = page.evaluate("Math.ceil(document.querySelector('.sjia-app').getBoundingClientRect().bottom) + 40")
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-    page.wait_for_timeout(300)
-    page.screenshot(path=path)
-    page.set_viewport_size(size)
 
 
 def drawn_strip(page) -> dict[float, tuple[int, int, float]]:
