@@ -863,13 +863,7 @@ def _assemble(candidates: list[_Candidate], reading: Reading, where: str, kind: 
             del by_table[table]
     if "patients" in by_table or "patients" in reading.unreadable:
         reading.layout = "tables"
-        for table in ("patients", "treatments", "visits", "adverse_events"):
-            if table in by_table:
-                sheet = by_table[table][0].load(reading)
-                if sheet is None:
-                    reading.unreadable.add(table)
-                else:
-                    _table_from_sheet(sheet, table, reading)
+        _read_tables(("patients", "treatments", "visits", "adverse_events"), by_table, reading)
         if others:
             reading.warn(where, None, None, "not read (the name is not a table's name): "
                          + ", ".join(_short(c.label) for c in others))
@@ -884,13 +878,7 @@ def _assemble(candidates: list[_Candidate], reading: Reading, where: str, kind: 
                 reading.unreadable.update({"patients", "visits"})
             else:
                 _split_long(sheet, reading)
-        for table in ("treatments", "adverse_events"):
-            if table in by_table:
-                sheet = by_table[table][0].load(reading)
-                if sheet is None:
-                    reading.unreadable.add(table)
-                else:
-                    _table_from_sheet(sheet, table, reading)
+        _read_tables(("treatments", "adverse_events"), by_table, reading)
         if others and long is not None:
             reading.warn(where, None, None, "not read (the name is not a table's name): "
                          + ", ".join(_short(c.label) for c in others))
@@ -1022,6 +1010,17 @@ def _frame(cols: dict[str, list[str]], n: int) -> pd.DataFrame:
     if not cols:
         return pd.DataFrame(index=range(n))
     return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in cols.items()})
+
+
+def _read_tables(tables: tuple[str, ...], by_table: dict[str, list], reading: Reading) -> None:
+    """Read each of ``tables`` found in ``by_table`` (its first candidate); mark unreadable ones."""
+    for table in tables:
+        if table in by_table:
+            sheet = by_table[table][0].load(reading)
+            if sheet is None:
+                reading.unreadable.add(table)
+            else:
+                _table_from_sheet(sheet, table, reading)
 
 
 def _table_from_sheet(sheet: Sheet, table: str, reading: Reading) -> None:

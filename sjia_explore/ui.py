@@ -2071,6 +2071,14 @@ class CohortExplorer:
             box.children = [chart]
         return chart
 
+    def _show_section_chart(self, key: str, box: widgets.Box, css: str, spec: dict | None) -> None:
+        """Draw ``spec`` in a section's chart (made on first use), or hide the chart when there is none."""
+        if spec is None:
+            box.layout.display = "none"
+            return
+        self._ensure_chart(key, box, css).spec = spec
+        box.layout.display = ""
+
     def _show(self, view: _View) -> None:
         """Put a computed view on screen (the only place widgets change)."""
         state = view.state
@@ -2114,22 +2122,12 @@ class CohortExplorer:
             self.window_intro.value = w["intro"]
             self.window_message.value = w["message"]
             self.window_message.layout.display = "" if w["message"] else "none"
-            if w["spec"] is not None:
-                chart = self._ensure_chart("window", self.window_chart_box, "sjia-window-chart")
-                chart.spec = w["spec"]
-                self.window_chart_box.layout.display = ""
-            else:
-                self.window_chart_box.layout.display = "none"
+            self._show_section_chart("window", self.window_chart_box, "sjia-window-chart", w["spec"])
             self.window_current.value = w["current"]
         if view.safety is not None:
             s = view.safety
             self.steroid_text.value = s["steroid_html"]
-            if s["spec"] is not None:
-                chart = self._ensure_chart("steroid", self.steroid_chart_box, "sjia-steroid-chart")
-                chart.spec = s["spec"]
-                self.steroid_chart_box.layout.display = ""
-            else:
-                self.steroid_chart_box.layout.display = "none"
+            self._show_section_chart("steroid", self.steroid_chart_box, "sjia-steroid-chart", s["spec"])
             self.safety_text.value = s["ae_html"]
         self.window_ledger.value = view.ledger
         self.stats_ledger.value = view.ledger
