@@ -13,8 +13,8 @@ scripts. It watches the DOM with a MutationObserver and records, with
   ``keydown`` of Enter in the slider's read-out, the ``click`` on a toggle, the
   ``change`` of a ``<select>``), caught in the capture phase before any widget
   sees it; and ``t1``, the first DOM change after which the drawn marks differ
-  from what was drawn before (every mark path and text of the chart; the
-  Label's text). The redraw latency is ``t1 - t0``: event → kernel → new
+  from what was drawn before (every mark path and text of the chart and its
+  legend's labels; the Label's text). The redraw latency is ``t1 - t0``: event → kernel → new
   chart specification → Vega has put the new marks in the page.
 
 Bytes are counted with the Chrome DevTools Protocol: ``encodedDataLength`` of
@@ -40,7 +40,8 @@ EXTERNAL = re.compile(r"^(?!(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/|dat
 #: What "drawn" means on each kind of page.
 KINDS = {
     "app": {"first": ".sjia-chart svg .joints_mean_marks path",
-            "marks": ".sjia-chart svg g.role-mark path, .sjia-chart svg g.role-mark text"},
+            "marks": ".sjia-chart svg g.role-mark path, .sjia-chart svg g.role-mark text, "
+                     ".sjia-chart svg g.role-legend-label text"},
     "trivial": {"first": ".bench-label", "marks": ".bench-label"},
 }
 #: The chart floor: the app's own chart widget, its specification swapped by a Dropdown (no computing).

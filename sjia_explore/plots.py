@@ -36,10 +36,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
+
+if TYPE_CHECKING:  # altair is imported only by the two functions that return Altair charts
+    import altair as alt
+
+#: Vega-Lite version of every specification (the one vl-convert and the chart widget draw).
+SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.json"
+#: Top-level parameter holding each group's label, by its position in the colour domain. The colour
+#: scale is keyed by position so that a new cut-off only changes rows and this value, not the structure.
+GROUP_LABELS_PARAM = "group_labels"
 
 #: Visits of the bundled studies, in weeks since the IL-1 blocker was started.
 DEFAULT_WEEKS = (0, 4, 8, 12, 24)
@@ -225,13 +233,14 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
         ``<name>_patients``).
     """
     groups = list(dict.fromkeys(summary["group"].astype(str).tolist()))
-    domain = list(colour_domain) if colour_domain is not None else groups
+    domain = list(dict.fromkeys([*colour_domain, *groups])) if colour_domain is not None else groups
     colours = dict(colours) if colours is not None else group_colours(domain, dark=dark)
+    position = {g: i for i, g in enumerate(domain)}
     weeks = sorted(int(w) for w in weeks)
     rows = summary.copy()
     rows["group"] = rows["group"].astype(str)
     rows["n_label"] = "n=" + rows["n"].astype(int).astype(str)
-    rows["group_index"] = rows["group"].map({g: i for i, g in enumerate(groups)})
+    rows["group_index"] = rows["group"].map(position)
     rows["ci_text"] = [ci_text(lo, hi, value_format, "not computed (fewer than 2 patients)") if n >= 1 else ""
                        for lo, hi, n in zip(rows["ci_low"], rows["ci_high"], rows["n"])]
     summary_name, patients_name = f"{name}_summary", f"{name}_patients"
@@ -242,10 +251,13 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
          "axis": {"values": weeks, "format": "d", "grid": False}}
     y_scale = {"domainMin": 0, "zero": True, "clamp": True, "nice": True}
     axis_format = value_format.replace("f", "~f") if value_format.endswith("f") else value_format
-    colour = {"field": "group", "type": "nominal",
-              "scale": {"domain": domain, "range": [colours[g] for g in domain]},
+    # Colours are keyed by the group's position, and the legend reads the labels from a parameter:
+    # groups renamed by a new cut-off change rows and one parameter value, never the structure.
+    colour = {"field": "group_index", "type": "nominal",
+              "scale": {"domain": list(range(len(domain))), "range": [colours[g] for g in domain]},
               "legend": {"title": None, "orient": "bottom", "symbolType": "stroke", "symbolStrokeWidth": 3,
-                         "symbolOpacity": 1, "labelLimit": 260} if legend else None}
+                         "symbolOpacity": 1, "labelLimit": 260,
+                         "labelExpr": f"{GROUP_LABELS_PARAM}[datum.value]"} if legend else None}
     tooltip = [
         {"field": "group", "type": "nominal", "title": "Group"},
         {"field": "week", "type": "quantitative", "title": "Week"},
@@ -266,7 +278,8 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
                      "y2": {"field": "ci_high"}, "color": colour},
     })
     if patient_values is not None and len(patient_values):
-        datasets[patients_name] = _records(patient_values, ("patient_id", "group", "week", "value"))
+        lines = patient_values.assign(group_index=patient_values["group"].astype(str).map(position))
+        datasets[patients_name] = _records(lines, ("patient_id", "group", "group_index", "week", "value"))
         base = {"x": x, "color": colour, "detail": {"field": "patient_id", "type": "nominal"},
                 "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": y_title}}
         layers.append({"name": f"{name}_patients", "data": {"name": patients_name},
@@ -293,19 +306,41 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
         "mark": {"type": "point", "filled": True, "size": 55, "opacity": 1},
         "encoding": {"x": x, "y": mean_y, "color": colour, "tooltip": tooltip},
     })
-    for i, group in enumerate(groups):
+    for row, group in enumerate(groups):
         layers.append({
-            "name": f"{name}_n{i}", "data": {"name": summary_name},
-            "transform": [{"filter": {"field": "group_index", "equal": i}}],
+            "name": f"{name}_n{row}", "data": {"name": summary_name},
+            "transform": [{"filter": {"field": "group_index", "equal": position[group]}}],
             "mark": {"type": "text", "fontSize": 10, "baseline": "middle"},
-            "encoding": {"x": x, "y": {"value": height + _N_ROW_OFFSET_PX + i * _N_ROW_GAP_PX},
+            "encoding": {"x": x, "y": {"value": height + _N_ROW_OFFSET_PX + row * _N_ROW_GAP_PX},
                          "text": {"field": "n_label", "type": "nominal"}, "color": {"value": colours[group]},
                          "tooltip": [{"field": "group", "type": "nominal", "title": "Group"},
                                      {"field": "week", "type": "quantitative", "title": "Week"},
                                      {"field": "n", "type": "quantitative", "title": "Patients with a value"}]},
         })
-    return {"$schema": alt.SCHEMA_URL, "title": title, "width": width, "height": height,
+    return {"$schema": SCHEMA_URL, "title": title, "width": width, "height": height,
+            "params": [{"name": GROUP_LABELS_PARAM, "value": domain}],
             "layer": layers, "datasets": datasets, "config": theme_config(dark)}
+
+
+def _hoist(specs: Sequence[Mapping[str, Any]]) -> tuple[list[dict], dict[str, Any], list[dict]]:
+    """Specifications ready to be composed: without their own schema, config, datasets and parameters,
+    which a composed chart holds once at its top level. Returns (specs, datasets, parameters)."""
+    datasets: dict[str, Any] = {}
+    params: dict[str, dict[str, Any]] = {}
+    inner = []
+    for spec in specs:
+        spec = dict(spec)
+        datasets.update(spec.pop("datasets", {}))
+        for param in spec.pop("params", []):
+            if param["name"] in params and params[param["name"]] != param:
+                raise ValueError(f"charts drawn together must have the same groups, in the same order "
+                                 f"({params[param['name']].get('value')} and {param.get('value')}): make "
+                                 f"each panel with the same colour_domain=")
+            params[param["name"]] = param
+        spec.pop("$schema", None)
+        spec.pop("config", None)
+        inner.append(spec)
+    return inner, datasets, list(params.values())
 
 
 def panels_spec(panels: Sequence[Mapping[str, Any]], *, reconstructed: bool,
@@ -328,14 +363,7 @@ def panels_spec(panels: Sequence[Mapping[str, Any]], *, reconstructed: bool,
     how_to_read
         Line explaining the marks (``None``: none).
     """
-    datasets: dict[str, Any] = {}
-    inner = []
-    for panel in panels:
-        panel = dict(panel)
-        datasets.update(panel.pop("datasets", {}))
-        panel.pop("$schema", None)
-        panel.pop("config", None)
-        inner.append(panel)
+    inner, datasets, params = _hoist(panels)
     lines = [RECONSTRUCTED_SUBTITLE] if reconstructed else []
     if how_to_read:
         lines.append(how_to_read)
@@ -345,8 +373,9 @@ def panels_spec(panels: Sequence[Mapping[str, Any]], *, reconstructed: bool,
     if shared_y:
         scales["y"] = "shared"
     return {
-        "$schema": alt.SCHEMA_URL,
+        "$schema": SCHEMA_URL,
         "title": _title(reconstructed, dark, lines),
+        **({"params": params} if params else {}),
         "hconcat": inner, "spacing": 28,
         "resolve": {"scale": scales},
         "datasets": datasets,
@@ -395,6 +424,8 @@ def trajectory_chart(summary: pd.DataFrame, *, title: str, y_title: str,
     spec = trajectory_spec(summary, title=title, y_title=y_title, patient_values=patient_values, weeks=weeks,
                            colours=colours, name=name, value_format=value_format, width=width, height=height,
                            dark=dark)
+    import altair as alt
+
     return alt.LayerChart.from_dict(spec, validate=False)  # checked when the chart is drawn or saved
 
 
@@ -418,6 +449,8 @@ def trajectory_panels(panels: Sequence[alt.LayerChart | Mapping[str, Any]], *, r
     -------
     altair.HConcatChart
     """
+    import altair as alt
+
     specs = [p if isinstance(p, Mapping) else p.to_dict() for p in panels]
     spec = panels_spec(specs, reconstructed=reconstructed, subtitle=subtitle, dark=dark)
     return alt.HConcatChart.from_dict(spec, validate=False)  # checked when the chart is drawn or saved
@@ -590,7 +623,7 @@ def sensitivity_spec(table: pd.DataFrame, *, current_cutoff: float, outcome_titl
     subtitle.append(f"Grey columns: fewer than {min_per_side} patients on a side — too few to estimate. "
                     "Numbers under the axis: patients in each group.")
     title = _title(False, dark, subtitle, measured="Does the cut-off change the answer?")
-    return {"$schema": alt.SCHEMA_URL, "title": title,
+    return {"$schema": SCHEMA_URL, "title": title,
             "width": width, "height": height, "layer": layers, "datasets": datasets,
             "config": theme_config(dark)}
 
@@ -674,7 +707,7 @@ def steroid_free_spec(per_visit: pd.DataFrame, km: pd.DataFrame | None = None, *
                     + (";" if km is not None and len(km) else "."))
     if km is not None and len(km):
         subtitle.append("dashed steps: Kaplan–Meier estimate.")
-    return {"$schema": alt.SCHEMA_URL,
+    return {"$schema": SCHEMA_URL,
             "title": _title(reconstructed, dark, subtitle, measured="Off corticosteroid, among those on it at "
                                                                    "week 0"),
             "width": width, "height": height, "layer": layers, "datasets": datasets,
@@ -683,13 +716,6 @@ def steroid_free_spec(per_visit: pd.DataFrame, km: pd.DataFrame | None = None, *
 
 def stack_specs(specs: Sequence[Mapping[str, Any]], dark: bool = False) -> dict[str, Any]:
     """Top-level specifications one above the other, as one (e.g. to export a whole section as one picture)."""
-    datasets: dict[str, Any] = {}
-    inner = []
-    for spec in specs:
-        spec = dict(spec)
-        datasets.update(spec.pop("datasets", {}))
-        spec.pop("$schema", None)
-        spec.pop("config", None)
-        inner.append(spec)
-    return {"$schema": alt.SCHEMA_URL, "vconcat": inner, "spacing": 36, "datasets": datasets,
-            "config": theme_config(dark)}
+    inner, datasets, params = _hoist(specs)
+    return {"$schema": SCHEMA_URL, **({"params": params} if params else {}), "vconcat": inner, "spacing": 36,
+            "datasets": datasets, "config": theme_config(dark)}

@@ -138,6 +138,17 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = 
     return cmd
 
 
+def prepare_chart_javascript() -> None:
+    """Build the charts' JavaScript now (once per installation, a few seconds), so no viewer's kernel has to."""
+    from sjia_explore.vega import javascript
+
+    try:
+        javascript()
+    except Exception as err:  # noqa: BLE001 - the kernels will try again, and say why if they fail
+        print(f"sjia-explore: the chart JavaScript could not be prepared ahead ({err}); "
+              "the first page will build it", file=sys.stderr)
+
+
 def serve(port: int = 8866, open_browser: bool = True, ip: str = "127.0.0.1", theme: str = "light") -> int:
     """Serve the dashboard until interrupted; returns Voila's exit code.
 
@@ -161,6 +172,7 @@ def serve(port: int = 8866, open_browser: bool = True, ip: str = "127.0.0.1", th
     print(f"Serving the sJIA cohort explorer at http://{host}:{port}/  (press Ctrl+C to stop)", flush=True)
     if ip not in _LOOPBACK:
         print(f"Note: listening on {ip}, so other computers on the network can open the app.", flush=True)
+    prepare_chart_javascript()
     proc = subprocess.Popen(voila_command(port=port, ip=ip, open_browser=open_browser, theme=theme),
                             env=voila_env())
     try:
@@ -249,6 +261,7 @@ def start_in_background(log_path: str | Path, notebook: str | Path | None = None
     RuntimeError
         When the server exits or does not listen in time; the message holds its log.
     """
+    prepare_chart_javascript()
     port = free_port()
     cmd = with_flags(voila_command(port=port, notebook=notebook), extra_args)
     cwd = Path(notebook).parent if notebook is not None else app_notebook().parent

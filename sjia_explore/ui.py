@@ -11,9 +11,10 @@ How it works
   cohort. It computes the whole new view first and only then swaps it in
   (chart specs, counts, texts), so a failure leaves the last good view on
   screen, with a plain message above it.
-- Charts are Altair ``JupyterChart`` widgets made to work with no network: the
-  JavaScript bundle is built once with vl-convert and kept in the user's cache
-  folder (see :func:`enable_offline_charts`).
+- Charts are :class:`sjia_explore.vega.VegaChart` widgets: their JavaScript comes
+  from this computer (built once with vl-convert, then cached), and a new
+  selection only sends the chart's rows, which the page swaps into the chart
+  already drawn. Altair is not loaded at all.
 - The view is mirrored in the page address (``?cutoff=6&sex=F``), and can be
   copied as JSON or as Python that recreates it in JupyterLab.
 - Every piece of data text that reaches HTML goes through :func:`html.escape`;
@@ -35,14 +36,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import importlib.metadata
 import json
 import logging
 import math
 import os
 import re
 import sys
-import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -165,84 +165,6 @@ def describe_subgroup(sub: Subgroup) -> str:
 
 
 
-# --------------------------------------------------------------------------------------
-# Heavy imports, once
-# --------------------------------------------------------------------------------------
-def _import_altair():
-    """Import altair once, without its slowest optional part.
-
-    jsonschema, which altair uses, builds a grammar for IRI checking when the
-    optional rfc3987-syntax package is installed (about 1.5 s per kernel). The
-    Vega-Lite schema has no IRI field, so that package is hidden while altair
-    loads; nothing else changes.
-    """
-    if "altair" in sys.modules:
-        return sys.modules["altair"]
-    hide = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
-    if hide:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its import fail fast
-    try:
-        import altair
-    finally:
-        if hide and sys.modules.get("rfc3987_syntax", 0) is None:
-            del sys.modules["rfc3987_syntax"]
-    return altair
-
-
-def cache_dir() -> Path:
-    """Folder for files worth keeping between sessions: ``$XDG_CACHE_HOME/sjia-explore`` (default ``~/.cache``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sjia-explore"
-
-
-def enable_offline_charts(folder: Path | None = None) -> Path | None:
-    """Make Altair ``JupyterChart`` load its JavaScript from the kernel, never from the network.
-
-    The bundle (about 0.9 MB) is built by vl-convert the first time and kept
-    in ``folder`` (default :func:`cache_dir`), under a name that carries the
-    Altair and vl-convert versions; later kernels read it in a few
-    milliseconds and never load vl-convert. If the folder cannot be written,
-    the bundle is built in memory each time.
-
-    Returns
-    -------
-    pathlib.Path or None
-        The cached bundle, or None if it could not be cached.
-    """
-    alt = _import_altair()
-    jc = alt.JupyterChart
-    if getattr(jc, "_is_offline", False):
-        return None
-    folder = cache_dir() if folder is None else Path(folder)
-    try:
-        vlc_version = importlib.metadata.version("vl-convert-python")
-    except importlib.metadata.PackageNotFoundError:
-        vlc_version = "unknown"
-    key = re.sub(r"[^A-Za-z0-9._-]", "_", f"jupyterchart-offline-altair{alt.__version__}-vlconvert{vlc_version}.js")
-    path = folder / key
-    # _esm and _is_offline are what JupyterChart.enable_offline() sets (Altair 5.4-6.x).
-    private_api = hasattr(jc, "_esm") and hasattr(jc, "_is_offline")
-    if private_api:
-        try:
-            text = path.read_text(encoding="utf-8")
-            if len(text) > 100_000 and "esm.sh" not in text:
-                jc._esm = text
-                jc._is_offline = True
-                return path
-        except OSError:
-            pass
-    jc.enable_offline()
-    if not private_api:
-        return None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as fh:
-            fh.write(jc._esm)
-        os.replace(fh.name, path)  # atomic: another kernel never reads half a file
-        return path
-    except OSError as err:
-        log.warning("could not cache the chart JavaScript in %s (%s); it will be rebuilt next time", folder, err)
-        return None
 
 
 
@@ -988,6 +910,22 @@ class _Analyses:
     results: dict = field(default_factory=dict)
 
 
+#: Selections of patients (filtered cohorts) and trajectory charts kept for a quick return to them.
+SELECTIONS_KEPT = 4
+CHARTS_KEPT = 32
+
+
+def _remember(cache: OrderedDict, key: Any, make: Callable[[], Any], size: int) -> Any:
+    """``cache[key]``, made by ``make()`` the first time; only the ``size`` most recently used are kept."""
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = cache[key] = make()
+    while len(cache) > size:
+        cache.popitem(last=False)
+    return value
+
+
 @dataclass
 class _View:
     """Everything :meth:`CohortExplorer.update` puts on screen, computed before anything is shown."""
@@ -1056,11 +994,9 @@ class CohortExplorer:
 
     def __init__(self, cohort: Cohort, state: ViewState | None = None, query: str | None = None):
         _ensure_log_handler()
-        self._alt = _import_altair()
-        from sjia_explore import plots  # altair is already loaded by now
+        from sjia_explore import plots
 
         self._plots = plots
-        enable_offline_charts()
         self._initial_cohort = cohort
         self._syncing = False
         self._page_dark = False
@@ -1127,6 +1063,9 @@ class CohortExplorer:
         self._tests_for = None
         self._index: trajectories.TrajectoryIndex | None | bool = False  # made on first use, for this cohort
         self._about_selection: tuple | None = None  # (selection, reconstructed, simulated, explanation)
+        # Worked out once per selection / per chart shown, for this cohort (most recent last).
+        self._selections: OrderedDict[Subgroup, tuple[Cohort, dict[str, int]]] = OrderedDict()
+        self._charts_made: OrderedDict[tuple, tuple[dict, list]] = OrderedDict()
         self._syncing = True
         try:
             self.study.options = [("All studies", "")] + [(_study_label(s), s) for s in self.studies]
@@ -1182,10 +1121,10 @@ class CohortExplorer:
 
     # -- building ---------------------------------------------------------------------
     def _chart_widget(self, css: str):
-        """An empty offline chart widget (its ``spec`` is set on every update)."""
-        alt = self._alt
-        chart = alt.JupyterChart(alt.Chart(pd.DataFrame({"week": []})).mark_line(),
-                                 embed_options={"actions": False})
+        """An empty chart widget (its ``chart`` is set on every update)."""
+        from sjia_explore.vega import VegaChart
+
+        chart = VegaChart()
         chart.add_class("sjia-chart-widget")
         chart.add_class(css)
         return chart
@@ -1640,22 +1579,8 @@ class CohortExplorer:
 
     def _compute(self, state: ViewState) -> _View:
         """Everything the view needs, without touching any widget."""
-        sub = state.subgroup()
-        # How many patients each filter leaves, in the order the filters are shown.
-        funnel: dict[str, int] = {}
-        steps = [("study", {"studies": sub.studies}),
-                 ("had_any", {"prior_biologic_any": sub.prior_biologic_any}),
-                 ("had_none", {"prior_biologic_none": sub.prior_biologic_none}),
-                 ("prior_mas", {"prior_mas": sub.prior_mas}),
-                 ("sex", {"sex": sub.sex}),
-                 ("steroid", {"baseline_steroid": sub.baseline_steroid})]
-        running = Subgroup(early_cutoff_months=sub.early_cutoff_months)
-        selected = self.cohort
-        for key, criterion in steps:
-            if any(value != getattr(running, name) for name, value in criterion.items()):  # an active filter
-                running = replace(running, **criterion)
-                selected = self.cohort.filter(running)
-            funnel[key] = selected.n_patients
+        selected, funnel = _remember(self._selections, state.selection(), lambda: self._select(state.selection()),
+                                     SELECTIONS_KEPT)
         features = selected.patient_features(state.early_cutoff_months)
         counts = features["duration_group"].fillna(trajectories.MISSING_GROUP).value_counts()
         group_counts = {g: int(counts.get(g, 0)) for g in trajectories.group_order(counts.index)}
@@ -1673,7 +1598,14 @@ class CohortExplorer:
             view.table1 = self._table1_html(selected, state)
         view.analyses = self._analyses_for(state)
         if selected.n_patients:
-            view.chart, view.numbers = self._chart(selected, features, state, view.reconstructed, view.dark)
+            def chart():
+                return self._chart(selected, features, state, view.reconstructed, view.dark)
+
+            if state.each_patient:  # one row per patient and visit: too big to keep
+                view.chart, view.numbers = chart()
+            else:
+                key = (state.selection(), state.early_cutoff_months, view.dark)
+                view.chart, view.numbers = _remember(self._charts_made, key, chart, CHARTS_KEPT)
             if state.section == "window":
                 view.window = self._window(selected, features, state, view)
             elif state.section == "safety":
@@ -1681,13 +1613,31 @@ class CohortExplorer:
         view.ledger = ledger_html(view.analyses.ledger)
         return view
 
+    def _select(self, selection: Subgroup) -> tuple[Cohort, dict[str, int]]:
+        """The patients of ``selection``, and how many each filter leaves, in the order the filters are shown."""
+        funnel: dict[str, int] = {}
+        steps = [("study", {"studies": selection.studies}),
+                 ("had_any", {"prior_biologic_any": selection.prior_biologic_any}),
+                 ("had_none", {"prior_biologic_none": selection.prior_biologic_none}),
+                 ("prior_mas", {"prior_mas": selection.prior_mas}),
+                 ("sex", {"sex": selection.sex}),
+                 ("steroid", {"baseline_steroid": selection.baseline_steroid})]
+        running = Subgroup(early_cutoff_months=selection.early_cutoff_months)
+        selected = self.cohort
+        for key, criterion in steps:
+            if any(value != getattr(running, name) for name, value in criterion.items()):  # an active filter
+                running = replace(running, **criterion)
+                selected = self.cohort.filter(running)
+            funnel[key] = selected.n_patients
+        return selected, funnel
+
     def _chart(self, selected: Cohort, features: pd.DataFrame, state: ViewState, reconstructed: bool,
                dark: bool = False) -> tuple[dict, list]:
         """The Vega-Lite specification of the three trajectory panels (a plain dict: fast to rebuild), and the
         per-visit summaries behind it, as (outcome, summary) pairs."""
         plots = self._plots
-        groups = trajectories.group_order(features["duration_group"].fillna(trajectories.MISSING_GROUP))
-        colours = plots.group_colours(groups, missing_label=trajectories.MISSING_GROUP, dark=dark)
+        labels = trajectories.group_order(features["duration_group"].fillna(trajectories.MISSING_GROUP))
+        colours = plots.group_colours(labels, missing_label=trajectories.MISSING_GROUP, dark=dark)
         panels, numbers = [], []
         # ``selected`` is a subgroup of the cohort shown: its summaries come from the cohort's index, with the
         # numbers of trajectories.summarise(selected.visits, ..., patients=features)
@@ -1706,7 +1656,8 @@ class CohortExplorer:
                                                 patients=features, weeks=self.weeks) if state.each_patient else None
             panels.append(plots.trajectory_spec(
                 summary, title=outcome.title, y_title=outcome.y_title, patient_values=lines, weeks=self.weeks,
-                colours=colours, name=outcome.css, value_format=outcome.value_format, dark=dark))
+                colours=colours, colour_domain=labels, name=outcome.css, value_format=outcome.value_format,
+                dark=dark))
         return plots.panels_spec(panels, reconstructed=reconstructed, dark=dark), numbers
 
     def _trajectory_index(self) -> trajectories.TrajectoryIndex | None:
@@ -2076,12 +2027,14 @@ class CohortExplorer:
         if spec is None:
             box.layout.display = "none"
             return
-        self._ensure_chart(key, box, css).spec = spec
+        self._ensure_chart(key, box, css).chart = spec
         box.layout.display = ""
 
     def _show(self, view: _View) -> None:
         """Put a computed view on screen (the only place widgets change)."""
         state = view.state
+        if view.n_total:  # first: the chart is what the user watches, and its message then leaves first
+            self.chart.chart = view.chart  # only its rows are sent when only they changed
         self._analyses = view.analyses
         self._sync_controls(state)
         for key in ("study", "had_any", "had_none", "prior_mas", "sex", "steroid"):
@@ -2105,9 +2058,6 @@ class CohortExplorer:
             self.total.value = (f"<b>{_patients(view.n_total)}</b> shown ({group_text}). "
                                 f"Selection: {_esc(describe_subgroup(sub))}.{caution}")
             self.empty.layout.display = "none"
-            # Swap the specification only: JupyterChart redraws from `spec`; going through its
-            # `chart` trait would rebuild and re-validate Altair objects (about a second).
-            self.chart.spec = view.chart
             self.chart_box.layout.display = ""
             self.tabs.layout.display = ""
         else:

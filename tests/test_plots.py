@@ -100,15 +100,77 @@ def test_panels_carry_the_reconstructed_label_only_when_reconstructed(summary):
     assert "Reconstructed" not in json.dumps(measured["title"])
 
 
+def colour_of(spec: dict, layer_name: str, label: str) -> str:
+    """The colour a layer gives the rows of group ``label`` (colours are keyed by the group's position)."""
+    labels = next(p["value"] for p in spec["params"] if p["name"] == plots.GROUP_LABELS_PARAM)
+    rows = spec["datasets"][f"{layer_name.rsplit('_', 1)[0]}_summary"]
+    position = {row["group_index"] for row in rows if row["group"] == label}
+    assert position == {labels.index(label)}
+    scale = layer(spec, layer_name)["encoding"]["color"]["scale"]
+    return dict(zip(scale["domain"], scale["range"]))[labels.index(label)]
+
+
 def test_a_one_group_panel_keeps_its_groups_colour(summary):
     groups = list(dict.fromkeys(summary["group"]))
     colours = plots.group_colours(groups)
     late = summary[summary["group"] == groups[1]]
     spec = plots.trajectory_spec(late, title="Late", y_title="y", weeks=WEEKS, colours=colours,
                                  colour_domain=groups, legend=False)
-    scale = layer(spec, "trajectory_mean")["encoding"]["color"]["scale"]
-    assert dict(zip(scale["domain"], scale["range"]))[groups[1]] == colours[groups[1]] == plots.PALETTE[1]
+    assert colour_of(spec, "trajectory_mean", groups[1]) == colours[groups[1]] == plots.PALETTE[1]
     assert layer(spec, "trajectory_mean")["encoding"]["color"]["legend"] is None
+
+
+def test_each_group_keeps_its_colour_and_the_legend_names_it(summary):
+    groups = list(dict.fromkeys(summary["group"]))
+    spec = plots.trajectory_spec(summary, title="Active joints", y_title="Mean", weeks=WEEKS)
+    assert [colour_of(spec, "trajectory_mean", g) for g in groups] == list(plots.PALETTE[:len(groups)])
+    legend = layer(spec, "trajectory_mean")["encoding"]["color"]["legend"]
+    assert legend["labelExpr"] == f"{plots.GROUP_LABELS_PARAM}[datum.value]"
+
+
+def test_the_drawn_legend_shows_the_group_labels_not_positions(cohort):
+    """Rendered by vl-convert (not by the code under test): the legend reads the labels from the parameter."""
+    import vl_convert
+
+    features = cohort.patient_features(6)
+    rows = summarise(cohort.visits, "active_joints", by="duration_group", patients=features, weeks=WEEKS)
+    panel = plots.trajectory_spec(rows, title="Active joints", y_title="Mean", weeks=WEEKS)
+    svg = vl_convert.vegalite_to_svg(plots.panels_spec([panel], reconstructed=True))
+    for label in dict.fromkeys(rows["group"]):
+        assert f">{label.replace('<', '&lt;')}<" in svg
+    assert ">0<" not in svg.split("role-legend", 1)[1]
+
+
+def test_a_new_cut_off_changes_only_rows_and_labels_not_the_structure(cohort):
+    """What lets the page redraw in place: same structure, other rows and group labels."""
+    from sjia_explore.vega import split_spec
+
+    def spec(cutoff):
+        features = cohort.patient_features(cutoff)
+        labels = list(dict.fromkeys(features["duration_group"].dropna().sort_values()))
+        panels = [plots.trajectory_spec(summarise(cohort.visits, col, by="duration_group", patients=features,
+                                                  weeks=WEEKS), title=col, y_title=col, weeks=WEEKS, name=col,
+                                        colour_domain=labels) for col in ("active_joints", "sjadas27")]
+        return split_spec(plots.panels_spec(panels, reconstructed=True))
+
+    (skeleton6, rows6, labels6), (skeleton12, rows12, labels12) = spec(6), spec(12)
+    assert skeleton6 == skeleton12
+    assert rows6 != rows12
+    assert labels6[plots.GROUP_LABELS_PARAM] == ["early (< 6 mo)", "late (≥ 6 mo)"]
+    assert labels12[plots.GROUP_LABELS_PARAM] == ["early (< 12 mo)", "late (≥ 12 mo)"]
+
+
+def test_panels_side_by_side_must_share_their_groups(summary):
+    groups = list(dict.fromkeys(summary["group"]))
+    early = plots.trajectory_spec(summary[summary["group"] == groups[0]], title="a", y_title="y", weeks=WEEKS)
+    late = plots.trajectory_spec(summary[summary["group"] == groups[1]], title="b", y_title="y", weeks=WEEKS)
+    with pytest.raises(ValueError, match="colour_domain"):
+        plots.panels_spec([early, late], reconstructed=True)
+    late = plots.trajectory_spec(summary[summary["group"] == groups[1]], title="b", y_title="y", weeks=WEEKS,
+                                 colour_domain=groups)
+    early = plots.trajectory_spec(summary[summary["group"] == groups[0]], title="a", y_title="y", weeks=WEEKS,
+                                  colour_domain=groups)
+    assert plots.panels_spec([early, late], reconstructed=True)["params"][0]["value"] == groups
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,7 +182,7 @@ def test_dark_theme_draws_light_text_on_a_dark_background(summary):
     assert spec["config"]["background"] == plots.DARK["background"]
     assert spec["config"]["axis"]["labelColor"] == plots.DARK["text"]
     assert spec["title"]["color"] == plots.RECONSTRUCTED_COLOUR_DARK
-    assert layer(spec["hconcat"][0], "trajectory_mean")["encoding"]["color"]["scale"]["range"][0] == \
+    assert colour_of({**spec["hconcat"][0], **spec}, "trajectory_mean", summary["group"].iloc[0]) == \
         plots.PALETTE_DARK[0]
     light = plots.with_theme(spec, dark=False)
     assert light["config"]["background"] == plots.LIGHT["background"]

@@ -213,8 +213,11 @@ def test_cutoff_slider_moves_patients_between_early_and_late(app, cohort, artifa
     cutoff = next(int(m) + 1 for m in months if m >= 12 and int(m) + 1 <= 240)
     after = expected_n_rows(cohort, cutoff=cutoff)
     assert after != before
+    # Mark the drawn chart: a new cut-off changes rows and labels only, so the page updates this chart in place.
+    page.locator(".sjia-chart svg").first.evaluate("el => el.setAttribute('data-probe', 'drawn before')")
     set_cutoff(page, cutoff)
     expect_view(page, cohort.n_patients, after, expected_means(cohort, cutoff=cutoff))
+    expect(page.locator(".sjia-chart svg[data-probe='drawn before']")).to_have_count(1)
     features = cohort.patient_features(cutoff)
     n_early = int(features["early"].fillna(False).sum())
     expect(page.locator(".sjia-n-cutoff")).to_contain_text(f"{n_early} early (< {cutoff} mo)")

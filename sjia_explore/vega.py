@@ -1,0 +1,185 @@
+"""Vega-Lite charts in the browser with no network: the chart widget of the app and the notebooks.
+
+:class:`VegaChart` draws a Vega-Lite specification (a dict, or an Altair
+chart) with vega-embed. Its JavaScript - vega, vega-lite and vega-embed,
+about 1 MB - comes from this computer: it is built once by vl-convert and kept
+in :func:`cache_dir`, so a kernel that shows a chart neither loads vl-convert
+nor Altair, nor fetches anything.
+
+Redrawing is cheap by design. The widget keeps a specification in three parts:
+its structure (``spec``), the rows of its named datasets (``datasets``) and the
+values of its top-level parameters (``signals``). When a new specification
+differs from the one drawn only in rows and parameter values - the usual case
+when a filter changes - the page updates the Vega view in place; only a new
+structure (another mark, another panel, another theme) embeds the chart anew.
+Specifications made by :mod:`sjia_explore.plots` keep everything that changes
+with the data in datasets and parameters for this reason.
+
+Examples
+--------
+>>> skeleton, datasets, signals = split_spec({
+...     "params": [{"name": "labels", "value": ["a"]}],
+...     "data": {"name": "rows"}, "mark": "point",
+...     "datasets": {"rows": [{"x": 1}]}})
+>>> skeleton
+{'params': [{'name': 'labels'}], 'data': {'name': 'rows'}, 'mark': 'point'}
+>>> datasets, signals
+({'rows': [{'x': 1}]}, {'labels': ['a']})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.resources
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+log = logging.getLogger(__name__)
+
+#: Options passed to vega-embed: SVG (sharp when zoomed, readable by tests), no export menu (the app has its own).
+EMBED_OPTIONS = {"actions": False, "renderer": "svg"}
+
+
+def cache_dir() -> Path:
+    """Folder for files worth keeping between sessions: ``$XDG_CACHE_HOME/sjia-explore`` (default ``~/.cache``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sjia-explore"
+
+
+def _widget_source() -> str:
+    return importlib.resources.files("sjia_explore").joinpath("_js", "vega_chart.js").read_text(encoding="utf-8")
+
+
+def _bundle_name(source: str) -> str:
+    try:
+        vlc_version = importlib.metadata.version("vl-convert-python")
+    except importlib.metadata.PackageNotFoundError:
+        vlc_version = "unknown"
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+    return re.sub(r"[^A-Za-z0-9._-]", "_", f"vega-chart-{digest}-vlconvert{vlc_version}.js")
+
+
+def bundle_path(folder: Path | None = None) -> Path:
+    """Where the widget's JavaScript is (or will be) cached: the name carries the source's hash and vl-convert's version."""
+    folder = cache_dir() if folder is None else Path(folder)
+    return folder / _bundle_name(_widget_source())
+
+
+def javascript(folder: Path | None = None) -> str:
+    """The widget's JavaScript with vega, vega-lite and vega-embed inside (no imports from the network).
+
+    Read from ``folder`` (default :func:`cache_dir`) when it was built before;
+    otherwise built with vl-convert (a few seconds, once) and cached there. If
+    the folder cannot be written, the bundle is built in memory each time.
+    """
+    source = _widget_source()
+    path = (cache_dir() if folder is None else Path(folder)) / _bundle_name(source)
+    try:
+        text = path.read_text(encoding="utf-8")
+        if len(text) > 100_000:
+            return text
+    except OSError:
+        pass
+    import vl_convert
+
+    text = vl_convert.javascript_bundle(source)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as fh:
+            fh.write(text)
+        os.replace(fh.name, path)  # atomic: another kernel never reads half a file
+    except OSError as err:
+        log.warning("could not cache the chart JavaScript in %s (%s); it will be built again next time",
+                    path.parent, err)
+    return text
+
+
+def split_spec(spec: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Split a Vega-Lite specification into (structure, dataset rows, top-level parameter values).
+
+    The inverse is done in the browser: the rows go back under ``datasets`` and
+    each value back into its parameter. See the module's example.
+    """
+    skeleton = {k: v for k, v in spec.items() if k != "datasets"}
+    datasets = dict(spec.get("datasets") or {})
+    signals: dict[str, Any] = {}
+    params = spec.get("params")
+    if params:
+        bare = []
+        for param in params:
+            if "value" in param and "select" not in param and "bind" not in param:
+                signals[param["name"]] = param["value"]
+                param = {k: v for k, v in param.items() if k != "value"}
+            bare.append(param)
+        skeleton["params"] = bare
+    return skeleton, datasets, signals
+
+
+def _as_dict(chart: Any) -> dict[str, Any]:
+    if chart is None:
+        return {}
+    if isinstance(chart, Mapping):
+        return dict(chart)
+    if hasattr(chart, "to_dict"):  # an Altair chart
+        return chart.to_dict()
+    raise TypeError(f"expected a Vega-Lite specification (dict) or an Altair chart, not {type(chart).__name__}")
+
+
+class VegaChart(anywidget.AnyWidget):
+    """A chart drawn in the browser from a Vega-Lite specification, with no network.
+
+    Parameters
+    ----------
+    chart : dict or altair chart, optional
+        What to draw; set :attr:`chart` later to redraw (``None``: nothing).
+
+    Examples
+    --------
+    >>> w = VegaChart({"mark": "point", "data": {"name": "rows"},
+    ...                "datasets": {"rows": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}})
+    >>> w.datasets
+    {'rows': [{'x': 1}]}
+    >>> w.chart = {"mark": "point", "data": {"name": "rows"},
+    ...            "datasets": {"rows": [{"x": 2}]}, "encoding": {"x": {"field": "x"}}}
+    >>> w.datasets  # only the rows are sent: the page updates the chart in place
+    {'rows': [{'x': 2}]}
+    """
+
+    spec = traitlets.Dict(allow_none=True).tag(sync=True)
+    datasets = traitlets.Dict().tag(sync=True)
+    signals = traitlets.Dict().tag(sync=True)
+    embed_options = traitlets.Dict(EMBED_OPTIONS).tag(sync=True)
+
+    def __init__(self, chart: Any = None, **kwargs: Any):
+        super().__init__(_esm=javascript(), **kwargs)
+        self.chart = chart
+
+    @property
+    def chart(self) -> dict[str, Any]:
+        """The specification drawn (structure, rows and parameter values together)."""
+        spec = dict(self.spec or {})
+        if not spec:
+            return spec
+        if self.signals and spec.get("params"):
+            spec["params"] = [{**p, "value": self.signals[p["name"]]} if p["name"] in self.signals else p
+                              for p in spec["params"]]
+        if self.datasets:
+            spec["datasets"] = self.datasets
+        return spec
+
+    @chart.setter
+    def chart(self, chart: Any) -> None:
+        skeleton, datasets, signals = split_spec(_as_dict(chart))
+        with self.hold_sync():  # one message; an unchanged part is not sent at all
+            self.spec = skeleton
+            self.datasets = datasets
+            self.signals = signals

@@ -1,0 +1,104 @@
+"""The chart widget: what it sends, what it keeps, where its JavaScript comes from."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sjia_explore import load_cohort, plots, vega
+from sjia_explore.trajectories import summarise
+
+WEEKS = [0, 4, 8, 12, 24]
+
+
+def trajectories(cohort, cutoff: int) -> dict:
+    features = cohort.patient_features(cutoff)
+    labels = sorted(features["duration_group"].dropna().unique())
+    panels = [plots.trajectory_spec(summarise(cohort.visits, column, by="duration_group", patients=features,
+                                              weeks=WEEKS), title=column, y_title=column, weeks=WEEKS,
+                                    name=column, colour_domain=labels)
+              for column in ("active_joints", "sjadas27")]
+    return plots.panels_spec(panels, reconstructed=True)
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return load_cohort()
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    """The widget's JavaScript, built once into a folder of its own."""
+    folder = tmp_path_factory.mktemp("cache")
+    return folder, vega.javascript(folder)
+
+
+def test_the_chart_read_back_is_the_chart_set(cohort, bundle, monkeypatch):
+    monkeypatch.setattr(vega, "cache_dir", lambda: bundle[0])
+    spec = trajectories(cohort, 12)
+    chart = vega.VegaChart(spec)
+    assert chart.chart == spec
+    assert json.dumps(chart.chart, sort_keys=True) == json.dumps(spec, sort_keys=True)
+
+
+def test_a_new_cut_off_sends_rows_and_labels_but_not_the_structure(cohort, bundle, monkeypatch):
+    monkeypatch.setattr(vega, "cache_dir", lambda: bundle[0])
+    chart = vega.VegaChart(trajectories(cohort, 12))
+    sent: list[str] = []
+    chart.observe(lambda change: sent.append(change["name"]), names=["spec", "datasets", "signals"])
+    chart.chart = trajectories(cohort, 6)
+    assert sorted(sent) == ["datasets", "signals"]
+    assert chart.signals[plots.GROUP_LABELS_PARAM] == ["early (< 6 mo)", "late (≥ 6 mo)"]
+    sent.clear()
+    chart.chart = plots.with_theme(trajectories(cohort, 6), dark=True)  # another look: drawn anew
+    assert sent == ["spec"]
+    sent.clear()
+    chart.chart = plots.with_theme(trajectories(cohort, 6), dark=True)  # the same chart again: nothing is sent
+    assert sent == []
+
+
+def test_split_spec_leaves_selections_and_bound_parameters_in_the_structure():
+    spec = {"params": [{"name": "pick", "select": "point", "value": [{"x": 1}]},
+                       {"name": "size", "value": 3, "bind": {"input": "range"}},
+                       {"name": "labels", "value": ["a"]}],
+            "mark": "point"}
+    skeleton, datasets, signals = vega.split_spec(spec)
+    assert signals == {"labels": ["a"]}
+    assert skeleton["params"][:2] == spec["params"][:2]
+    assert datasets == {}
+    assert spec["params"][2] == {"name": "labels", "value": ["a"]}  # the input is not changed
+
+
+def test_an_altair_chart_is_drawn_from_its_dict(bundle, monkeypatch):
+    import altair as alt
+    import pandas as pd
+
+    monkeypatch.setattr(vega, "cache_dir", lambda: bundle[0])
+    chart = alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q")
+    widget = vega.VegaChart(chart)
+    assert [row["x"] for rows in widget.datasets.values() for row in rows] == [1, 2]
+    with pytest.raises(TypeError, match="Vega-Lite specification"):
+        vega.VegaChart(42)
+
+
+def test_the_javascript_is_built_once_and_imports_nothing_from_the_network(bundle, monkeypatch):
+    folder, text = bundle
+    assert len(text) > 100_000
+    assert "esm.sh" not in text and "cdn.jsdelivr" not in text
+    assert not any(line.lstrip().startswith("import ") and "http" in line for line in text.splitlines())
+    assert vega.bundle_path(folder).read_text(encoding="utf-8") == text
+
+    import vl_convert
+
+    def must_not_build(*args, **kwargs):
+        raise AssertionError("the cached bundle should have been used")
+
+    monkeypatch.setattr(vl_convert, "javascript_bundle", must_not_build)
+    assert vega.javascript(folder) == text
+
+
+def test_a_changed_widget_source_gets_a_new_bundle_name(monkeypatch, tmp_path):
+    before = vega.bundle_path(tmp_path)
+    monkeypatch.setattr(vega, "_widget_source", lambda: "export default {render() {}};")
+    assert vega.bundle_path(tmp_path) != before
