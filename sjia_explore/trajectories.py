@@ -190,19 +190,19 @@ def _summary_frame(cells: dict[tuple[str, int], np.ndarray], group_size: pd.Seri
             columns["sd"][i] = v.std(ddof=1)
     groups = [group for group, _ in cells]
     sizes = {group: int(group_size.get(group, 0)) for group in dict.fromkeys(groups)}
-    out = pd.DataFrame({
+    n = n_of.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = _t_quantile(0.5 + CI_LEVEL / 2, np.where(n >= 2, n - 1, np.nan)) * columns["sd"] / np.sqrt(n)
+    out = {  # built once, in the final column order
         "group": pd.Series(groups, dtype=object).astype(str),
         "week": np.array([int(week) for _, week in cells], dtype=int),
         "n": n_of,
         "n_missing": np.array([sizes[group] for group in groups], dtype=int) - n_of,
-        **columns,
-    })
-    n = out["n"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = _t_quantile(0.5 + CI_LEVEL / 2, np.where(n >= 2, n - 1, np.nan)) * out["sd"].to_numpy() / np.sqrt(n)
-    out["ci_low"] = out["mean"] - half
-    out["ci_high"] = out["mean"] + half
-    return out[SUMMARY_COLUMNS]
+        "mean": columns["mean"], "sd": columns["sd"],
+        "ci_low": columns["mean"] - half, "ci_high": columns["mean"] + half,
+        "median": columns["median"], "q1": columns["q1"], "q3": columns["q3"],
+    }
+    return pd.DataFrame(out, columns=SUMMARY_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -283,8 +283,10 @@ class TrajectoryIndex:
         group_no = np.full(len(self._ids) + 1, -1, dtype=np.int64)
         codes = pd.Categorical(roster["group"], categories=order).codes.astype(np.int64)
         group_no[position[known]] = codes[known]
+        # the roster has one row per patient: its group sizes are counts of the codes
+        size = np.bincount(codes, minlength=len(order)) if len(codes) else np.zeros(len(order), dtype=np.int64)
         return IndexedGroups(roster=roster, order=order, group_no=group_no,
-                             group_size=roster.groupby("group")["patient_id"].nunique())
+                             group_size=pd.Series(size, index=pd.Index(order, name="group"), name="patient_id"))
 
     def summarise(self, outcome: str, patients: pd.DataFrame | None = None, by: str | None = None,
                   groups: IndexedGroups | None = None) -> pd.DataFrame:
