@@ -27,7 +27,7 @@ USER app
 WORKDIR /home/app
 # Build the charts' JavaScript bundle once, now: every kernel then reads it from
 # ~/.cache/sjia-explore instead of building it (about 1.5 s and 90 MB per viewer).
-RUN python -c "from sjia_explore.ui import enable_offline_charts; print('chart bundle:', enable_offline_charts())"
+RUN python -c "from sjia_explore.vega import bundle_path, javascript; javascript(); print('chart bundle:', bundle_path())"
 
 EXPOSE 8866
 # A TCP check only: an HTTP GET of the page would start a kernel.

@@ -4,7 +4,9 @@
 chart) with vega-embed. Its JavaScript - vega, vega-lite and vega-embed,
 about 1 MB - comes from this computer: it is built once by vl-convert and kept
 in :func:`cache_dir`, so a kernel that shows a chart neither loads vl-convert
-nor Altair, nor fetches anything.
+nor Altair, nor fetches anything. It reaches the page once per kernel, however
+many charts there are, and each chart widget itself loads a module of a few
+lines (:data:`LOADER`), so a busy computer never times out loading it.
 
 Redrawing is cheap by design. The widget keeps a specification in three parts:
 its structure (``spec``), the rows of its named datasets (``datasets``) and the
@@ -41,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import ipywidgets
 import traitlets
 
 log = logging.getLogger(__name__)
@@ -103,6 +106,56 @@ def javascript(folder: Path | None = None) -> str:
     return text
 
 
+#: The module every chart widget loads first: a few lines, so that the widget is ready at once even on a
+#: busy computer (anywidget gives a widget 2 s to load its module). The chart library itself (vega,
+#: vega-lite, vega-embed and ``_js/vega_chart.js``, about 1 MB) reaches the page once per kernel, in the
+#: shared :class:`_Library` widget, and is compiled when the first chart is drawn.
+LOADER = """
+const loaded = (globalThis.__sjiaVegaLibraries ??= new Map());
+
+function library(model) {
+  const id = String(model.get("_library")).replace(/^IPY_MODEL_/, "");
+  if (!loaded.has(id)) {
+    loaded.set(id, (async () => {
+      const holder = await model.widget_manager.get_model(id);
+      const url = URL.createObjectURL(new Blob([holder.get("source")], { type: "text/javascript" }));
+      try {
+        return (await import(url)).default;
+      } finally {
+        URL.revokeObjectURL(url);
+      }
+    })());
+  }
+  return loaded.get(id);
+}
+
+export default {
+  async render({ model, el }) {
+    const chart = await library(model);
+    return chart.render({ model, el });
+  },
+};
+"""
+
+
+class _Library(anywidget.AnyWidget):
+    """The chart library's JavaScript, sent to the page once and shared by every :class:`VegaChart` of a kernel."""
+
+    _esm = "export default {};"
+    source = traitlets.Unicode().tag(sync=True)
+
+
+_shared: dict[str, _Library] = {}  # this kernel's library widget, made with the first chart
+
+
+def shared_library() -> _Library:
+    """The kernel's one :class:`_Library` widget (made again if it was closed)."""
+    library = _shared.get("library")
+    if library is None or library.comm is None:  # none yet, or closed
+        library = _shared["library"] = _Library(source=javascript())
+    return library
+
+
 def split_spec(spec: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Split a Vega-Lite specification into (structure, dataset rows, top-level parameter values).
 
@@ -154,13 +207,15 @@ class VegaChart(anywidget.AnyWidget):
     {'rows': [{'x': 2}]}
     """
 
+    _esm = LOADER
+    _library = traitlets.Instance(_Library).tag(sync=True, **ipywidgets.widget_serialization)
     spec = traitlets.Dict(allow_none=True).tag(sync=True)
     datasets = traitlets.Dict().tag(sync=True)
     signals = traitlets.Dict().tag(sync=True)
     embed_options = traitlets.Dict(EMBED_OPTIONS).tag(sync=True)
 
     def __init__(self, chart: Any = None, **kwargs: Any):
-        super().__init__(_esm=javascript(), **kwargs)
+        super().__init__(_library=shared_library(), **kwargs)
         self.chart = chart
 
     @property

@@ -44,3 +44,19 @@ def test_environment_yml_uses_conda_forge_and_installs_the_package():
     text = (ROOT / "environment.yml").read_text()
     assert "conda-forge" in text
     assert re.search(r"- pip:\s*\n\s*- -e \.", text)
+
+
+def test_the_dockerfiles_python_steps_run(tmp_path):
+    """Each ``RUN python -c "..."`` of the Dockerfile runs against this package (no Docker engine needed)."""
+    import os
+    import subprocess
+    import sys
+
+    dockerfile = (Path(__file__).resolve().parents[1] / "Dockerfile").read_text(encoding="utf-8")
+    snippets = re.findall(r'^RUN python -c "(.*)"\s*$', dockerfile, flags=re.M)
+    assert snippets, "the Dockerfile should prepare the charts' JavaScript at build time"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    for code in snippets:
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{code}\n{done.stderr}"
+    assert list((tmp_path / "sjia-explore").glob("vega-chart-*.js")), "the bundle was not cached"

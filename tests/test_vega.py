@@ -102,3 +102,14 @@ def test_a_changed_widget_source_gets_a_new_bundle_name(monkeypatch, tmp_path):
     before = vega.bundle_path(tmp_path)
     monkeypatch.setattr(vega, "_widget_source", lambda: "export default {render() {}};")
     assert vega.bundle_path(tmp_path) != before
+
+
+def test_every_chart_shares_one_copy_of_the_library(bundle, monkeypatch):
+    monkeypatch.setattr(vega, "cache_dir", lambda: bundle[0])
+    monkeypatch.setattr(vega, "_shared", {})
+    first, second = vega.VegaChart(), vega.VegaChart()
+    assert first._library is second._library
+    assert first._library.source == bundle[1]
+    assert len(vega.LOADER) < 2_000 and "vegaEmbed" not in vega.LOADER  # the widget's own module stays small
+    first._library.close()
+    assert vega.VegaChart()._library is not first._library  # a closed library is made again
