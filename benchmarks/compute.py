@@ -97,10 +97,15 @@ def _time_alternating(fn, states, repeats: int, warmup: int = 1, before=None) ->
     return out
 
 
-def expected_rows(explorer, state) -> dict:
-    """The rows the chart of ``state`` draws, counted from the cohort (not from the specification)."""
+def expected_rows(explorer, state, spec: dict | None = None) -> dict:
+    """The rows the chart of ``state`` draws, counted from the cohort (not from the specification).
+
+    With "each patient" on a cohort larger than ``ui.PATIENT_LINES_MAX``, the chart draws the lines of a
+    sample of patients: their ids are read from ``spec``, checked against the limit, and their values
+    counted from the cohort.
+    """
     from sjia_explore import trajectories
-    from sjia_explore.ui import OUTCOMES
+    from sjia_explore.ui import OUTCOMES, PATIENT_LINES_MAX
 
     selected = explorer.cohort.filter(state.subgroup())
     features = selected.patient_features(state.early_cutoff_months)
@@ -111,6 +116,12 @@ def expected_rows(explorer, state) -> dict:
     patient_rows = 0
     if state.each_patient:
         at_weeks = selected.visits[selected.visits["week"].isin(weeks)]
+        if selected.n_patients > PATIENT_LINES_MAX and spec is not None:
+            ids = {row["patient_id"] for name, rows in spec.get("datasets", {}).items()
+                   if name.endswith("_patients") for row in rows}
+            if len(ids) > PATIENT_LINES_MAX:
+                raise AssertionError(f"{len(ids)} patients' lines drawn, more than {PATIENT_LINES_MAX}")
+            at_weeks = at_weeks[at_weeks["patient_id"].astype(str).isin(ids)]
         patient_rows = int(sum(at_weeks[c].notna().sum() for c in outcomes))
     return {"summary_rows": summary_rows, "patient_rows": patient_rows, "total": summary_rows + patient_rows}
 
@@ -161,7 +172,7 @@ def measure_cohort(cohort, label: str, repeats: int = 5, stats_repeats: int = 3)
         view = explorer._compute(state)
         ms = (time.perf_counter() - t) * 1000
         size = spec_size(view.chart)
-        drawn = expected_rows(explorer, state)
+        drawn = expected_rows(explorer, state, view.chart)
         suffix = "_each_patient" if each else ""
         out[f"spec_bytes{suffix}_{label}"] = size["bytes"]
         out[f"spec_data_bytes{suffix}_{label}"] = size["data_bytes"]

@@ -910,6 +910,11 @@ class _Analyses:
     results: dict = field(default_factory=dict)
 
 
+#: Most patients drawn as thin lines ("Show each patient's line"); above it, a fixed random sample, said so
+#: on the chart (10,000 lines would be a 13 MB chart and 140,000 SVG marks for the browser).
+PATIENT_LINES_MAX = 300
+PATIENT_LINES_SEED = 20240338
+
 #: Selections of patients (filtered cohorts) and trajectory charts kept for a quick return to them.
 SELECTIONS_KEPT = 4
 CHARTS_KEPT = 32
@@ -1638,7 +1643,7 @@ class CohortExplorer:
         plots = self._plots
         labels = trajectories.group_order(features["duration_group"].fillna(trajectories.MISSING_GROUP))
         colours = plots.group_colours(labels, missing_label=trajectories.MISSING_GROUP, dark=dark)
-        panels, numbers = [], []
+        panels, numbers, lines_note = [], [], None
         # ``selected`` is a subgroup of the cohort shown: its summaries come from the cohort's index, with the
         # numbers of trajectories.summarise(selected.visits, ..., patients=features)
         index = self._trajectory_index()
@@ -1652,13 +1657,29 @@ class CohortExplorer:
                 summary = trajectories.summarise(selected.visits, outcome.column, by="duration_group",
                                                  patients=features, weeks=self.weeks)
             numbers.append((outcome.column, summary))
-            lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
-                                                patients=features, weeks=self.weeks) if state.each_patient else None
+            lines, lines_note = self._patient_lines(selected, features, outcome.column) if state.each_patient \
+                else (None, None)
             panels.append(plots.trajectory_spec(
                 summary, title=outcome.title, y_title=outcome.y_title, patient_values=lines, weeks=self.weeks,
                 colours=colours, colour_domain=labels, name=outcome.css, value_format=outcome.value_format,
                 dark=dark))
-        return plots.panels_spec(panels, reconstructed=reconstructed, dark=dark), numbers
+        return plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=lines_note), numbers
+
+    def _patient_lines(self, selected: Cohort, features: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str | None]:
+        """Each patient's values of ``column`` for the thin lines, for at most :data:`PATIENT_LINES_MAX` patients
+        (picked at random, the same ones every time), and a note saying so when they are a sample."""
+        n = len(features)
+        if n > PATIENT_LINES_MAX:
+            ids = np.sort(features["patient_id"].astype(str).to_numpy())
+            keep = np.random.default_rng(PATIENT_LINES_SEED).choice(ids, PATIENT_LINES_MAX, replace=False)
+            features = features[features["patient_id"].astype(str).isin(keep)]
+            note = (f"Thin lines: {PATIENT_LINES_MAX:,} of {n:,} patients, picked at random (the same ones each "
+                    "time); the means, bands and n use every patient.")
+        else:
+            note = None
+        lines = trajectories.patient_values(selected.visits, column, by="duration_group", patients=features,
+                                            weeks=self.weeks)
+        return lines, note
 
     def _trajectory_index(self) -> trajectories.TrajectoryIndex | None:
         """The shown cohort's visits arranged for fast summaries (made once per cohort); None when it cannot be
@@ -1701,8 +1722,8 @@ class CohortExplorer:
         colours = plots.group_colours(list(labels), dark=view.dark)
         summary = trajectories.summarise(selected.visits, outcome.column, by="duration_group", patients=features,
                                          weeks=self.weeks)
-        lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
-                                            patients=features, weeks=self.weeks) if state.each_patient else None
+        lines, lines_note = self._patient_lines(selected, features, outcome.column) if state.each_patient \
+            else (None, None)
         panels = []
         for label, word, sign in ((labels[0], "Early", "<"), (labels[1], "Late", "≥")):
             rows = summary[summary["group"] == label]
@@ -1720,7 +1741,8 @@ class CohortExplorer:
         if panels:
             specs.append(plots.panels_spec(panels, reconstructed=reconstructed, dark=view.dark, shared_y=True,
                                            subtitle=f"{outcome.title}, on the same scale on both sides. "
-                                                    "Move the cut-off on the left to move patients between them."))
+                                                    "Move the cut-off on the left to move patients between them."
+                                                    + (f" {lines_note}" if lines_note else "")))
         cutoffs = sorted(set(float(c) for c in STRIP_CUTOFFS) | {float(cut)})
         table = self._sensitivity(selected, outcome.column, week, cutoffs, view.analyses)
         specs.append(plots.sensitivity_spec(

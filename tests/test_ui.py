@@ -450,3 +450,31 @@ def test_page_query_outside_voila_is_none_and_under_voila_is_the_address(monkeyp
 
     monkeypatch.setattr(voila.utils, "get_query_string", lambda url=None: "cutoff=6")
     assert page_query() == "cutoff=6"
+
+
+def test_each_patients_line_is_drawn_for_a_stated_sample_of_a_large_cohort():
+    """Thousands of thin lines would stall the browser: a fixed random sample is drawn, and the chart says so."""
+    from sjia_explore import CohortExplorer, simulate, ui
+
+    big = simulate.registry(ui.PATIENT_LINES_MAX * 3, seed=3)
+    explorer = CohortExplorer(big)
+    state = ViewState(each_patient=True)
+
+    def drawn(spec):
+        ids = {row["patient_id"] for name, rows in spec["datasets"].items() if name.endswith("_patients")
+               for row in rows}
+        return ids, " ".join(spec["title"]["subtitle"])
+
+    ids, subtitle = drawn(explorer._compute(state).chart)
+    assert len(ids) == ui.PATIENT_LINES_MAX
+    assert ids <= set(big.patients["patient_id"].astype(str))
+    assert f"{ui.PATIENT_LINES_MAX:,} of {big.n_patients:,} patients" in subtitle
+    assert drawn(explorer._compute(state).chart)[0] == ids  # the same patients every time
+    # the means still use every patient
+    summary = dict(explorer._compute(state).numbers)["active_joints"]
+    assert summary.loc[summary["week"] == 0, "n"].sum() + summary.loc[summary["week"] == 0, "n_missing"].sum() \
+        == big.n_patients
+
+    small = CohortExplorer(load_cohort())
+    ids, subtitle = drawn(small._compute(state).chart)
+    assert len(ids) == small.cohort.n_patients and "picked at random" not in subtitle
