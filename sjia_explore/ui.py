@@ -1643,7 +1643,8 @@ class CohortExplorer:
         plots = self._plots
         labels = trajectories.group_order(features["duration_group"].fillna(trajectories.MISSING_GROUP))
         colours = plots.group_colours(labels, missing_label=trajectories.MISSING_GROUP, dark=dark)
-        panels, numbers, lines_note = [], [], None
+        panels, numbers = [], []
+        line_patients, lines_note = self._line_patients(features) if state.each_patient else (None, None)
         # ``selected`` is a subgroup of the cohort shown: its summaries come from the cohort's index, with the
         # numbers of trajectories.summarise(selected.visits, ..., patients=features)
         index = self._trajectory_index()
@@ -1657,29 +1658,27 @@ class CohortExplorer:
                 summary = trajectories.summarise(selected.visits, outcome.column, by="duration_group",
                                                  patients=features, weeks=self.weeks)
             numbers.append((outcome.column, summary))
-            lines, lines_note = self._patient_lines(selected, features, outcome.column) if state.each_patient \
-                else (None, None)
+            lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
+                                                patients=line_patients, weeks=self.weeks) \
+                if line_patients is not None else None
             panels.append(plots.trajectory_spec(
                 summary, title=outcome.title, y_title=outcome.y_title, patient_values=lines, weeks=self.weeks,
                 colours=colours, colour_domain=labels, name=outcome.css, value_format=outcome.value_format,
                 dark=dark))
         return plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=lines_note), numbers
 
-    def _patient_lines(self, selected: Cohort, features: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str | None]:
-        """Each patient's values of ``column`` for the thin lines, for at most :data:`PATIENT_LINES_MAX` patients
-        (picked at random, the same ones every time), and a note saying so when they are a sample."""
+    @staticmethod
+    def _line_patients(features: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+        """The patients drawn as thin lines: all of them, or :data:`PATIENT_LINES_MAX` picked at random (the
+        same ones every time), with a note saying so."""
         n = len(features)
-        if n > PATIENT_LINES_MAX:
-            ids = np.sort(features["patient_id"].astype(str).to_numpy())
-            keep = np.random.default_rng(PATIENT_LINES_SEED).choice(ids, PATIENT_LINES_MAX, replace=False)
-            features = features[features["patient_id"].astype(str).isin(keep)]
-            note = (f"Thin lines: {PATIENT_LINES_MAX:,} of {n:,} patients, picked at random (the same ones each "
-                    "time); the means, bands and n use every patient.")
-        else:
-            note = None
-        lines = trajectories.patient_values(selected.visits, column, by="duration_group", patients=features,
-                                            weeks=self.weeks)
-        return lines, note
+        if n <= PATIENT_LINES_MAX:
+            return features, None
+        ids = np.sort(features["patient_id"].astype(str).to_numpy())
+        keep = np.random.default_rng(PATIENT_LINES_SEED).choice(ids, PATIENT_LINES_MAX, replace=False)
+        return (features[features["patient_id"].astype(str).isin(keep)],
+                f"Thin lines: {PATIENT_LINES_MAX:,} of {n:,} patients, picked at random (the same ones each time); "
+                "the means, bands and n use every patient.")
 
     def _trajectory_index(self) -> trajectories.TrajectoryIndex | None:
         """The shown cohort's visits arranged for fast summaries (made once per cohort); None when it cannot be
@@ -1722,8 +1721,10 @@ class CohortExplorer:
         colours = plots.group_colours(list(labels), dark=view.dark)
         summary = trajectories.summarise(selected.visits, outcome.column, by="duration_group", patients=features,
                                          weeks=self.weeks)
-        lines, lines_note = self._patient_lines(selected, features, outcome.column) if state.each_patient \
-            else (None, None)
+        line_patients, lines_note = self._line_patients(features) if state.each_patient else (None, None)
+        lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
+                                            patients=line_patients, weeks=self.weeks) \
+            if line_patients is not None else None
         panels = []
         for label, word, sign in ((labels[0], "Early", "<"), (labels[1], "Late", "≥")):
             rows = summary[summary["group"] == label]
