@@ -3,9 +3,9 @@
 What is timed
 -------------
 ``CohortExplorer.update(state)`` is the app's one update path. It is two halves:
-``CohortExplorer._compute(state)`` (filter, funnel counts, per-visit summaries,
+``Session.compute(state)`` (filter, funnel counts, per-visit summaries,
 chart specification; it touches no widget) and ``_show(view)`` (sets widget
-values). ``update_ms`` times ``_compute``, the pure half, on alternating states
+values). ``update_ms`` times ``Session.compute``, the pure half, on alternating states
 (cut-off 6 ↔ 12 months, what the slider does), each computed anew (the
 explorer is made to forget the selections and charts it remembers before each
 call; ``update_ms_revisit`` times the same states remembered); ``update_full_ms`` times
@@ -79,8 +79,15 @@ def load(path: Path | None):
 
 def forget(explorer) -> None:
     """Make the explorer forget the selections and charts it remembers, so the next update computes them."""
-    explorer._selections.clear()
-    explorer._charts_made.clear()
+    explorer.session.forget()
+
+
+def run_tests(explorer, state) -> None:
+    """The statistics panel's tests for ``state``, computed anew (nothing remembered, nothing counted)."""
+    from sjia_explore.app.compute import tests
+
+    selected, _ = explorer.session.selected(state)
+    tests.compute(selected, state.test_outcome, state.test_method)
 
 
 def _time_alternating(fn, states, repeats: int, warmup: int = 1, before=None) -> list[float]:
@@ -105,7 +112,7 @@ def expected_rows(explorer, state, spec: dict | None = None) -> dict:
     counted from the cohort.
     """
     from sjia_explore import trajectories
-    from sjia_explore.ui import OUTCOMES, PATIENT_LINES_MAX
+    from sjia_explore.app.vocabulary import OUTCOMES, PATIENT_LINES_MAX
 
     selected = explorer.cohort.filter(state.subgroup())
     features = selected.patient_features(state.early_cutoff_months)
@@ -139,7 +146,7 @@ def spec_size(spec: dict | None) -> dict:
 def measure_cohort(cohort, label: str, repeats: int = 5, stats_repeats: int = 3) -> dict:
     """Every compute figure for one cohort; keys end in ``_<label>``."""
     from sjia_explore import CohortExplorer
-    from sjia_explore.ui import ViewState
+    from sjia_explore.app import ViewState
 
     out: dict = {}
     t = time.perf_counter()
@@ -152,27 +159,27 @@ def measure_cohort(cohort, label: str, repeats: int = 5, stats_repeats: int = 3)
         states = (ViewState(**a), ViewState(**b))
         key = "update_ms" if name == "cutoff" else f"update_ms_{name}"
         # Every update computes its view anew (nothing remembered): the figure the target is about.
-        put(out, f"{key}_{label}", _time_alternating(explorer._compute, states, repeats,
+        put(out, f"{key}_{label}", _time_alternating(explorer.session.compute, states, repeats,
                                                      before=lambda: forget(explorer)))
         # Back to a view shown before: its selection and chart are remembered.
-        put(out, f"{key}_revisit_{label}", _time_alternating(explorer._compute, states, repeats))
+        put(out, f"{key}_revisit_{label}", _time_alternating(explorer.session.compute, states, repeats))
     cut = (ViewState(**STATE_PAIRS["cutoff"][0]), ViewState(**STATE_PAIRS["cutoff"][1]))
     put(out, f"update_full_ms_{label}", _time_alternating(explorer.update, cut, repeats,
                                                           before=lambda: forget(explorer)))
-    if explorer.error.layout.display != "none":
-        out[f"update_error_{label}"] = explorer.error.value
+    if explorer.messages.error.layout.display != "none":
+        out[f"update_error_{label}"] = explorer.messages.error.value
 
     stats_state = ViewState()
-    put(out, f"stats_ms_{label}", _time_alternating(lambda s: explorer._tests_html(s), (stats_state, stats_state),
+    put(out, f"stats_ms_{label}", _time_alternating(lambda s: run_tests(explorer, s), (stats_state, stats_state),
                                                     stats_repeats, warmup=1))
 
     for each in (False, True):
         state = ViewState(early_cutoff_months=6, each_patient=each)
         t = time.perf_counter()
-        view = explorer._compute(state)
+        view = explorer.session.compute(state)
         ms = (time.perf_counter() - t) * 1000
-        size = spec_size(view.chart)
-        drawn = expected_rows(explorer, state, view.chart)
+        size = spec_size(view.trajectories.spec)
+        drawn = expected_rows(explorer, state, view.trajectories.spec)
         suffix = "_each_patient" if each else ""
         out[f"spec_bytes{suffix}_{label}"] = size["bytes"]
         out[f"spec_data_bytes{suffix}_{label}"] = size["data_bytes"]
@@ -182,25 +189,25 @@ def measure_cohort(cohort, label: str, repeats: int = 5, stats_repeats: int = 3)
         if each:
             out[f"update_ms_each_patient_{label}"] = round(ms, 1)
         else:  # every chart specification the first view sends (other panels are made when opened)
-            specs = [getattr(view, name, None) for name in ("chart", "window", "safety")]
-            out[f"spec_bytes_all_charts_{label}"] = sum(spec_size(s)["bytes"] for s in specs if isinstance(s, dict))
+            specs = [m.spec for m in view.sections.values() if isinstance(getattr(m, "spec", None), dict)]
+            out[f"spec_bytes_all_charts_{label}"] = sum(spec_size(s)["bytes"] for s in specs)
     out[f"visit_rows_{label}"] = len(cohort.visits)
     return out
 
 
 def profile_update(cohort, repeats: int = 4, top: int = 15, dump: Path | None = None) -> dict:
-    """cProfile of ``_compute`` on alternating cut-offs; the top costs per update (ms)."""
+    """cProfile of ``Session.compute`` on alternating cut-offs; the top costs per update (ms)."""
     from sjia_explore import CohortExplorer
-    from sjia_explore.ui import ViewState
+    from sjia_explore.app import ViewState
 
     explorer = CohortExplorer(cohort)
     states = (ViewState(early_cutoff_months=6), ViewState(early_cutoff_months=12, sex="F"))
-    explorer._compute(states[1])
+    explorer.session.compute(states[1])
     prof = cProfile.Profile()
     for i in range(repeats):
         forget(explorer)  # profile the work, not the look-up of a remembered view
         prof.enable()
-        explorer._compute(states[i % 2])
+        explorer.session.compute(states[i % 2])
         prof.disable()
     return _top(prof, repeats, top, dump)
 
@@ -229,7 +236,7 @@ def _top(prof: cProfile.Profile, per: int, top: int, dump: Path | None) -> dict:
 
 
 def _short(file: str) -> str:
-    """A readable path: ``sjia_explore/ui.py``, ``pandas/core/...``."""
+    """A readable path: ``sjia_explore/app/session.py``, ``pandas/core/...``."""
     if "/sjia_explore/" in file:
         return "sjia_explore/" + file.split("/sjia_explore/", 1)[1]
     for marker in ("site-packages/", "/lib/python3"):

@@ -72,11 +72,11 @@ NEW_CUTOFFS = (6, 9, 15, 18, 24, 30, 36, 48)
 CHART_FLOOR_NOTEBOOK = '''import ipywidgets as widgets
 
 from sjia_explore import CohortExplorer, load_cohort
-from sjia_explore.ui import ViewState
+from sjia_explore.app import ViewState
 
 explorer = CohortExplorer(load_cohort())
-specs = {{"12": explorer._compute(ViewState(early_cutoff_months=12)).chart,
-         "6": explorer._compute(ViewState(early_cutoff_months=6)).chart}}
+specs = {{"12": explorer.session.compute(ViewState(early_cutoff_months=12)).trajectories.spec,
+         "6": explorer.session.compute(ViewState(early_cutoff_months=6)).trajectories.spec}}
 dropdown = widgets.Dropdown(options=["12", "6"], value="12")
 dropdown.add_class("bench-dropdown")
 dropdown.observe(lambda change: setattr(explorer.chart, "chart", specs[change["new"]]), names="value")
@@ -329,7 +329,7 @@ def summarise_browser(results: dict, raw: dict) -> None:
     put(results, "redraw_render_ms_10k", _redraw_samples(large, field="render_ms"))
     # Per 10,000-patient page: its median redraw over the median floor of the whole run.
     put_ratio(results, "redraw_ratio_10k", [(med(_redraw_samples([a])), floor) for a in large])
-    # Going back to a view already shown: its chart and selection are remembered (ui.CHARTS_KEPT).
+    # Going back to a view already shown: its chart and selection are remembered (Session's section caches).
     for label, runs in (("bundled", app), ("10k", large)):
         put(results, f"redraw_ms_{label}_revisit", _redraw_samples(runs, "revisits"))
         put(results, f"redraw_to_spec_ms_{label}_revisit", _redraw_samples(runs, "revisits", "to_spec_ms"))
@@ -402,14 +402,14 @@ ROWS = (
         ("redraw_ratio_10k_revisit", "×", "app / floor, back to a cut-off shown before, 10,000 patients"),
     ]),
     ("Compute per update (no browser)", [
-        ("update_ms_bundled", "ms", "_compute, cut-off 6 ↔ 12, bundled"),
+        ("update_ms_bundled", "ms", "Session.compute, cut-off 6 ↔ 12, bundled"),
         ("update_ms_revisit_bundled", "ms", "  the same, both views remembered"),
         ("update_full_ms_bundled", "ms", "update() incl. widget values, bundled"),
-        ("update_ms_sex_bundled", "ms", "_compute, Sex F ↔ any, bundled"),
-        ("update_ms_10k", "ms", "_compute, cut-off 6 ↔ 12, 10,000 patients"),
+        ("update_ms_sex_bundled", "ms", "Session.compute, Sex F ↔ any, bundled"),
+        ("update_ms_10k", "ms", "Session.compute, cut-off 6 ↔ 12, 10,000 patients"),
         ("update_ms_revisit_10k", "ms", "  the same, both views remembered"),
         ("update_full_ms_10k", "ms", "update() incl. widget values, 10,000 patients"),
-        ("update_ms_sex_10k", "ms", "_compute, Sex F ↔ any, 10,000 patients"),
+        ("update_ms_sex_10k", "ms", "Session.compute, Sex F ↔ any, 10,000 patients"),
         ("stats_ms_bundled", "ms", "statistics button (paper's method), bundled"),
         ("stats_ms_10k", "ms", "statistics button (paper's method), 10,000 patients"),
         ("load_s_bundled", "s", "load_cohort(), bundled"),

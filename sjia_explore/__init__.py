@@ -35,7 +35,7 @@ __all__ = ["Cohort", "CohortExplorer", "CohortValidationError", "Subgroup", "loa
 
 def __getattr__(name):
     if name == "CohortExplorer":  # lazy: keeps `import sjia_explore` light for scripts and the CLI
-        from sjia_explore.ui import CohortExplorer
+        from sjia_explore.app import CohortExplorer
 
         return CohortExplorer
     raise AttributeError(f"module 'sjia_explore' has no attribute {name!r}")

@@ -275,18 +275,32 @@ class Cohort:
         """Every biologic or JAK inhibitor any patient received before week 0, sorted."""
         return sorted(self._prior_drugs["drug"].unique().tolist())
 
+    def provenance_studies(self, table: str, status: str, columns: list[str] | None = None) -> list[str]:
+        """Studies of this cohort whose ``table`` (or ``columns`` of it) have provenance ``status``.
+
+        The one look-up of the data package's provenance (``published``,
+        ``reconstructed``, ``not reported``, ...) that every view uses.
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> load_cohort().provenance_studies("visits", "not reported", ["steroid_mg_kg_day"])
+        ['vastert2011']
+        """
+        prov = self.provenance
+        if prov is None or prov.empty:
+            return []
+        rows = prov[(prov["table"] == table) & prov["study"].isin(self.studies) & (prov["status"] == status)]
+        if columns is not None:
+            rows = rows[rows["column"].isin(columns)]
+        return sorted(rows["study"].astype(str).unique())
+
     def is_reconstructed(self, table: str = "visits", columns: list[str] | None = None) -> bool:
         """True when any value of ``table`` (or of ``columns`` in it) shown for this cohort is reconstructed."""
         df = getattr(self, table)
         if "provenance" in df.columns and (df["provenance"] == "reconstructed").any():
             return True
-        prov = self.provenance
-        if prov.empty:
-            return False
-        rows = prov[(prov["table"] == table) & prov["study"].isin(self.studies) & (prov["status"] == "reconstructed")]
-        if columns is not None:
-            rows = rows[rows["column"].isin(columns)]
-        return not rows.empty
+        return bool(self.provenance_studies(table, "reconstructed", columns))
 
     def reconstructed_columns(self, table: str) -> list[str]:
         """Columns of ``table`` whose values are reconstructed for any study in this cohort.
@@ -300,11 +314,7 @@ class Cohort:
         df = getattr(self, table)
         if "provenance" in df.columns and (df["provenance"] == "reconstructed").any():
             return list(df.columns)
-        prov = self.provenance
-        if prov.empty:
-            return []
-        rows = prov[(prov["table"] == table) & prov["study"].isin(self.studies) & (prov["status"] == "reconstructed")]
-        return [c for c in df.columns if c in set(rows["column"])]
+        return [c for c in df.columns if self.provenance_studies(table, "reconstructed", [c])]
 
     def is_simulated(self) -> bool:
         """True when any visit or adverse event of this cohort is simulated (see :mod:`sjia_explore.simulate`)."""

@@ -40,6 +40,19 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sjia_explore import format as fmt
+from sjia_explore.conventions import MIN_PATIENTS, VISIT_WEEKS
+from sjia_explore.palette import (  # noqa: F401 - the chart colours, re-exported
+    DARK,
+    LIGHT,
+    MISSING_COLOUR,
+    MISSING_COLOUR_DARK,
+    PALETTE,
+    PALETTE_DARK,
+    RECONSTRUCTED_COLOUR,
+    RECONSTRUCTED_COLOUR_DARK,
+)
+
 if TYPE_CHECKING:  # altair is imported only by the two functions that return Altair charts
     import altair as alt
 
@@ -50,7 +63,7 @@ SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.json"
 GROUP_LABELS_PARAM = "group_labels"
 
 #: Visits of the bundled studies, in weeks since the IL-1 blocker was started.
-DEFAULT_WEEKS = (0, 4, 8, 12, 24)
+DEFAULT_WEEKS = VISIT_WEEKS
 #: Title shown on every chart of reconstructed values.
 RECONSTRUCTED_TITLE = "Reconstructed data"
 RECONSTRUCTED_SUBTITLE = ("Follow-up values were generated to match the published averages; "
@@ -59,24 +72,10 @@ MEASURED_TITLE = "Mean with 95% confidence interval"
 HOW_TO_READ = ("Line: mean; shaded band: 95% confidence interval of the mean (only with 2 or more patients); "
                "n: patients with a value at that visit.")
 
-#: Colour-blind-safe colours, in group order (early, late, ...); "not recorded" is grey.
-PALETTE = ("#2b6cb0", "#dd6b20", "#2f855a", "#805ad5", "#b7791f", "#c53030")
-MISSING_COLOUR = "#8a8a8a"
-RECONSTRUCTED_COLOUR = "#9b2c2c"
-#: The same hues, lighter, for a dark background.
-PALETTE_DARK = ("#63b3ed", "#f6ad55", "#68d391", "#b794f4", "#ecc94b", "#fc8181")
-MISSING_COLOUR_DARK = "#a8a8a8"
-RECONSTRUCTED_COLOUR_DARK = "#feb2b2"
 MISSING_LABEL = "not recorded"
 
-#: Page colours of the two themes (the app's CSS uses the same values).
-LIGHT = {"background": "#ffffff", "text": "#1a1a1a", "subtle": "#444444", "grid": "#e6e6e6",
-         "domain": "#888888", "muted": "#9a9a9a", "band": "#000000"}
-DARK = {"background": "#1a1a1a", "text": "#e8e8e8", "subtle": "#c4c4c4", "grid": "#383838",
-        "domain": "#8c8c8c", "muted": "#8a8a8a", "band": "#ffffff"}
-
 #: Fewest patients on each side for the window-of-opportunity strip to show an estimate.
-MIN_PATIENTS_PER_SIDE = 3
+MIN_PATIENTS_PER_SIDE = MIN_PATIENTS
 TOO_FEW_TEXT = "too few to estimate"
 
 _N_ROW_GAP_PX = 13  # vertical distance between the n rows of two groups
@@ -181,32 +180,20 @@ def _records(df: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
     return [{c: _clean(v) for c, v in zip(cols, row)} for row in zip(*(df[c].tolist() for c in cols))]
 
 
-def _finite(value: Any) -> bool:
-    try:
-        return value is not None and value is not pd.NA and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def format_number(value: Any, value_format: str = ".1f", sign: bool = False) -> str:
-    """A number as the charts print it (``".2f"`` style formats), with a true minus sign; '' when missing.
+    """A number as the charts print it: :func:`sjia_explore.format.number`.
 
     Examples
     --------
     >>> format_number(-1.234, ".1f"), format_number(2, ".2f", sign=True), format_number(None)
     ('−1.2', '+2.00', '')
     """
-    if not _finite(value):
-        return ""
-    digits = int(value_format.strip(".f~") or 1) if value_format.endswith("f") else 1
-    return f"{float(value):{'+' if sign else ''}.{digits}f}".replace("-", "−")
+    return fmt.number(value, value_format, sign=sign)
 
 
 def ci_text(low: Any, high: Any, value_format: str = ".1f", missing: str = "not computed") -> str:
-    """A confidence interval in words: ``'1.2 to 3.4'`` (or ``missing``)."""
-    if not (_finite(low) and _finite(high)):
-        return missing
-    return f"{format_number(low, value_format)} to {format_number(high, value_format)}"
+    """A confidence interval in words (``'1.2 to 3.4'``): :func:`sjia_explore.format.ci`."""
+    return fmt.ci(low, high, value_format, missing)
 
 
 # --------------------------------------------------------------------------------------
@@ -515,15 +502,15 @@ def sensitivity_spec(table: pd.DataFrame, *, current_cutoff: float, outcome_titl
     if "note" not in rows.columns:
         rows["note"] = ""
     rows["too_few"] = (rows["n_early"] < min_per_side) | (rows["n_late"] < min_per_side)
-    rows["estimate"] = [not few and _finite(s) for few, s in zip(rows["too_few"], rows["hl_shift"])]
-    rows["has_ci"] = [e and _finite(lo) and _finite(hi) for e, lo, hi in zip(rows["estimate"], rows["ci_low"],
+    rows["estimate"] = [not few and fmt.is_finite(s) for few, s in zip(rows["too_few"], rows["hl_shift"])]
+    rows["has_ci"] = [e and fmt.is_finite(lo) and fmt.is_finite(hi) for e, lo, hi in zip(rows["estimate"], rows["ci_low"],
                                                                              rows["ci_high"])]
     rows["cutoff_label"] = [f"< {c_:g} months" for c_ in rows["cutoff_months"]]
     rows["shift_text"] = [format_number(s, value_format, sign=True) if e else TOO_FEW_TEXT
                           for s, e in zip(rows["hl_shift"], rows["estimate"])]
     rows["ci_text"] = [ci_text(lo, hi, value_format, "no 95% interval possible with groups this small")
                        if e else "" for lo, hi, e in zip(rows["ci_low"], rows["ci_high"], rows["estimate"])]
-    rows["p_text"] = [(f"{p:.2g}" if p >= 0.001 else "< 0.001") if e and _finite(p)
+    rows["p_text"] = [(f"{p:.2g}" if p >= 0.001 else "< 0.001") if e and fmt.is_finite(p)
                       else ("not given" if e else "") for p, e in zip(rows["p"], rows["estimate"])]
     rows["n_early_label"] = rows["n_early"].astype(int).astype(str)
     rows["n_late_label"] = rows["n_late"].astype(int).astype(str)
@@ -538,7 +525,7 @@ def sensitivity_spec(table: pd.DataFrame, *, current_cutoff: float, outcome_titl
     # y domain from what is drawn (and 0), padded; fixed when nothing can be estimated
     drawn = [0.0]
     for _, r in rows[rows["estimate"]].iterrows():
-        drawn += [float(v) for v in (r["hl_shift"], r["ci_low"], r["ci_high"]) if _finite(v)]
+        drawn += [float(v) for v in (r["hl_shift"], r["ci_low"], r["ci_high"]) if fmt.is_finite(v)]
     lo, hi = min(drawn), max(drawn)
     pad = (hi - lo) * 0.08 or 1.0
     y_domain = [lo - pad, hi + pad]
@@ -661,7 +648,7 @@ def steroid_free_spec(per_visit: pd.DataFrame, km: pd.DataFrame | None = None, *
     rows["ci_low_pct"] = rows["ci_low"] * 100
     rows["ci_high_pct"] = rows["ci_high"] * 100
     rows["label"] = [f"{int(k)}/{int(n)}" for k, n in zip(rows["k"], rows["n"])]
-    rows["ci_text"] = [ci_text(lo, hi, ".0f") + " %" if _finite(lo) else "not computed"
+    rows["ci_text"] = [ci_text(lo, hi, ".0f") + " %" if fmt.is_finite(lo) else "not computed"
                        for lo, hi in zip(rows["ci_low_pct"], rows["ci_high_pct"])]
     datasets = {f"{name}_visits": _records(rows, ("week", "n", "k", "percent", "ci_low_pct", "ci_high_pct",
                                                   "label", "ci_text"))}

@@ -13,11 +13,6 @@ def cases(*numbers: int) -> set[str]:
 VASTERT = {f"V{n:02d}" for n in range(1, 6)}
 
 
-@pytest.fixture(scope="module")
-def cohort():
-    return load_cohort()
-
-
 def ids(c) -> set[str]:
     return set(c.patients["patient_id"])
 

@@ -15,11 +15,6 @@ WEEKS = [0, 4, 8, 12, 24]
 
 
 @pytest.fixture(scope="module")
-def cohort():
-    return load_cohort()
-
-
-@pytest.fixture(scope="module")
 def features(cohort):
     return cohort.patient_features(12)
 

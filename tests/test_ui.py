@@ -13,24 +13,14 @@ import ipywidgets as widgets
 import pytest
 
 from sjia_explore import load_cohort, published
-from sjia_explore.ui import (
-    DRUG_DISPLAY_NAMES,
-    MAX_QUERY_VALUE_CHARS,
-    UPLOAD_MAX_BYTES,
-    CohortExplorer,
-    ViewState,
-    describe_subgroup,
-    drug_label,
-)
+from sjia_explore.app import CohortExplorer, ViewState
+from sjia_explore.app.address import MAX_QUERY_VALUE_CHARS
+from sjia_explore.app.upload import UPLOAD_MAX_BYTES
+from sjia_explore.app.vocabulary import DRUG_DISPLAY_NAMES, describe_subgroup, drug_label
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 PACKAGE = Path(__file__).resolve().parents[1] / "sjia_explore"
-
-
-@pytest.fixture(scope="module")
-def cohort():
-    return load_cohort()
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +31,10 @@ def explorer(cohort):
 @pytest.fixture
 def app(explorer):
     """The shared explorer, back at the default view of the bundled cohort."""
-    explorer.update(ViewState(), cohort=explorer._initial_cohort)
+    explorer.update(ViewState(), cohort=explorer.session.initial_cohort)
     explorer.details.selected_index = None
     yield explorer
-    explorer.update(ViewState(), cohort=explorer._initial_cohort)
+    explorer.update(ViewState(), cohort=explorer.session.initial_cohort)
 
 
 def html_values(widget) -> list[str]:
@@ -133,7 +123,7 @@ def test_the_address_is_never_evaluated(monkeypatch, cohort):
     monkeypatch.setattr(builtins, "exec", refuse)
     ViewState.from_query("cutoff=__import__('os')&sex=F&window_week=1+1&theme=dark", studies=cohort.studies,
                          drugs=[])
-    source = (PACKAGE / "ui.py").read_text() + (PACKAGE / "plots.py").read_text()
+    source = "".join(p.read_text() for p in (PACKAGE / "app").rglob("*.py")) + (PACKAGE / "plots.py").read_text()
     assert not re.search(r"\b(eval|exec)\(|\.query\(|pickle", source)
 
 
@@ -158,7 +148,7 @@ def test_drugs_are_shown_under_their_display_names(app):
     assert drug_label("cyclosporine a") == "ciclosporin A"
     assert drug_label("tocilizumab") == "Tocilizumab"
     assert drug_label(PAYLOAD) == PAYLOAD  # unchanged text: escaped where it is shown
-    sidebar = "".join(html_values(app.drug_box))
+    sidebar = "".join(html_values(app.sidebar.drug_box))
     assert "JAK inhibitor" in sidebar and ">jaki<" not in sidebar
     assert describe_subgroup(ViewState(prior_biologic_any=("jaki",)).subgroup()) == "had JAK inhibitor"
     app.update(ViewState(prior_biologic_none=("jaki",)))
@@ -198,19 +188,19 @@ def test_data_text_is_escaped_in_every_html_the_app_builds(hostile):
     for state in (ViewState(), ViewState(study=PAYLOAD), ViewState(prior_biologic_any=(PAYLOAD,)),
                   ViewState(section="window"), ViewState(section="window", study=PAYLOAD),
                   ViewState(section="safety"), ViewState(section="safety", study=PAYLOAD)):
-        assert app.update(state), app.error.value
-        app._on_run_tests()
-        app._toggle_explanation()
+        assert app.update(state), app.messages.error.value
+        app.statistics.run.click()
+        app.messages.explain_button.click()
         seen += html_values(app.view)
     app.load_file(b"patient_id,week\n" + PAYLOAD.encode() + b",x\n", PAYLOAD + ".csv")
     seen += html_values(app.view)
     text = "\n".join(seen)
     assert PAYLOAD not in text
     assert ESCAPED in text
-    for where in (app.total.value, app.window_intro.value, app.safety_text.value, app.upload_problems.value):
+    for where in (app.total.value, app.window.intro.value, app.safety.safety_text.value, app.messages.upload_problems.value):
         assert PAYLOAD not in where
-    assert ESCAPED in app.upload_problems.value
-    assert all(PAYLOAD not in "".join(html_values(box)) for box in (app.drug_box,))
+    assert ESCAPED in app.messages.upload_problems.value
+    assert all(PAYLOAD not in "".join(html_values(box)) for box in (app.sidebar.drug_box,))
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,22 +208,22 @@ def test_data_text_is_escaped_in_every_html_the_app_builds(hostile):
 # --------------------------------------------------------------------------------------------
 def test_a_failing_update_shows_a_plain_message_and_the_app_keeps_working(app, monkeypatch):
     before_total = app.total.value
-    compute = app._compute
+    checked = app.session.checked
 
     def failing(state):
         if state.sex == "M":
             raise RuntimeError("induced <b>failure</b>")
-        return compute(state)
+        return checked(state)
 
-    monkeypatch.setattr(app, "_compute", failing)
+    monkeypatch.setattr(app.session, "checked", failing)
     assert app.update(ViewState(sex="M")) is False
-    assert app.error.layout.display == ""
-    assert "Something went wrong" in app.error.value
-    assert "induced &lt;b&gt;failure&lt;/b&gt;" in app.error.value
+    assert app.messages.error.layout.display == ""
+    assert "Something went wrong" in app.messages.error.value
+    assert "induced &lt;b&gt;failure&lt;/b&gt;" in app.messages.error.value
     assert app.total.value == before_total and app.state == ViewState()
-    assert app.sex.value == "any"  # the controls agree with what is shown
-    app.sex.value = "F"  # a control still works
-    assert app.error.layout.display == "none"
+    assert app.sidebar.sex.value == "any"  # the controls agree with what is shown
+    app.sidebar.sex.value = "F"  # a control still works
+    assert app.messages.error.layout.display == "none"
     assert app.state.sex == "F"
 
 
@@ -245,7 +235,7 @@ def test_an_empty_selection_says_so_instead_of_drawing(app, cohort):
     assert app.tabs.layout.display == "none"
     assert app.total.value.startswith("<b>No patients</b>")
     app.update(ViewState(section="window", prior_biologic_any=(drug,), prior_biologic_none=(drug,)))
-    assert app.error.layout.display == "none"
+    assert app.messages.error.layout.display == "none"
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,71 +243,71 @@ def test_an_empty_selection_says_so_instead_of_drawing(app, cohort):
 # --------------------------------------------------------------------------------------------
 def test_window_view_compares_early_and_late_and_names_the_confounders(app, cohort):
     app.update(ViewState(section="window"))
-    view = app._view
-    table = view.window["table"]
+    view = app.session.model
+    table = view.window.table
     assert list(table["cutoff_months"]) == [float(c) for c in range(3, 37, 3)]
     row = table[table["cutoff_months"] == 12].iloc[0]
     assert (row["n_early"], row["n_late"]) == (6, 9)  # with sJADAS27 at weeks 0 and 24
-    intro = app.window_intro.value
+    intro = app.window.intro.value
     for word in ("studies", "drugs", "line of therapy", "confounding", "2 against 9"):
         assert word in intro
-    titles = [p["title"] for p in view.window["spec"]["vconcat"][0]["hconcat"]]
+    titles = [p["title"] for p in view.window.spec["vconcat"][0]["hconcat"]]
     assert titles == ["Early: < 12 months after onset (n = 7)", "Late: ≥ 12 months after onset (n = 9)"]
-    assert "At the current cut-off (12 months)" in app.window_current.value
+    assert "At the current cut-off (12 months)" in app.window.current.value
     app.update(ViewState(section="window", early_cutoff_months=13))
-    assert 13.0 in list(app._view.window["table"]["cutoff_months"])
+    assert 13.0 in list(app.session.model.window.table["cutoff_months"])
 
 
 def test_too_few_patients_on_a_side_is_never_given_a_number(app):
     app.update(ViewState(section="window", study="qiu2024", window_week=24))
-    table = app._view.window["table"]
+    table = app.session.model.window.table
     few = table[(table["n_early"] < 3) | (table["n_late"] < 3)]
     assert len(few)  # Qiu 2024 has 2 early patients at 12 months
-    rows = {r["cutoff_months"]: r for r in app._view.window["spec"]["datasets"]["strip_rows"]}
+    rows = {r["cutoff_months"]: r for r in app.session.model.window.spec["datasets"]["strip_rows"]}
     for cut in few["cutoff_months"]:
         assert rows[cut]["too_few"] and not rows[cut]["estimate"] and rows[cut]["p_text"] == ""
-    assert "Too few to estimate" in app.window_current.value
+    assert "Too few to estimate" in app.window.current.value
 
 
 def test_safety_section_gives_steroid_free_and_the_published_ae_rate(app):
     app.update(ViewState(section="safety"))
-    steroid = app.steroid_text.value
+    steroid = app.safety.steroid_text.value
     assert "4 of 11 selected patients" in steroid and "By week 24, 4 of 4 were off it (100%)" in steroid
     assert "not reported by Vastert 2011" in steroid
-    ae = app._view.safety["ae_table"].set_index("study")
+    ae = app.session.model.safety.adverse_events.table.set_index("study")
     qiu = ae.loc["qiu2024"]
     assert (qiu["n_events"], qiu["n_patients_with_event"]) == (published.N_AE, published.N_PATIENTS_WITH_AE)
     assert round(qiu["rate_per_100_py"]) == published.AE_RATE_PER_100_PY.value
-    assert "0.5 years (24 weeks) per patient, as the paper counted" in app.safety_text.value
+    assert "0.5 years (24 weeks) per patient, as the paper counted" in app.safety.safety_text.value
     assert ae.loc["vastert2011", "status"] == "not reported"
-    assert "Reconstructed" in app.safety_text.value
+    assert "Reconstructed" in app.safety.safety_text.value
 
 
 # --------------------------------------------------------------------------------------------
 # Statistics and the multiplicity ledger
 # --------------------------------------------------------------------------------------------
 def test_the_ledger_counts_each_test_once_and_restarts_with_new_patients(app):
-    assert "so far: none" in app.stats_ledger.value
-    app._on_run_tests()
-    assert "so far: 5</b>" in app.stats_ledger.value  # 4 visits + 1 overall test
-    app._on_run_tests()  # the same again: shown from the first run, not counted again
-    assert "so far: 5</b>" in app.stats_ledger.value and "not counted again" in app.test_results.value
+    assert "so far: none" in app.statistics.ledger.value
+    app.statistics.run.click()
+    assert "so far: 5</b>" in app.statistics.ledger.value  # 4 visits + 1 overall test
+    app.statistics.run.click()  # the same again: shown from the first run, not counted again
+    assert "so far: 5</b>" in app.statistics.ledger.value and "not counted again" in app.statistics.results.value
     app.update(replace(app.state, early_cutoff_months=18))  # a cut-off does not change the patients
-    assert "so far: 5</b>" in app.stats_ledger.value
+    assert "so far: 5</b>" in app.statistics.ledger.value
     app.update(replace(app.state, section="window"))
-    n = 5 + app._view.analyses.ledger.to_frame()["analysis"].str.startswith("early vs late").sum()
-    assert f"so far: {n}</b>" in app.window_ledger.value
+    n = 5 + app.session.analyses.ledger.to_frame()["analysis"].str.startswith("early vs late").sum()
+    assert f"so far: {n}</b>" in app.window.ledger.value
     app.update(replace(app.state, sex="F"))  # other patients: a new count
-    assert "so far: " in app.stats_ledger.value and "so far: 5" not in app.stats_ledger.value
-    assert "changed since the tests were run" not in app.test_results.value or app._tests_for is None
+    assert "so far: " in app.statistics.ledger.value and "so far: 5" not in app.statistics.ledger.value
+    assert "changed since the tests were run" not in app.statistics.results.value or app.statistics.shown_for is None
 
 
 def test_p_values_are_given_only_where_the_small_n_guards_allow(app):
     app.update(ViewState(prior_biologic_any=("jaki",)))  # 2 patients
-    app._on_run_tests()
-    text = app.test_results.value
+    app.statistics.run.click()
+    text = app.statistics.results.value
     assert "not given: see note" in text and "fewer than 3" in text
-    assert "one-way ANOVA" in app.method_text.value
+    assert "one-way ANOVA" in app.statistics.method_text.value
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,22 +315,25 @@ def test_p_values_are_given_only_where_the_small_n_guards_allow(app):
 # --------------------------------------------------------------------------------------------
 def upload(app, content: bytes, name: str) -> None:
     """What the FileUpload widget hands the kernel."""
-    app._on_upload({"new": ({"name": name, "type": "", "size": len(content), "content": memoryview(content)},)})
+    import datetime as dt
+
+    app.sidebar.upload.value = ({"name": name, "type": "", "size": len(content), "content": memoryview(content),
+                                 "last_modified": dt.datetime.now(dt.timezone.utc)},)
 
 
 def test_a_good_upload_swaps_in_the_cohort_and_back_returns(app, cohort):
     upload(app, registry_zip(40), "registry.zip")
-    assert app.cohort.n_patients == 40 and app.upload_problems.layout.display == "none"
-    assert "40 patients" in app.total.value and "registry.zip" in app.upload_warnings.value
-    assert [v for _, v in app.study.options] == ["", "simulated"]
-    assert app.back_button.layout.display == ""
-    assert "Simulated data" in app.reconstructed_label.value
-    assert app.upload.value == ()  # released
+    assert app.cohort.n_patients == 40 and app.messages.upload_problems.layout.display == "none"
+    assert "40 patients" in app.total.value and "registry.zip" in app.messages.upload_warnings.value
+    assert [v for _, v in app.sidebar.study.options] == ["", "simulated"]
+    assert app.sidebar.back_button.layout.display == ""
+    assert "Simulated data" in app.messages.reconstructed_label.value
+    assert app.sidebar.upload.value == ()  # released
     app.update(ViewState(section="safety"))
-    assert app.error.layout.display == "none" and "simulated" in app._view.safety["ae_table"]["study"].tolist()
-    app._on_back()
+    assert app.messages.error.layout.display == "none" and "simulated" in app.session.model.safety.adverse_events.table["study"].tolist()
+    app.sidebar.back_button.click()
     assert app.cohort is cohort and f"{cohort.n_patients} patients" in app.total.value
-    assert app.back_button.layout.display == "none"
+    assert app.sidebar.back_button.layout.display == "none"
 
 
 def test_a_broken_upload_lists_its_problems_and_changes_nothing(app, cohort):
@@ -348,27 +341,27 @@ def test_a_broken_upload_lists_its_problems_and_changes_nothing(app, cohort):
     before = (app.cohort, app.state, app.total.value)
     upload(app, b"patient_id,week,active_joints\nP1,zero,3\n", "broken.csv")
     assert (app.cohort, app.state, app.total.value) == before
-    problems = app.upload_problems.value
-    assert app.upload_problems.layout.display == ""
+    problems = app.messages.upload_problems.value
+    assert app.messages.upload_problems.layout.display == ""
     lines = re.findall(r'<div class="sjia-problem-line">(.*?)</div>', problems)
     assert any(line.startswith("broken.csv:2:week:") for line in lines)
     assert any(line.startswith("broken.csv:1:study:") for line in lines)
-    app.sex.value = "M"  # still working
+    app.sidebar.sex.value = "M"  # still working
     assert app.state.sex == "M"
 
 
-@pytest.mark.parametrize("size, words", [(0, "empty"), (UPLOAD_MAX_BYTES + 1, "limit of 8 MB")])
+@pytest.mark.parametrize("size, words", [(0, "empty"), (UPLOAD_MAX_BYTES + 1, "limit of 8 MiB")])
 def test_empty_and_oversized_uploads_are_refused_from_their_real_size(app, size, words):
     app.load_file(b"x" * size, "big.csv")
-    assert words in app.upload_problems.value
-    assert app.cohort is app._initial_cohort
+    assert words in app.messages.upload_problems.value
+    assert app.cohort is app.session.initial_cohort
 
 
 def test_upload_warnings_about_identifiers_are_shown(app):
     text = ("patient_id,study,months_onset_to_treatment,week,active_joints,patient_name\n"
             "P1,mine,3,0,4,Ann Smith\nP1,mine,3,4,1,Ann Smith\nP2,mine,30,0,2,Bob Jones\n")
     assert app.load_file(text.encode(), "named.csv")
-    assert "patient_name" in app.upload_warnings.value
+    assert "patient_name" in app.messages.upload_warnings.value
     assert "Ann Smith" not in "".join(html_values(app.view))
 
 
@@ -378,42 +371,42 @@ def test_upload_warnings_about_identifiers_are_shown(app):
 def test_downloads_are_made_in_memory_with_provenance(app, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # nothing may be written here (or anywhere)
     app.update(ViewState(section="window"))
-    name, mime, data = app._make_download("trajectories_csv")
+    name, mime, data = app.download("trajectories_csv")
     assert mime == "text/csv" and name.endswith(".csv")
     text = data.decode("utf-8-sig")
     assert text.startswith("# Reconstructed data") and "Subgroup: all patients" in text
     assert "outcome,group,week,n," in text
-    assert app._make_download("window_png")[2][:8] == b"\x89PNG\r\n\x1a\n"
-    svg = app._make_download("window_svg")[2].decode()
+    assert app.download("window_png")[2][:8] == b"\x89PNG\r\n\x1a\n"
+    svg = app.download("window_svg")[2].decode()
     assert svg.startswith("<svg") and "Reconstructed data" in svg
-    xlsx = app._make_download("window_xlsx")[2]
+    xlsx = app.download("window_xlsx")[2]
     assert xlsx[:2] == b"PK"
-    doc = json.loads(app._make_download("state_json")[2])
+    doc = json.loads(app.download("state_json")[2])
     assert doc["state"]["section"] == "window"
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError, match="Steroids and safety"):
-        app._make_download("ae_csv")
+        app.download("ae_csv")
 
 
 def test_small_counts_can_be_hidden_in_downloaded_tables(app):
     app.update(ViewState(section="safety"))
-    app.suppression.value = 5
-    text = app._make_download("steroid_csv")[2].decode("utf-8-sig")
+    app.share.suppression.value = 5
+    text = app.download("steroid_csv")[2].decode("utf-8-sig")
     assert "<5" in text and "Small counts suppressed" in text
-    app.suppression.value = 0
+    app.share.suppression.value = 0
 
 
 def test_dark_theme_reaches_the_app_the_page_and_the_charts(app):
     app.theme.value = "dark"
     assert app.state.theme == "dark" and "theme=dark" in app.address_bar.query
-    assert "sjia-theme-dark" in app.view._dom_classes and app._page_theme.dark
-    assert app.chart.spec["config"]["background"] == "#1a1a1a"
+    assert "sjia-theme-dark" in app.view._dom_classes and app.page_theme.dark
+    assert app.trajectories.chart.spec["config"]["background"] == "#1a1a1a"
     app.theme.value = "light"
     assert app.state.theme == "light" and "sjia-theme-light" in app.view._dom_classes
     app.update(ViewState())  # auto: follows the page
-    app._page_theme.page_dark = True
-    assert app.state.theme == "auto" and app.theme.value == "dark" and app._page_theme.dark
-    app._page_theme.page_dark = False
+    app.page_theme.page_dark = True
+    assert app.state.theme == "auto" and app.theme.value == "dark" and app.page_theme.dark
+    app.page_theme.page_dark = False
     assert app.theme.value == "light"
 
 
@@ -427,14 +420,14 @@ def test_an_address_applied_after_the_view_was_built_gives_the_same_view(cohort)
     assert later.state == direct.state
     assert later.state.sex == "F" and later.state.early_cutoff_months == 24 and later.state.section == "safety"
     assert later.address_bar.query == direct.address_bar.query
-    assert later.sex.value == "F" and later.each_patient.value is True
-    assert later.notice.layout.display == "" and "prior mas “maybe”" in later.notice.value
+    assert later.sidebar.sex.value == "F" and later.sidebar.each_patient.value is True
+    assert later.messages.notice.layout.display == "" and "prior mas “maybe”" in later.messages.notice.value
     assert later.total.value == direct.total.value
     assert later.apply_query("") and later.apply_query(None) and later.state == direct.state
 
 
 def test_page_query_outside_voila_is_none_and_under_voila_is_the_address(monkeypatch):
-    from sjia_explore.ui import page_query
+    from sjia_explore.app import page_query
 
     for name in ("VOILA_PREHEAT", "VOILA_KERNEL_ID", "SERVER_SOFTWARE", "QUERY_STRING"):
         monkeypatch.delenv(name, raising=False)
@@ -454,7 +447,8 @@ def test_page_query_outside_voila_is_none_and_under_voila_is_the_address(monkeyp
 
 def test_each_patients_line_is_drawn_for_a_stated_sample_of_a_large_cohort():
     """Thousands of thin lines would stall the browser: a fixed random sample is drawn, and the chart says so."""
-    from sjia_explore import CohortExplorer, simulate, ui
+    from sjia_explore import CohortExplorer, simulate
+    from sjia_explore.app import vocabulary as ui
 
     big = simulate.registry(ui.PATIENT_LINES_MAX * 3, seed=3)
     explorer = CohortExplorer(big)
@@ -465,16 +459,16 @@ def test_each_patients_line_is_drawn_for_a_stated_sample_of_a_large_cohort():
                for row in rows}
         return ids, " ".join(spec["title"]["subtitle"])
 
-    ids, subtitle = drawn(explorer._compute(state).chart)
+    ids, subtitle = drawn(explorer.session.compute(state).trajectories.spec)
     assert len(ids) == ui.PATIENT_LINES_MAX
     assert ids <= set(big.patients["patient_id"].astype(str))
     assert f"{ui.PATIENT_LINES_MAX:,} of {big.n_patients:,} patients" in subtitle
-    assert drawn(explorer._compute(state).chart)[0] == ids  # the same patients every time
+    assert drawn(explorer.session.compute(state).trajectories.spec)[0] == ids  # the same patients every time
     # the means still use every patient
-    summary = dict(explorer._compute(state).numbers)["active_joints"]
+    summary = dict(explorer.session.compute(state).trajectories.numbers)["active_joints"]
     assert summary.loc[summary["week"] == 0, "n"].sum() + summary.loc[summary["week"] == 0, "n_missing"].sum() \
         == big.n_patients
 
     small = CohortExplorer(load_cohort())
-    ids, subtitle = drawn(small._compute(state).chart)
+    ids, subtitle = drawn(small.session.compute(state).trajectories.spec)
     assert len(ids) == small.cohort.n_patients and "picked at random" not in subtitle

@@ -23,11 +23,6 @@ def trajectories(cohort, cutoff: int) -> dict:
 
 
 @pytest.fixture(scope="module")
-def cohort():
-    return load_cohort()
-
-
-@pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
     """The widget's JavaScript, built once into a folder of its own."""
     folder = tmp_path_factory.mktemp("cache")

@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 
 from sjia_explore import load_cohort
 from sjia_explore.trajectories import summarise
-from sjia_explore.ui import OUTCOMES
+from sjia_explore.app.vocabulary import OUTCOMES
 
 pytestmark = pytest.mark.e2e
 
@@ -199,7 +199,7 @@ def test_study_and_prior_biologic_filters_change_the_n_and_the_chart(app, cohort
 
 
 def study_label(study: str) -> str:
-    from sjia_explore.ui import _study_label
+    from sjia_explore.app.vocabulary import study_label as _study_label
 
     return _study_label(study)
 
@@ -351,12 +351,12 @@ HOSTILE_NOTEBOOK = textwrap.dedent('''
     treatments.loc[rows[rows].index[:1], "drug"] = PAYLOAD
     explorer = CohortExplorer(replace(cohort, patients=patients, treatments=treatments))
 
-    compute = explorer._compute
+    checked = explorer.session.checked
     def failing_for_male(state):
         if state.sex == "M":
             raise RuntimeError("induced failure <b>for the test</b>")
-        return compute(state)
-    explorer._compute = failing_for_male
+        return checked(state)
+    explorer.session.checked = failing_for_male
     explorer.view
 ''')
 

@@ -18,7 +18,8 @@ from page_actions import screenshot, set_cutoff
 from playwright.sync_api import expect
 
 from sjia_explore import load_cohort, published
-from sjia_explore.ui import STRIP_CUTOFFS, sensitivity_table
+from sjia_explore.app.vocabulary import STRIP_CUTOFFS
+from sjia_explore.window import sensitivity_table
 
 pytestmark = pytest.mark.e2e
 

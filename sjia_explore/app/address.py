@@ -1,0 +1,206 @@
+"""A :class:`~sjia_explore.app.state.ViewState` as a page address, and as Python for JupyterLab.
+
+Nothing from an address is ever evaluated: every value is compared with a list
+of allowed values, or parsed as a number and range-checked; what is not
+understood is left out and listed in plain words.
+
+Examples
+--------
+>>> from sjia_explore.app.state import ViewState
+>>> to_query(ViewState(sex="M", prior_mas=True))
+'prior_mas=yes&sex=M'
+>>> from_query("cutoff=abc", studies=[], drugs=[])[1]
+['cut-off “abc” (expected months between 1 and 240)']
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode
+
+from sjia_explore.app.state import MAX_WINDOW_WEEK, ViewState
+from sjia_explore.app.vocabulary import OUTCOME_COLUMNS, SECTIONS, TEST_METHODS
+from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS
+from sjia_explore.plots import DEFAULT_WEEKS
+
+#: Longest value accepted from the page address, in characters.
+MAX_QUERY_VALUE_CHARS = 100
+#: Most key=value pairs read from one address.
+MAX_QUERY_FIELDS = 200
+
+_YES_NO = {"yes": True, "no": False}
+#: Address keys whose value is a plain choice, and the ViewState field defaults they are compared with.
+_CHOICES = (("test_outcome", "active_joints"), ("test_method", "paper"), ("section", "trajectories"),
+            ("window_outcome", "sjadas27"), ("theme", "auto"))
+
+
+def yes_no(value: bool | None) -> str:
+    """``True``/``False``/``None`` as the address (and the toggles) write them: ``yes``/``no``/``any``."""
+    return "any" if value is None else ("yes" if value else "no")
+
+
+def from_yes_no(value: str) -> bool | None:
+    """Inverse of :func:`yes_no` (anything else: ``None``)."""
+    return _YES_NO.get(value)
+
+
+def to_query(state: ViewState) -> str:
+    """The view as a URL query string (only what differs from the defaults)."""
+    pairs: list[tuple[str, str]] = []
+    if state.study is not None:
+        pairs.append(("study", state.study))
+    pairs += [("had_any", d) for d in state.prior_biologic_any]
+    pairs += [("had_none", d) for d in state.prior_biologic_none]
+    if state.early_cutoff_months != DEFAULT_EARLY_CUTOFF_MONTHS:
+        pairs.append(("cutoff", f"{state.early_cutoff_months:g}"))
+    if state.prior_mas is not None:
+        pairs.append(("prior_mas", yes_no(state.prior_mas)))
+    if state.sex is not None:
+        pairs.append(("sex", state.sex))
+    if state.baseline_steroid is not None:
+        pairs.append(("steroid_week0", yes_no(state.baseline_steroid)))
+    if state.each_patient:
+        pairs.append(("each_patient", "yes"))
+    for key, default in _CHOICES[:4]:
+        if getattr(state, key) != default:
+            pairs.append((key, getattr(state, key)))
+    if state.window_week != 24:
+        pairs.append(("window_week", str(state.window_week)))
+    if state.theme != "auto":
+        pairs.append(("theme", state.theme))
+    return urlencode(pairs, quote_via=quote)
+
+
+def from_query(query: str, *, studies, drugs, cutoff_range: tuple[float, float] = (1, 240),
+               weeks=None) -> tuple[ViewState, list[str]]:
+    """Read a view from a URL query string, accepting only known keys and values.
+
+    Parameters
+    ----------
+    query
+        The raw query string (``QUERY_STRING``), e.g. ``"cutoff=6&sex=F"``.
+    studies, drugs
+        Allowed study labels and prior-biologic names.
+    cutoff_range
+        Smallest and largest accepted cut-off, in months.
+    weeks
+        Allowed follow-up weeks for ``window_week`` (default: any whole week from 1 to 520).
+
+    Returns
+    -------
+    state, ignored
+        The view, and one plain sentence per part that was not understood
+        and was left out (other keys, such as ``token``, are ignored silently).
+    """
+    parsed = parse_qs(query or "", keep_blank_values=False, max_num_fields=MAX_QUERY_FIELDS)
+    studies, drugs = {str(s) for s in studies}, {str(d) for d in drugs}
+    values: dict[str, Any] = {}
+    ignored: list[str] = []
+
+    def values_of(key: str) -> list[str]:
+        out = []
+        for v in parsed.get(key, []):
+            if len(v) > MAX_QUERY_VALUE_CHARS:
+                ignored.append(f"a value of “{key}” longer than {MAX_QUERY_VALUE_CHARS} characters")
+            else:
+                out.append(v)
+        return out
+
+    def one(key: str, allowed: dict[str, Any] | set[str] | tuple, what: str):
+        for v in values_of(key):
+            if v in allowed:
+                return allowed[v] if isinstance(allowed, dict) else v
+            ignored.append(f"{what} “{v}” (not one of {', '.join(sorted(map(str, allowed)))})")
+        return None
+
+    study = one("study", studies, "study")
+    if study is not None:
+        values["study"] = study
+    for key, name in (("had_any", "prior_biologic_any"), ("had_none", "prior_biologic_none")):
+        ok = []
+        for v in values_of(key):
+            (ok.append(v) if v in drugs else ignored.append(f"prior biologic “{v}” (not in this cohort)"))
+        if ok:
+            values[name] = tuple(ok)
+    for v in values_of("cutoff"):
+        try:
+            months = float(v)
+        except ValueError:
+            months = math.nan
+        if math.isfinite(months) and cutoff_range[0] <= months <= cutoff_range[1]:
+            values["early_cutoff_months"] = months
+            break
+        ignored.append(f"cut-off “{v}” (expected months between {cutoff_range[0]:g} and {cutoff_range[1]:g})")
+    for key, name in (("prior_mas", "prior_mas"), ("steroid_week0", "baseline_steroid")):
+        got = one(key, _YES_NO, key.replace("_", " "))
+        if got is not None:
+            values[name] = got
+    sex = one("sex", {"F": "F", "M": "M"}, "sex")
+    if sex is not None:
+        values["sex"] = sex
+    if one("each_patient", _YES_NO, "each patient") is True:
+        values["each_patient"] = True
+    for key, allowed in (("test_outcome", OUTCOME_COLUMNS), ("test_method", TEST_METHODS),
+                         ("section", SECTIONS), ("window_outcome", OUTCOME_COLUMNS),
+                         ("theme", ("light", "dark"))):
+        got = one(key, set(allowed), key.replace("_", " "))
+        if got is not None:
+            values[key] = got
+    allowed_weeks = {int(w) for w in weeks if int(w) > 0} if weeks is not None else None
+    for v in values_of("window_week"):
+        ok = re.fullmatch(r"\d{1,3}", v) is not None and 0 < int(v) <= MAX_WINDOW_WEEK \
+            and (allowed_weeks is None or int(v) in allowed_weeks)
+        if ok:
+            values["window_week"] = int(v)
+            break
+        expected = (", ".join(str(w) for w in sorted(allowed_weeks)) if allowed_weeks
+                    else "a whole number of weeks")
+        ignored.append(f"window week “{v}” (expected {expected})")
+    return ViewState(**values), ignored
+
+
+def to_python(state: ViewState, cohort_expr: str = "load_cohort()", weeks: tuple[int, ...] | None = None) -> str:
+    """Python that recreates this view, and the numbers behind it, in JupyterLab."""
+    args = ", ".join(f"{k}={v!r}" for k, v in state.changed().items())
+    weeks_list = ", ".join(str(int(w)) for w in (DEFAULT_WEEKS if weeks is None else weeks))
+    return (
+        "from sjia_explore import CohortExplorer, load_cohort\n"
+        "from sjia_explore.trajectories import summarise\n"
+        "from sjia_explore.app import ViewState\n"
+        "\n"
+        f"state = ViewState({args})\n"
+        f"cohort = {cohort_expr}\n"
+        "CohortExplorer(cohort, state=state).view  # the dashboard, as shown\n"
+        "\n"
+        "# the numbers behind the active-joints chart\n"
+        "selected = cohort.filter(state.subgroup())\n"
+        'summarise(selected.visits, "active_joints", by="duration_group",\n'
+        "          patients=selected.patient_features(state.early_cutoff_months),\n"
+        f"          weeks=[{weeks_list}])\n"
+    )
+
+
+def page_query() -> str | None:
+    """The query string of the page this kernel serves under Voila, or None outside Voila.
+
+    In a kernel that Voila started before any viewer arrived (``--preheat_kernel``),
+    the notebook runs with no request: this waits for the viewer's request
+    (:func:`voila.utils.get_query_string`). Call it after the view is built and
+    displayed, in a cell of its own, so that the first chart is ready when the
+    viewer arrives. Outside Voila (JupyterLab, nbmake) it returns None at once.
+    """
+    if os.environ.get("VOILA_PREHEAT") == "True" and os.environ.get("VOILA_KERNEL_ID"):
+        from voila.utils import get_query_string
+
+        return get_query_string() or ""
+    return served_query()
+
+
+def served_query() -> str | None:
+    """The query string Voila gave this kernel when it started (not preheated), or None outside Voila."""
+    if os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
+        return os.environ.get("QUERY_STRING", "")
+    return None

@@ -1,0 +1,84 @@
+"""The small browser-side widgets of the app; their JavaScript is in ``sjia_explore/_js/*.js``.
+
+Each writes plain text only (``textContent``, never ``innerHTML``):
+
+- :class:`AddressBar` keeps the page address equal to the view (Voila only);
+- :class:`CopyButton` copies a text to the clipboard and says whether it worked;
+- :class:`PageTheme` reports whether the page is dark, and in Voila gives the page the app's theme;
+- :class:`DownloadBar` hands files made in the kernel to the browser (nothing is written on the server).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import logging
+from typing import Callable
+
+import anywidget
+import traitlets
+
+from sjia_explore import format as fmt
+
+log = logging.getLogger("sjia_explore.app")
+
+
+def _script(name: str) -> str:
+    return importlib.resources.files("sjia_explore").joinpath("_js", name).read_text(encoding="utf-8")
+
+
+class AddressBar(anywidget.AnyWidget):
+    """Keeps the page address (query string) equal to ``query``; does nothing outside Voila."""
+
+    _esm = _script("address_bar.js")
+    query = traitlets.Unicode("").tag(sync=True)
+
+
+class CopyButton(anywidget.AnyWidget):
+    """A button that copies ``text`` to the clipboard and says whether it worked."""
+
+    _esm = _script("copy_button.js")
+    text = traitlets.Unicode("").tag(sync=True)
+    label = traitlets.Unicode("Copy").tag(sync=True)
+
+
+class PageTheme(anywidget.AnyWidget):
+    """Reports whether the page is dark (``page_dark``), and in Voila gives the page the app's theme (``dark``).
+
+    In JupyterLab only the app itself changes colour (the rest of JupyterLab is never restyled).
+    """
+
+    _esm = _script("page_theme.js")
+    page_dark = traitlets.Bool(False).tag(sync=True)
+    dark = traitlets.Bool(False).tag(sync=True)
+
+
+class DownloadBar(anywidget.AnyWidget):
+    """A row of download buttons. A click asks the kernel for the file; its bytes come back in the
+    message and the browser saves them (a Blob and an ``<a download>``): nothing is written on the server.
+
+    ``items`` is a list of ``{"key", "label", "title"}``; ``producer(key)`` returns
+    ``(file name, MIME type, bytes)``.
+    """
+
+    _esm = _script("download_bar.js")
+    items = traitlets.List(traitlets.Dict()).tag(sync=True)
+    label = traitlets.Unicode("Download:").tag(sync=True)
+
+    def __init__(self, producer: Callable[[str], tuple[str, str, bytes]], **kwargs):
+        super().__init__(**kwargs)
+        self._producer = producer
+        self.on_msg(self._on_message)
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        if not isinstance(content, dict) or content.get("event") != "request":
+            return
+        key = str(content.get("key", ""))
+        if key not in {item.get("key") for item in self.items}:
+            return
+        try:
+            name, mime, data = self._producer(key)
+        except Exception as exc:  # the page says so; the server log has the details
+            log.error("the download %s could not be made", key, exc_info=exc)
+            self.send({"event": "error", "message": f"Could not make the file ({type(exc).__name__}: {exc})."})
+            return
+        self.send({"event": "file", "name": name, "mime": mime, "size": fmt.size(len(data))}, buffers=[data])

@@ -1,0 +1,113 @@
+"""What every section's computation is given: the cohort, the selected patients and the view asked for."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sjia_explore import trajectories
+from sjia_explore.app.vocabulary import MAX_WEEK
+from sjia_explore.cohort import Cohort, Subgroup
+from sjia_explore.plots import DEFAULT_WEEKS
+
+if TYPE_CHECKING:
+    from sjia_explore.app.state import ViewState
+
+
+@dataclass(frozen=True)
+class CohortOptions:
+    """What a cohort offers the controls: prior biologics, studies, visit weeks and the cut-off range.
+
+    Examples
+    --------
+    >>> from sjia_explore import load_cohort
+    >>> o = CohortOptions.of(load_cohort())
+    >>> o.weeks, o.studies
+    ((0, 4, 8, 12, 24), ('qiu2024', 'vastert2011'))
+    """
+
+    drugs: tuple[str, ...]
+    studies: tuple[str, ...]
+    weeks: tuple[int, ...]
+    cutoff_range: tuple[int, int]
+
+    @classmethod
+    def of(cls, cohort: Cohort) -> CohortOptions:
+        weeks = sorted({int(w) for w in pd.to_numeric(cohort.visits["week"], errors="coerce").dropna()
+                        if 0 <= int(w) <= MAX_WEEK})
+        months = pd.to_numeric(cohort.patients["months_onset_to_treatment"], errors="coerce").dropna()
+        top = int(math.ceil(months.max())) + 1 if len(months) else 60
+        return cls(drugs=tuple(cohort.prior_biologic_options()), studies=tuple(cohort.studies),
+                   weeks=tuple(weeks) or DEFAULT_WEEKS, cutoff_range=(1, int(min(240, max(24, top)))))
+
+    @property
+    def follow_up_weeks(self) -> tuple[int, ...]:
+        """The weeks after week 0 (the window section compares change to one of them)."""
+        return tuple(w for w in self.weeks if w > 0)
+
+
+#: The filters in the order the sidebar shows them: (funnel key, Subgroup fields it sets).
+FILTER_STEPS = (("study", ("studies",)), ("had_any", ("prior_biologic_any",)),
+                ("had_none", ("prior_biologic_none",)), ("prior_mas", ("prior_mas",)), ("sex", ("sex",)),
+                ("steroid", ("baseline_steroid",)))
+
+
+def select(cohort: Cohort, selection: Subgroup) -> tuple[Cohort, dict[str, int]]:
+    """The patients of ``selection``, and how many each filter leaves, in the order the filters are shown.
+
+    Examples
+    --------
+    >>> from sjia_explore import load_cohort
+    >>> selected, funnel = select(load_cohort(), Subgroup(sex="F"))
+    >>> funnel["study"] > funnel["sex"] == selected.n_patients
+    True
+    """
+    funnel: dict[str, int] = {}
+    running = Subgroup(early_cutoff_months=selection.early_cutoff_months)
+    selected = cohort
+    for key, names in FILTER_STEPS:
+        criterion = {name: getattr(selection, name) for name in names}
+        if any(value != getattr(running, name) for name, value in criterion.items()):  # an active filter
+            running = replace(running, **criterion)
+            selected = cohort.filter(running)
+        funnel[key] = selected.n_patients
+    return selected, funnel
+
+
+def group_counts(features: pd.DataFrame) -> dict[str, int]:
+    """Patients per early/late group, in the groups' order ("not recorded" last)."""
+    counts = features["duration_group"].fillna(trajectories.MISSING_GROUP).value_counts()
+    return {g: int(counts.get(g, 0)) for g in trajectories.group_order(counts.index)}
+
+
+def has_values(visits: pd.DataFrame, column: str) -> bool:
+    """True when the visits hold at least one value of ``column``."""
+    return column in visits.columns and visits[column].notna().any()
+
+
+@dataclass(frozen=True)
+class Context:
+    """One view's inputs, shared by every section's computation.
+
+    ``inputs`` of a section name fields of :meth:`key`: the selection of
+    patients, the cut-off and the other view settings a section depends on.
+    """
+
+    cohort: Cohort  # the whole cohort shown
+    selected: Cohort  # the patients of the selection
+    features: pd.DataFrame  # one row per selected patient, with the early/late group at the cut-off
+    state: ViewState
+    dark: bool
+    options: CohortOptions
+    group_counts: dict[str, int]
+    index: Any  # trajectories.TrajectoryIndex of the cohort, or None
+    analyses: Any  # the session's record of tests run on these patients (sjia_explore.app.session.Analyses)
+    panel: str | None = None  # the detail panel open under the sections ("table1", "statistics", "share")
+
+    def key(self, inputs: tuple[str, ...]) -> tuple:
+        """The values of ``inputs`` (``"selection"``, ``"dark"``, ``"panel"`` or a ViewState field)."""
+        values = {"selection": self.state.selection(), "dark": self.dark, "panel": self.panel}
+        return tuple(values[name] if name in values else getattr(self.state, name) for name in inputs)

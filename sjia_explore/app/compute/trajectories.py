@@ -1,0 +1,67 @@
+"""The trajectories section: mean active joints, sJADAS27 and steroid dose per visit, early vs late."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sjia_explore import plots, trajectories
+from sjia_explore.app.compute.context import Context
+from sjia_explore.app.model import TrajectoriesModel
+from sjia_explore.app.vocabulary import OUTCOMES, PATIENT_LINES_MAX, PATIENT_LINES_SEED
+
+#: What the section depends on.
+INPUTS = ("selection", "early_cutoff_months", "each_patient", "dark")
+
+
+def line_patients(features: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The patients drawn as thin lines: all of them, or :data:`PATIENT_LINES_MAX` picked at random (the
+    same ones every time), with a note saying so."""
+    n = len(features)
+    if n <= PATIENT_LINES_MAX:
+        return features, None
+    ids = np.sort(features["patient_id"].astype(str).to_numpy())
+    keep = np.random.default_rng(PATIENT_LINES_SEED).choice(ids, PATIENT_LINES_MAX, replace=False)
+    return (features[features["patient_id"].astype(str).isin(keep)],
+            f"Thin lines: {PATIENT_LINES_MAX:,} of {n:,} patients, picked at random (the same ones each time); "
+            "the means, bands and n use every patient.")
+
+
+def index_of(cohort, weeks) -> trajectories.TrajectoryIndex | None:
+    """The cohort's visits arranged for fast summaries; None when they cannot be (e.g. two rows for a patient
+    and week: ``trajectories.summarise`` then says which)."""
+    try:
+        return trajectories.TrajectoryIndex(
+            cohort.visits, [o.column for o in OUTCOMES if o.column in cohort.visits.columns], weeks)
+    except ValueError:
+        return None
+
+
+def compute(ctx: Context) -> TrajectoriesModel:
+    """The Vega-Lite specification of the three trajectory panels and the per-visit summaries behind it."""
+    selected, features, state, dark, weeks = ctx.selected, ctx.features, ctx.state, ctx.dark, ctx.options.weeks
+    labels = trajectories.group_order(features["duration_group"].fillna(trajectories.MISSING_GROUP))
+    colours = plots.group_colours(labels, missing_label=trajectories.MISSING_GROUP, dark=dark)
+    panels, numbers = [], []
+    lines_for, lines_note = line_patients(features) if state.each_patient else (None, None)
+    # ``selected`` is a subgroup of the cohort shown: its summaries come from the cohort's index, with the
+    # numbers of trajectories.summarise(selected.visits, ..., patients=features)
+    groups = ctx.index.groups(features, "duration_group") if ctx.index is not None else None
+    for outcome in OUTCOMES:
+        if outcome.column not in selected.visits.columns:
+            continue
+        if ctx.index is not None:
+            summary = ctx.index.summarise(outcome.column, groups=groups)
+        else:
+            summary = trajectories.summarise(selected.visits, outcome.column, by="duration_group",
+                                             patients=features, weeks=weeks)
+        numbers.append((outcome.column, summary))
+        lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
+                                            patients=lines_for, weeks=weeks) if lines_for is not None else None
+        panels.append(plots.trajectory_spec(
+            summary, title=outcome.title, y_title=outcome.y_title, patient_values=lines, weeks=weeks,
+            colours=colours, colour_domain=labels, name=outcome.css, value_format=outcome.value_format, dark=dark))
+    reconstructed = ctx.selected.n_patients > 0 and ctx.selected.is_reconstructed(
+        "visits", columns=[o.column for o in OUTCOMES])
+    spec = plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=lines_note)
+    return TrajectoriesModel(spec=spec, numbers=tuple(numbers))

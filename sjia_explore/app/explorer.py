@@ -1,0 +1,393 @@
+"""The dashboard: :class:`CohortExplorer` wires events to a new view state, the session and the views.
+
+event (a control, the page address, an upload)  ->  new :class:`ViewState`
+    ->  :meth:`Session.update` (every number, table and chart spec, or an error)
+    ->  each view's ``render(model)`` (the only code that writes a widget)
+
+Errors never escape to the page as a traceback: the last good view stays on
+screen with a plain message above it, and the details go to the server log.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from sjia_explore import format as fmt
+from sjia_explore.app.address import served_query
+from sjia_explore.app.browser import AddressBar, PageTheme
+from sjia_explore.app.model import ViewModel
+from sjia_explore.app.session import Session
+from sjia_explore.app.state import ViewState
+from sjia_explore.app.theme import style_sheet
+from sjia_explore.app.upload import read_upload
+from sjia_explore.app.views.details import PANEL_TITLES, PANELS, SharePanel, StatisticsPanel, table1_html
+from sjia_explore.app.views.html import esc, ledger_html
+from sjia_explore.app.views.messages import Messages
+from sjia_explore.app.views.sections import SafetyView, TrajectoriesView, WindowView, download_bar
+from sjia_explore.app.views.sidebar import Sidebar
+from sjia_explore.app.vocabulary import (
+    DOWNLOADS,
+    FILTER_FIELDS,
+    SECTION_TITLES,
+    SECTIONS,
+    SMALL_GROUP_N,
+    study_label,
+)
+from sjia_explore.cohort import Cohort
+
+log = logging.getLogger("sjia_explore.app")
+W = widgets
+
+
+def _ensure_log_handler() -> None:
+    """Send the app's log to the real stderr (the server log), not to the page."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.__stderr__)
+        handler.setFormatter(logging.Formatter("[sjia-explore] %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+class CohortExplorer:
+    """An interactive dashboard over a :class:`sjia_explore.Cohort`.
+
+    Parameters
+    ----------
+    cohort
+        The cohort to explore (e.g. :func:`sjia_explore.load_cohort`).
+    state
+        The view to start from (default: every patient, cut-off 12 months).
+    query
+        A URL query string to start from (``"cutoff=6&sex=F"``); by default,
+        inside Voila, the page's own address (empty in a preheated kernel: see
+        :meth:`apply_query`). Unknown keys are ignored; values that are not
+        understood are left out and listed on the page.
+
+    Attributes
+    ----------
+    view : ipywidgets.VBox
+        The dashboard; display it (as ``app.ipynb`` does).
+    session : Session
+        The cohort, the view shown and everything computed for it.
+
+    Examples
+    --------
+    >>> from sjia_explore import load_cohort
+    >>> explorer = CohortExplorer(load_cohort(), query="sex=F")
+    >>> explorer.state.sex, explorer.session.model.selection.description
+    ('F', 'female')
+    """
+
+    def __init__(self, cohort: Cohort, state: ViewState | None = None, query: str | None = None):
+        _ensure_log_handler()
+        self.session = Session(cohort)
+        self._syncing = False
+        self._build()
+        self._show_cohort()
+        notes: list[str] = []
+        if state is None:
+            query = served_query() if query is None else query
+            state, notes = self._state_from_query(query or "")
+        self._query = query or ""
+        self._notes = notes
+        self.update(state)
+
+    # -- the session's values, as attributes ------------------------------------------------
+    @property
+    def state(self) -> ViewState:
+        return self.session.state
+
+    @property
+    def cohort(self) -> Cohort:
+        return self.session.cohort
+
+    @property
+    def weeks(self) -> tuple[int, ...]:
+        return self.session.options.weeks
+
+    # -- building ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        safe = self._safe
+        self.messages = Messages()
+        self.sidebar = Sidebar(safe(self._on_control))
+        bars = {name: download_bar(name, items, self.download) for name, items in DOWNLOADS.items()}
+        self.trajectories = TrajectoriesView(bars["trajectories"])
+        self.window = WindowView(bars["window"])
+        self.safety = SafetyView(bars["safety"])
+        self.statistics = StatisticsPanel(safe(self._on_run_tests))
+        self.share = SharePanel(bars["state"])
+        self.table1 = W.HTML()
+        self.table1.add_class("sjia-table1")
+
+        self.total = W.HTML(layout=W.Layout(flex="1 1 auto"))
+        self.total.add_class("sjia-n")
+        self.total.add_class("sjia-n-total")
+        self.theme = W.ToggleButtons(options=[("Light", "light"), ("Dark", "dark")], value="light",
+                                     style={"button_width": "64px"},
+                                     tooltips=["Dark text on a light background",
+                                               "Light text on a dark background (projectors, dim rooms)"])
+        self.theme.add_class("sjia-theme")
+        topbar = W.HBox([self.total, self.theme], layout=W.Layout(width="100%"))
+        topbar.add_class("sjia-topbar")
+        self.empty = W.HTML(layout=W.Layout(display="none"))
+        self.empty.add_class("sjia-empty")
+        self.tabs = W.Tab(children=[self.trajectories.box, self.window.box, self.safety.box],
+                          titles=[SECTION_TITLES[s] for s in SECTIONS], selected_index=0)
+        self.tabs.add_class("sjia-tabs")
+        self.details = W.Accordion(children=[self.table1, self.statistics.box, self.share.box], selected_index=None)
+        for i, title in enumerate(PANEL_TITLES):
+            self.details.set_title(i, title)
+        main = W.VBox([topbar, self.empty, self.tabs, self.details], layout=W.Layout(flex="1 1 600px", min_width="0"))
+        self.address_bar = AddressBar()
+        self.page_theme = PageTheme()
+        self.view = W.VBox([
+            W.HTML(style_sheet()), *self.messages.widgets,
+            W.HBox([self.sidebar.box, main], layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
+            self.address_bar, self.page_theme,
+        ])
+        self.view.add_class("sjia-app")
+        self.view.add_class("sjia-theme-light")
+
+        for control in [*self.sidebar.controls, self.statistics.outcome, self.statistics.method, self.window.outcome,
+                        self.window.week, self.theme]:
+            control.observe(safe(self._on_control), names="value")
+        self.tabs.observe(safe(self._on_control), names="selected_index")
+        self.details.observe(safe(self._on_panel), names="selected_index")
+        self.sidebar.reset.on_click(safe(lambda _b: self.update(replace(
+            self.state, **{f: getattr(ViewState(), f) for f in FILTER_FIELDS}))))
+        self.sidebar.upload.observe(safe(self._on_upload), names="value")
+        self.sidebar.back_button.on_click(safe(self._on_back))
+        self.page_theme.observe(safe(self._on_page_theme), names="page_dark")
+
+    def _show_cohort(self) -> None:
+        """Offer the session's cohort in the controls (no redraw)."""
+        session, cohort = self.session, self.session.cohort
+        bundled = (cohort.source or "").startswith("bundled")
+        initial = cohort is session.initial_cohort
+        if bundled:
+            what = "Bundled studies: " + ", ".join(study_label(s) for s in session.options.studies)
+        else:
+            what = f"{'Your file' if not initial else 'Cohort'}: {cohort.source or 'no source given'}"
+        back = ("Back to the bundled cohort" if (session.initial_cohort.source or "").startswith("bundled")
+                else "Back to the first cohort")
+        self._syncing = True
+        try:
+            self.sidebar.set_options(session.options, what, cohort.n_patients, back, show_back=not initial)
+            self.window.set_weeks(session.options.follow_up_weeks)
+            self.share.suppression.value = 0 if bundled else 5
+        finally:
+            self._syncing = False
+
+    # -- events -> a new state ------------------------------------------------------------------
+    def _safe(self, callback):
+        """Wrap a widget callback: an exception is logged and shown as a message, never lost."""
+        def wrapped(*args, **kwargs):
+            try:
+                return callback(*args, **kwargs)
+            except Exception as exc:  # shown to the user, logged for the maintainer
+                self._show_error(exc)
+        return wrapped
+
+    def _on_control(self, change=None) -> None:
+        if not self._syncing:
+            self.update(self._state_from_controls())
+
+    def _on_panel(self, change) -> None:
+        index = change["new"]
+        self.session.panel = PANELS[index] if index is not None else None
+        if self.session.panel == "table1":  # Table 1 opened: make it for the current view
+            self.update(self.state)
+
+    def _on_page_theme(self, change) -> None:
+        before = self.session.dark(self.state)
+        self.session.page_dark = bool(change["new"])
+        if self.session.dark(self.state) != before:
+            self.update(self.state)
+
+    def _state_from_controls(self) -> ViewState:
+        shown_theme = "dark" if self.session.dark(self.state) else "light"
+        theme = self.state.theme if self.theme.value == shown_theme else self.theme.value
+        index = self.tabs.selected_index if self.tabs.selected_index is not None else 0
+        week = self.window.week.value if self.window.week.value is not None else self.state.window_week
+        return ViewState(**self.sidebar.read(), test_outcome=self.statistics.outcome.value,
+                         test_method=self.statistics.method.value, section=SECTIONS[index],
+                         window_outcome=self.window.outcome.value, window_week=int(week), theme=theme)
+
+    def _state_from_query(self, query: str) -> tuple[ViewState, list[str]]:
+        """The view a query string asks for, with a note for the parts that were not understood."""
+        options = self.session.options
+        state, ignored = ViewState.from_query(query, studies=options.studies, drugs=options.drugs,
+                                              cutoff_range=options.cutoff_range, weeks=options.weeks)
+        notes = ["Part of the page address was not understood and was left out: " + "; ".join(ignored) + "."] \
+            if ignored else []
+        return state, notes
+
+    def apply_query(self, query: str | None) -> bool:
+        """Show the view a page address asks for (``"cutoff=6&sex=F"``), through the normal update path.
+
+        For a page served from a kernel that ran the notebook before the viewer
+        arrived (Voila's preheated kernels), where the address is known only
+        afterwards: see :func:`sjia_explore.app.page_query`. An empty query changes
+        nothing. Values that are not understood are left out and listed on the
+        page. Returns True when the view is shown.
+        """
+        if not query or query == self._query:  # nothing asked, or already shown
+            return True
+        self._query = query
+        state, self._notes = self._state_from_query(query)
+        return self.update(state)
+
+    def _state_for_new_cohort(self) -> ViewState:
+        """The view after another cohort is loaded: every filter back to its default, the rest kept."""
+        return replace(self.state, **{f: getattr(ViewState(), f) for f in FILTER_FIELDS})
+
+    def _on_upload(self, change) -> None:
+        files = change["new"]
+        if not files:
+            return
+        item = files[0]
+        self.sidebar.upload.value = ()  # frees the file in the browser and here; the same file can be chosen again
+        self.load_file(item.get("content") or b"", str(item.get("name") or "upload"))
+
+    def load_file(self, content: bytes, name: str) -> bool:
+        """Swap in the cohort in ``content`` (an uploaded file's bytes), or list why it cannot be used.
+
+        Every view, filter option and statistic follows the new cohort, through
+        :meth:`update`. Returns True when the cohort was swapped in.
+        """
+        result = read_upload(content, name)
+        if result.cohort is None:
+            source = self.cohort.source or ""
+            words = "the bundled studies" if source.startswith("bundled") else f"“{source or 'the same cohort'}”"
+            self.messages.show_upload(result, words)
+            return False
+        if not self.update(self._state_for_new_cohort(), cohort=result.cohort):
+            return False
+        self.messages.show_upload(result)
+        return True
+
+    def _on_back(self, _button=None) -> None:
+        if self.update(self._state_for_new_cohort(), cohort=self.session.initial_cohort):
+            self.messages.show_upload(None)
+
+    def _on_run_tests(self, _button=None) -> None:
+        self.statistics.results.value = "<p>Running the tests…</p>"
+        try:
+            result = self.session.run_tests()
+        except Exception:
+            self.statistics.results.value = "<p>The tests could not be run for this selection.</p>"
+            raise
+        self.statistics.render(self.state, result)
+        self._render_ledger()
+
+    def download(self, key: str) -> tuple[str, str, bytes]:
+        """The file a download button makes: (file name, MIME type, bytes), with the suppression chosen."""
+        return self.session.download(key, suppression=int(self.share.suppression.value or 0))
+
+    # -- the one update path ------------------------------------------------------------------------
+    def update(self, state: ViewState | None = None, cohort: Cohort | None = None) -> bool:
+        """Show ``state`` (default: what the controls say), optionally for another ``cohort``.
+
+        Errors are shown on the page, not raised; the last good view (and
+        cohort) stays. Returns True when the new view is shown.
+        """
+        try:
+            previous = self.session.cohort
+            model = self.session.update(self._state_from_controls() if state is None else state, cohort=cohort)
+            if self.session.cohort is not previous:
+                self._show_cohort()
+            self.render(model)
+            return True
+        except Exception as exc:
+            self._show_error(exc)
+            try:  # put the controls back to what is shown, so they never disagree with the charts
+                self._sync_controls(self.state)
+            except Exception:  # pragma: no cover - already reporting an error
+                log.exception("the controls could not be reset to the last view")
+            return False
+
+    def _show_error(self, exc: BaseException) -> None:
+        log.error("the view could not be updated", exc_info=exc)
+        self.messages.show_error(exc)
+
+    def _sync_controls(self, state: ViewState) -> None:
+        """Set the controls to ``state`` without triggering updates."""
+        self._syncing = True
+        try:
+            self.sidebar.sync(state, self.session.options.studies)
+            self.statistics.outcome.value = state.test_outcome
+            self.statistics.method.value = state.test_method
+            self.tabs.selected_index = SECTIONS.index(state.section)
+            self.window.outcome.value = state.window_outcome
+            if state.window_week in [v for _, v in self.window.week.options]:
+                self.window.week.value = state.window_week
+            self.theme.value = "dark" if self.session.dark(state) else "light"
+        finally:
+            self._syncing = False
+
+    def render(self, model: ViewModel) -> None:
+        """Put a computed view on screen."""
+        state, selection = model.state, model.selection
+        self.trajectories.render(model.trajectories)  # first: the chart is what the user watches
+        self._sync_controls(state)
+        group_text = self.sidebar.render(selection)
+        self.view.remove_class("sjia-theme-dark" if not model.dark else "sjia-theme-light")
+        self.view.add_class("sjia-theme-dark" if model.dark else "sjia-theme-light")
+        self.page_theme.dark = model.dark
+        if selection.n_total:
+            small = [g for g, n in selection.group_counts.items() if 0 < n < SMALL_GROUP_N]
+            caution = (f' <span class="sjia-caution">With fewer than {SMALL_GROUP_N} patients in a group '
+                       f"({esc(', '.join(small))}), its mean and interval are very uncertain.</span>"
+                       if small else "")
+            self.total.value = (f"<b>{fmt.patients(selection.n_total)}</b> shown ({group_text}). "
+                                f"Selection: {esc(selection.description)}.{caution}")
+            self.empty.layout.display = "none"
+        else:
+            self.total.value = f"<b>No patients</b> match this selection ({esc(selection.description)})."
+            self.empty.value = ("<b>No patient matches all of these filters.</b> Nothing to draw. Loosen one of them: "
+                                "the line under each filter shows where the patients drop out.")
+            self.empty.layout.display = ""
+        self.trajectories.chart_box.layout.display = "" if selection.n_total else "none"
+        self.tabs.layout.display = "" if selection.n_total else "none"
+        self.window.render(model.window)
+        self.safety.render(model.safety)
+        self._render_ledger(model)
+        self.messages.render(model.about)
+        self.table1.value = table1_html(model.table1)
+        self.statistics.render_status(state)
+        self.address_bar.query = state.to_query()
+        self.share.render(state.to_json(), state.to_python(self._cohort_expr(), self.weeks))
+        if self._notes:
+            self.messages.show_notice(self._notes)
+            self._notes = []
+        elif self.messages.notice_shown and state != getattr(self, "_shown_state", state):
+            self.messages.hide_notice()
+        self._shown_state = state
+        self.messages.show_error(None)
+
+    def _render_ledger(self, model: ViewModel | None = None) -> None:
+        analyses = self.session.analyses
+        ledger = ledger_html(analyses.ledger.to_frame() if analyses is not None else model.ledger)
+        self.window.ledger.value = ledger
+        self.statistics.ledger.value = ledger
+
+    def _cohort_expr(self) -> str:
+        source = self.cohort.source or ""
+        if self.cohort is not self.session.initial_cohort:
+            return f"load_cohort({source!r})  # the file you uploaded: put it next to this notebook"
+        if source.startswith("bundled") or not source:
+            return "load_cohort()"
+        if Path(source).is_dir():
+            return f"load_cohort({source!r})"
+        return "load_cohort()  # replace with your own cohort"
+
+    def _ipython_display_(self):  # pragma: no cover - display hook for notebooks
+        from IPython.display import display
+
+        display(self.view)

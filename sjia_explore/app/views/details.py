@@ -1,0 +1,164 @@
+"""The panels under the sections: Table 1, the statistics panel, and share / reproduce / download."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from sjia_explore import format as fmt
+from sjia_explore.app.browser import CopyButton, DownloadBar
+from sjia_explore.app.model import Table1Model, TestsModel
+from sjia_explore.app.views.html import esc
+from sjia_explore.app.vocabulary import (
+    OUTCOMES,
+    SUPPRESSION_CHOICES,
+    TEST_METHOD_LABELS,
+    TEST_METHODS,
+    TESTS_CAUTION,
+    outcome,
+    stats_methods,
+)
+
+W = widgets
+#: The panels, in order (the accordion's titles).
+PANELS = ("table1", "statistics", "share")
+PANEL_TITLES = ("Table 1: baseline characteristics of the selected patients", "Statistics: change from week 0",
+                "Share, reproduce or download this view")
+
+
+def table1_html(model: Table1Model | None) -> str:
+    if model is None:
+        return "<p>Making Table 1…</p>"
+    if model.table is None:
+        return f"<p>{esc(model.message)}</p>"
+    return (f"<p>{fmt.patients(model.n_patients).capitalize()}, split at {model.cutoff:g} months "
+            "from onset to treatment. Counts are n (%); numbers are mean (SD) or median [Q1, Q3].</p>"
+            + model.table.to_html(escape=True, na_rep="", border=0)
+            + (f"<p>Note: {esc(model.note)}.</p>" if model.note else ""))
+
+
+def tests_html(model: TestsModel) -> str:
+    """Change from week 0 by the chosen method(s), as an HTML table."""
+    if model.message:
+        return f"<p>{esc(model.message)}</p>"
+    chosen = outcome(model.outcome)
+    by_week, overall = model.by_week, model.overall
+    digits = 2 if chosen.value_format == ".2f" else 1
+    table = pd.DataFrame({
+        "Method": by_week["method"].map(TEST_METHOD_LABELS),
+        "Week": by_week["week"].map(lambda w: f"{w:g}"),
+        "n": by_week["n"],
+        "Mean": by_week["mean"].map(lambda v: fmt.decimals(v, digits + 1)),
+        "Change from week 0": by_week["diff_vs_baseline"].map(lambda v: fmt.decimals(v, digits + 1, sign=True)),
+        "p (adjusted)": [(fmt.p_value(p) if np.isfinite(p) else "not given: see note") for p in by_week["p_adjusted"]],
+        "Test": by_week["test"],
+        "Note": by_week["note"].fillna(""),
+    })
+    if len(model.methods) == 1:
+        table = table.drop(columns="Method")
+    notes = []
+    if table["Note"].nunique() == 1:  # one note for every row: say it once, under the table
+        notes = [n for n in table["Note"].unique() if n]
+        table = table.drop(columns="Note")
+    overall_items = "".join(
+        f"<li>{esc(TEST_METHOD_LABELS[r.method])}: {esc(r.test)}, n = {int(r.n)}, "
+        + (fmt.p_equals(r.p) if np.isfinite(r.p) else "no p-value")
+        + (f". {esc(r.note)}" if isinstance(r.note, str) and r.note and r.note not in notes else "")
+        + "</li>"
+        for r in overall.itertuples())
+    lines = [
+        f"<p><b>{esc(chosen.title)}</b> in {fmt.patients(model.n_patients)} ({esc(model.description)}).</p>",
+        f"<p>Overall test across all visits:</p><ul>{overall_items}</ul>",
+        "<p>Each visit against week 0:</p>",
+        table.to_html(index=False, escape=True, border=0, na_rep=""),
+        "".join(f"<p>Note: {esc(n)}.</p>" for n in notes),
+        f'<p class="sjia-caution">{esc(TESTS_CAUTION)}</p>',
+    ]
+    text = "".join(lines)
+    if model.repeated:
+        text = '<p class="sjia-n">Already run for these patients: shown again, and not counted again.</p>' + text
+    return text
+
+
+class StatisticsPanel:
+    """Tests of change from week 0, run on request only (some take seconds, and every run is another test)."""
+
+    def __init__(self, on_run: Callable[..., None]):
+        self.outcome = W.Dropdown(options=[(o.title, o.column) for o in OUTCOMES], value=OUTCOMES[0].column,
+                                  description="Outcome", layout=W.Layout(width="260px"))
+        self.outcome.add_class("sjia-test-outcome")
+        self.method = W.Dropdown(options=[(TEST_METHOD_LABELS[m], m) for m in TEST_METHODS], value="paper",
+                                 description="Method", layout=W.Layout(width="400px"))
+        self.method.add_class("sjia-test-method")
+        self.method_text = W.HTML()
+        self.method_text.add_class("sjia-test-method-text")
+        self.run = W.Button(description="Run the tests for the selected patients",
+                            layout=W.Layout(width="auto", align_self="flex-start"))
+        self.run.add_class("sjia-run-tests")
+        self.run.on_click(on_run)
+        self.results = W.HTML()
+        self.results.add_class("sjia-stats")
+        self.ledger = W.HTML()
+        self.ledger.add_class("sjia-stats-ledger")
+        self.shown_for: tuple | None = None  # (selection, outcome, method) of the results on screen
+        self.box = W.VBox([W.HBox([self.outcome, self.method], layout=W.Layout(flex_flow="row wrap")),
+                           self.method_text, self.run, self.results, self.ledger])
+        self.box.add_class("sjia-tests")
+
+    @staticmethod
+    def key(state) -> tuple:
+        """What the test results depend on: the patients, the outcome and the method."""
+        return (state.selection(), state.test_outcome, state.test_method)
+
+    def render_status(self, state) -> None:
+        """The method's description, and whether the results shown still belong to this view."""
+        from sjia_explore import stats
+
+        self.method_text.value = "<br>".join(
+            f"<b>{esc(TEST_METHOD_LABELS[m])}</b>: {esc(stats.METHOD_DESCRIPTIONS[m])}."
+            for m in stats_methods(state.test_method))
+        if self.shown_for is None:
+            self.results.value = ("<p>Press the button to test whether the outcome changed from week 0 "
+                                  "in the selected patients.</p>")
+        elif self.shown_for != self.key(state):
+            self.shown_for = None
+            self.results.value = ('<p class="sjia-stale">The patients, outcome or method changed since the '
+                                  "tests were run. Press the button to run them for this view.</p>")
+
+    def render(self, state, model: TestsModel) -> None:
+        self.results.value = tests_html(model)
+        self.shown_for = self.key(state)
+
+
+class SharePanel:
+    """The view as an address, JSON and Python; downloads with their provenance."""
+
+    def __init__(self, downloads: DownloadBar):
+        self.json_text = W.Textarea(layout=W.Layout(width="100%", height="190px"))
+        self.json_text.add_class("sjia-state-json")
+        self.python_text = W.Textarea(layout=W.Layout(width="100%", height="250px"))
+        self.python_text.add_class("sjia-state-python")
+        self.copy_json = CopyButton(label="Copy JSON")
+        self.copy_json.add_class("sjia-copy-json")
+        self.copy_python = CopyButton(label="Copy Python")
+        self.copy_python.add_class("sjia-copy-python")
+        self.suppression = W.Dropdown(options=list(SUPPRESSION_CHOICES), value=0,
+                                      description="Small counts in downloaded tables:",
+                                      style={"description_width": "initial"}, layout=W.Layout(width="auto"))
+        self.suppression.add_class("sjia-suppression")
+        self.box = W.VBox([
+            W.HTML("<p>The address in your browser's address bar always opens this exact view: copy it to share "
+                   "or bookmark the view. The same view as data (JSON) and as Python for JupyterLab:</p>"),
+            self.copy_json, self.json_text, self.copy_python, self.python_text,
+            W.HTML("<p>Downloads carry where they came from (data source, selection, date, and whether values "
+                   "are reconstructed). For tables, choose whether small counts are hidden:</p>"),
+            self.suppression, downloads,
+        ])
+        self.box.add_class("sjia-share")
+
+    def render(self, json_text: str, python_text: str) -> None:
+        self.json_text.value = self.copy_json.text = json_text
+        self.python_text.value = self.copy_python.text = python_text

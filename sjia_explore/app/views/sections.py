@@ -1,0 +1,269 @@
+"""The three sections of the main area (tabs): trajectories, window of opportunity, steroids and safety.
+
+Each view builds its widgets once and :meth:`render` puts a section model on screen.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from sjia_explore import format as fmt
+from sjia_explore.app.browser import DownloadBar
+from sjia_explore.app.model import AdverseEventsModel, SafetyModel, SteroidModel, WindowModel
+from sjia_explore.app.views.html import esc, table_html
+from sjia_explore.app.vocabulary import OUTCOMES, outcome, study_label
+
+W = widgets
+
+
+def chart_widget(css: str):
+    """An empty chart widget (its ``chart`` is set on every update)."""
+    from sjia_explore.vega import VegaChart
+
+    chart = VegaChart()
+    chart.add_class("sjia-chart-widget")
+    chart.add_class(css)
+    return chart
+
+
+class LazyChart:
+    """A chart in a box, made the first time there is something to draw; hidden when there is nothing."""
+
+    def __init__(self, css: str, layout: W.Layout | None = None):
+        self.css = css
+        self.chart = None
+        self.box = W.Box(layout=layout or W.Layout(overflow="auto hidden", width="100%"))
+
+    def render(self, spec: dict | None) -> None:
+        if spec is None:
+            self.box.layout.display = "none"
+            return
+        if self.chart is None:
+            self.chart = chart_widget(self.css)
+            self.box.children = [self.chart]
+        self.chart.chart = spec
+        self.box.layout.display = ""
+
+
+def download_bar(name: str, items, producer) -> DownloadBar:
+    bar = DownloadBar(producer, items=[{"key": key, "label": label} for key, label in items])
+    bar.add_class(f"sjia-downloads-{name}")
+    return bar
+
+
+class TrajectoriesView:
+    """The three trajectory panels."""
+
+    def __init__(self, downloads: DownloadBar):
+        self.chart = chart_widget("sjia-chart")
+        self.chart.add_class("sjia-chart-joints")  # the first panel is active joints
+        self.chart_box = W.Box([self.chart], layout=W.Layout(overflow="auto hidden", width="100%"))
+        self.box = W.VBox([self.chart_box, downloads])
+
+    def render(self, model) -> None:
+        if model is not None:
+            self.chart.chart = model.spec  # only its rows are sent when only they changed
+
+
+# -- window of opportunity ------------------------------------------------------------------------
+def window_intro_html(model: WindowModel) -> str:
+    cut = model.cutoff
+    items = []
+    for side in model.sides:
+        if side.n == 0:
+            items.append(f"<li><b>{side.word}</b> ({side.words}): no patients.</li>")
+            continue
+        where = ", ".join(f"{k} from {esc(study)}" + (f" on {esc(drug)}" if drug else "")
+                          for k, study, drug in side.origins)
+        items.append(f"<li><b>{side.word}</b> ({side.words}): {fmt.patients(side.n)}: {where}; "
+                     f"{side.n_prior_biologic} of {side.n} had another biologic before.</li>")
+    if model.n_unknown:
+        verb = "is" if model.n_unknown == 1 else "are"
+        items.append(f"<li>{fmt.plural(model.n_unknown, 'patient')} without a recorded time from onset to treatment "
+                     f"{verb} left out of both.</li>")
+    if model.smallest_study:
+        s, a, b = model.smallest_study
+        small = (f"Within {esc(s)} alone, {a} early patient{'s' if a != 1 else ''} face "
+                 f"{b} late: with so few, chance alone can create or hide large differences, so "
+                 f"{a} against {b} patients cannot answer the question.")
+    else:
+        small = ("No study has patients on both sides, so early and late are only ever compared across "
+                 "studies, which is exactly where the groups differ in other ways.")
+    return (
+        "<p><b>Early versus late treatment: the “window of opportunity”.</b> Does the IL-1 blocker work "
+        "better when it is started soon after the disease begins? Here the selected patients are split at "
+        f"{cut:g} months from onset to treatment (the cut-off on the left).</p>"
+        f"<ul>{''.join(items)}</ul>"
+        '<p class="sjia-caution"><b>Why this view cannot answer that question.</b> The early and late '
+        "patients differ in more than timing: they come from different <b>studies</b>, were given different "
+        "<b>drugs</b> (anakinra or canakinumab) and started at a different <b>line of therapy</b> (as the "
+        "first drug, or after other biologics had failed). Any difference below may come from any of these "
+        f"instead of from timing: this is called confounding. {small} Use this view to ask the question and "
+        "to see how fragile the answer is, not to decide treatment.</p>")
+
+
+def window_current_html(model: WindowModel) -> str:
+    if model.current is None:
+        return ""
+    row, chosen, week, cut, min_n = model.current, outcome(model.outcome), model.week, model.cutoff, model.min_patients
+    value_format = chosen.value_format
+    n_e, n_l = int(row["n_early"]), int(row["n_late"])
+    head = (f"<p><b>At the current cut-off ({cut:g} months)</b>: {fmt.plural(n_e, 'early patient')} and "
+            f"{fmt.plural(n_l, 'late patient')} have {esc(chosen.title)} recorded at week 0 and week {week}.")
+    if n_e < min_n or n_l < min_n:
+        return head + f" <b>Too few to estimate</b>: a difference needs at least {min_n} patients on each side.</p>"
+    shift = fmt.number(row["hl_shift"], value_format, sign=True)
+    ci = fmt.ci(row["ci_low"], row["ci_high"], value_format, "")
+    ci_words = f"95% CI {ci}" if ci else "no 95% interval is possible with groups this small"
+    p = row["p"]
+    p_words = (f"{fmt.p_equals(p)} (Mann–Whitney, not adjusted for the other cut-offs or tests)"
+               if fmt.is_finite(p) else f"no p-value ({esc(row['note'])})")
+    return (head + " Median change: early " + fmt.number(row["median_change_early"], value_format, sign=True)
+            + ", late " + fmt.number(row["median_change_late"], value_format, sign=True)
+            + f". Difference, early minus late (Hodges–Lehmann): <b>{shift}</b> ({ci_words}); {p_words}.</p>")
+
+
+class WindowView:
+    """Early vs late side by side, the cut-off strip, and the tests it counted."""
+
+    def __init__(self, downloads: DownloadBar):
+        self.intro = W.HTML()
+        self.intro.add_class("sjia-window-intro")
+        self.intro.add_class("sjia-section-intro")
+        self.outcome = W.Dropdown(options=[(o.title, o.column) for o in OUTCOMES], value="sjadas27",
+                                  description="Outcome", layout=W.Layout(width="250px"))
+        self.outcome.add_class("sjia-window-outcome")
+        self.week = W.Dropdown(options=[("week 24", 24)], value=24, description="Change to",
+                               layout=W.Layout(width="200px"))
+        self.week.add_class("sjia-window-week")
+        self.message = W.HTML(layout=W.Layout(display="none"))
+        self.message.add_class("sjia-window-message")
+        self.charts = LazyChart("sjia-window-chart")
+        self.current = W.HTML()
+        self.current.add_class("sjia-window-current")
+        self.current.add_class("sjia-section-intro")
+        self.ledger = W.HTML()
+        self.ledger.add_class("sjia-window-ledger")
+        self.box = W.VBox([self.intro, W.HBox([self.outcome, self.week], layout=W.Layout(flex_flow="row wrap")),
+                           self.message, self.charts.box, self.current, self.ledger, downloads])
+        self.box.add_class("sjia-window")
+
+    def set_weeks(self, follow_up: tuple[int, ...]) -> None:
+        follow_up = follow_up or (24,)
+        self.week.options = [(f"week {w}", w) for w in follow_up]
+        self.week.value = follow_up[-1]
+
+    def render(self, model: WindowModel | None) -> None:
+        if model is None:
+            return
+        self.intro.value = window_intro_html(model)
+        self.message.value = esc(model.message) if model.message else ""
+        self.message.layout.display = "" if model.message else "none"
+        self.charts.render(model.spec)
+        self.current.value = window_current_html(model)
+
+
+# -- steroids and safety -------------------------------------------------------------------------
+def steroid_html(model: SteroidModel) -> str:
+    missing_words = ""
+    if model.n_unknown:
+        missing_words = (f" No week-0 dose is recorded for {fmt.patients(model.n_unknown)}"
+                         + (f" (not reported by {esc(', '.join(model.not_reported_by))})"
+                            if model.not_reported_by else "") + ".")
+    if model.per_visit is None:
+        return (f"<p><b>Corticosteroid.</b> No selected patient was on corticosteroid at week 0, so "
+                f"there is nothing to taper.{missing_words}</p>")
+    badge = ' <span class="sjia-badge">reconstructed</span>' if model.reconstructed else ""
+    shown = model.per_visit[model.per_visit["week"] > 0]
+    table = pd.DataFrame({
+        "Week": shown["week"].map(lambda w: f"{w:g}"),
+        "On steroid at week 0, dose recorded": shown["n"],
+        "Steroid-free": shown["k"],
+        "% steroid-free (95% CI, exact)": [
+            f"{fmt.percent(k, n)} ({100 * lo:.0f}–{100 * hi:.0f}%)" if n else "–"
+            for k, n, lo, hi in zip(shown["k"], shown["n"], shown["ci_low"], shown["ci_high"])],
+        "Note": shown["note"].fillna(""),
+    })
+    if not table["Note"].astype(bool).any():
+        table = table.drop(columns="Note")
+    last = shown.iloc[-1] if len(shown) else None
+    headline = (f" By week {last['week']:g}, {int(last['k'])} of {int(last['n'])} were off it "
+                f"({fmt.percent(int(last['k']), int(last['n']))})." if last is not None and last["n"] else "")
+    totals = model.cumulative
+    dose_words = ""
+    if totals is not None and len(totals):
+        dose_words = (f"<p>Cumulative corticosteroid (prednisone equivalent) from week 0 to week "
+                      f"{model.up_to_week}: median {totals.median():.1f} mg/kg (range {totals.min():.1f}–"
+                      f"{totals.max():.1f}) in {fmt.patients(len(totals))}, adding up the daily dose between "
+                      "visits as if it changed evenly from one visit to the next (trapezoid rule).</p>")
+    km_words = ""
+    stopped = model.km[model.km["n_events"] > 0] if model.km is not None else pd.DataFrame()
+    if len(stopped):
+        steps = "; ".join(f"{100 * p:.0f}% by week {w:g}" for w, p in
+                          zip(stopped["week"], stopped["proportion_steroid_free"]))
+        km_words = (f"<p>Time to stopping (Kaplan–Meier): {steps}. Stopping is only seen at visits, so "
+                    "each time is the visit at which it was first seen.</p>")
+    return (f"<p><b>Corticosteroid.</b> {model.n_on} of {model.n_known} selected patients with a recorded "
+            f"dose were on corticosteroid at week 0{badge}.{headline}{missing_words}</p>"
+            + table_html(table) + km_words + dose_words)
+
+
+def adverse_events_html(model: AdverseEventsModel) -> str:
+    shown = []
+    for r in model.table.to_dict("records"):
+        label = study_label(r["study"])
+        if r["status"] == "not reported":
+            shown.append({"Study": label, "Patients": int(r["n_patients"]), "Adverse events": "not reported",
+                          "Patients with ≥ 1": "", "Serious": "", "Patient-years": "",
+                          "Rate per 100 patient-years (95% CI)": "", "Data": ""})
+            continue
+        rate = (f"{r['rate_per_100_py']:.0f} ({r['ci_low']:.0f}–{r['ci_high']:.0f})"
+                if np.isfinite(r["rate_per_100_py"]) else "no rate: no follow-up time")
+        shown.append({"Study": label, "Patients": int(r["n_patients"]), "Adverse events": int(r["n_events"]),
+                      "Patients with ≥ 1": f"{int(r['n_patients_with_event'])} "
+                                           f"({r['percent_patients_with_event']:.0f}%)",
+                      "Serious": int(r["serious"]), "Patient-years": f"{r['patient_years']:.1f} "
+                                                                f"({r['patient_years_counted_as']})",
+                      "Rate per 100 patient-years (95% CI)": rate, "Data": r["status"]})
+    parts = ["<p><b>Adverse events</b> in the selected patients, one row per study (rates are not pooled, "
+             "because the studies count follow-up differently). The interval is the exact Poisson 95% "
+             "interval.</p>"]
+    if shown:
+        parts.append(table_html(pd.DataFrame(shown)))
+    if (model.table.get("status", pd.Series(dtype=str)) == "reconstructed").any():
+        parts.append('<p class="sjia-caution"><b>Reconstructed:</b> the publications give only totals; '
+                     "which patient had which event was generated to match them, so counts in a subgroup "
+                     "come from the reconstruction, not from the patients.</p>")
+    parts += [f"<p>{esc(n)}</p>" for n in model.notes]
+    if model.by_term is not None:
+        by_term = model.by_term.copy()
+        by_term.columns = ["Event", "Events", "Patients"]
+        parts.append("<p>By kind of event:</p>" + table_html(by_term))
+    return "".join(parts)
+
+
+class SafetyView:
+    """Corticosteroid tapering and adverse events."""
+
+    def __init__(self, downloads: DownloadBar):
+        self.steroid_text = W.HTML(layout=W.Layout(flex="1 1 360px", max_width="480px"))
+        self.steroid_text.add_class("sjia-steroid-text")
+        self.steroid_text.add_class("sjia-table")
+        self.steroid_chart = LazyChart("sjia-steroid-chart", W.Layout(flex="0 1 auto", overflow="auto hidden"))
+        self.safety_text = W.HTML()
+        self.safety_text.add_class("sjia-safety-text")
+        self.safety_text.add_class("sjia-table")
+        self.box = W.VBox([W.HBox([self.steroid_text, self.steroid_chart.box],
+                                  layout=W.Layout(flex_flow="row wrap", align_items="flex-start",
+                                                  grid_gap="0 24px")),
+                           self.safety_text, downloads])
+        self.box.add_class("sjia-safety")
+
+    def render(self, model: SafetyModel | None) -> None:
+        if model is None:
+            return
+        self.steroid_text.value = steroid_html(model.steroid)
+        self.steroid_chart.render(model.steroid.spec)
+        self.safety_text.value = adverse_events_html(model.adverse_events)

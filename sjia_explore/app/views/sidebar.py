@@ -1,0 +1,175 @@
+"""The sidebar: the data shown (bundled or uploaded) and the filters that choose patients."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import ipywidgets as widgets
+
+from sjia_explore import format as fmt
+from sjia_explore.app.address import from_yes_no, yes_no
+from sjia_explore.app.compute.context import CohortOptions
+from sjia_explore.app.model import SelectionModel
+from sjia_explore.app.state import ViewState
+from sjia_explore.app.upload import UPLOAD_ACCEPT, UPLOAD_MAX_BYTES
+from sjia_explore.app.views.html import esc, heading
+from sjia_explore.app.vocabulary import drug_label, study_label
+from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS
+
+W = widgets
+#: Funnel keys with a "→ n patients left" line under their filter.
+N_LABELS = ("study", "had_any", "had_none", "prior_mas", "sex", "steroid", "cutoff")
+
+
+class Sidebar:
+    """Data and filters. ``on_change`` is called (with no argument) when a filter changes."""
+
+    def __init__(self, on_change: Callable[..., None]):
+        self._on_change = on_change
+        self.had_any: dict[str, W.Checkbox] = {}
+        self.had_none: dict[str, W.Checkbox] = {}
+        # Data: bundled or uploaded
+        self.source_text = W.HTML()
+        limit = fmt.size(UPLOAD_MAX_BYTES)
+        self.upload = W.FileUpload(accept=UPLOAD_ACCEPT, multiple=False, description="Upload a cohort file",
+                                   layout=W.Layout(width="auto"),
+                                   tooltip=f"A .csv, a .zip of CSV files or an .xlsx workbook, up to {limit}")
+        self.upload.add_class("sjia-upload")
+        self.upload_help = W.HTML(
+            f'<div class="sjia-upload-help">A .csv file, a .zip of CSV files or an Excel .xlsx workbook, '
+            f"<b>up to {limit}</b>. It is read in this session only: not saved, not sent anywhere else.</div>")
+        self.back_button = W.Button(description="Back to the bundled cohort",
+                                    layout=W.Layout(width="auto", align_self="flex-start", display="none"))
+        self.back_button.add_class("sjia-back")
+
+        # Filters
+        self.study = W.Dropdown(options=[("All studies", "")], value="", layout=W.Layout(width="260px"))
+        self.study.add_class("sjia-study")
+        self.drug_box = W.VBox()
+        toggle_style = {"button_width": "84px"}
+        # Selection widgets read None as "nothing selected", so "Any" is the string "any" here.
+        self.prior_mas = W.ToggleButtons(options=[("Any", "any"), ("Yes", "yes"), ("No", "no")], value="any",
+                                         style=toggle_style)
+        self.prior_mas.add_class("sjia-prior-mas")
+        self.sex = W.ToggleButtons(options=[("Any", "any"), ("Female", "F"), ("Male", "M")], value="any",
+                                   style=toggle_style)
+        self.sex.add_class("sjia-sex")
+        self.baseline_steroid = W.ToggleButtons(options=[("Any", "any"), ("On", "yes"), ("Off", "no")],
+                                                value="any", style=toggle_style)
+        self.baseline_steroid.add_class("sjia-steroid")
+        self.cutoff = W.IntSlider(value=int(DEFAULT_EARLY_CUTOFF_MONTHS), min=1, max=240, step=1,
+                                  continuous_update=False, description="months", readout=True,
+                                  layout=W.Layout(width="270px"), style={"description_width": "50px"})
+        self.cutoff.add_class("sjia-cutoff")
+        self.each_patient = W.Checkbox(value=False, description="Show each patient's line", indent=False)
+        self.each_patient.add_class("sjia-each-patient")
+        self.reset = W.Button(description="Reset filters", layout=W.Layout(width="auto", align_self="flex-start"))
+        self.reset.add_class("sjia-reset")
+        self.n_labels = {}
+        for key in N_LABELS:
+            label = W.HTML()
+            label.add_class("sjia-n")
+            label.add_class(f"sjia-n-{key}")
+            self.n_labels[key] = label
+        self.box = W.VBox([
+            W.HTML('<b style="font-size:15px">Data</b>'), self.source_text, self.upload, self.upload_help,
+            self.back_button,
+            W.HTML('<b style="font-size:15px; display:block; margin-top:14px">Choose patients</b> '
+                   '<span class="sjia-n">(the line under each filter says how many are left)</span>'),
+            heading("Study"), self.study, self.n_labels["study"],
+            heading("Biologics before the IL-1 blocker"),
+            W.HTML('<span class="sjia-n">Ticked “had”: at least one of them. Ticked “did not have”: none of '
+                   "them.</span>"),
+            self.drug_box, self.n_labels["had_any"], self.n_labels["had_none"],
+            heading("Macrophage activation syndrome (MAS) before"), self.prior_mas, self.n_labels["prior_mas"],
+            heading("Sex"), self.sex, self.n_labels["sex"],
+            heading("Corticosteroid at week 0"), self.baseline_steroid, self.n_labels["steroid"],
+            heading("Early or late treatment: early = IL-1 blocker started less than this many "
+                    "months after onset"),
+            self.cutoff, self.n_labels["cutoff"],
+            heading("Chart"), self.each_patient,
+            W.HTML(""), self.reset,
+        ], layout=W.Layout(width="310px", min_width="310px"))
+        self.box.add_class("sjia-sidebar")
+
+    @property
+    def controls(self) -> list[W.Widget]:
+        """The filter controls whose ``value`` makes a new view (the drug check boxes are wired on their own)."""
+        return [self.study, self.prior_mas, self.sex, self.baseline_steroid, self.cutoff, self.each_patient]
+
+    def set_options(self, options: CohortOptions, source_words: str, n_patients: int, back_words: str,
+                    show_back: bool) -> None:
+        """Offer a cohort's studies, drugs and cut-off range (call with the controls' updates switched off)."""
+        self.study.options = [("All studies", "")] + [(study_label(s), s) for s in options.studies]
+        self.study.value = ""
+        self._build_drug_rows(options.drugs)
+        low, high = options.cutoff_range
+        self.cutoff.max = max(high, self.cutoff.min)
+        self.cutoff.min = low
+        self.cutoff.max = high
+        self.source_text.value = f'<div class="sjia-source">{esc(source_words)} ({esc(fmt.patients(n_patients))})</div>'
+        self.back_button.description = back_words
+        self.back_button.layout.display = "" if show_back else "none"
+
+    def _build_drug_rows(self, drugs: tuple[str, ...]) -> None:
+        """One row per prior biologic: [drug] [had] [did not have] (rebuilt when the cohort changes)."""
+        for box in [*self.had_any.values(), *self.had_none.values()]:
+            box.unobserve_all()
+            box.close()
+        box_layout = W.Layout(width="auto", margin="0")
+        self.had_any = {d: W.Checkbox(value=False, description="had", indent=False, layout=box_layout,
+                                      tooltip=f"Keep patients who had {drug_label(d)} (or another ticked drug)")
+                        for d in drugs}
+        self.had_none = {d: W.Checkbox(value=False, description="did not have", indent=False, layout=box_layout,
+                                       tooltip=f"Keep patients who never had {drug_label(d)}")
+                         for d in drugs}
+        for kind, boxes in (("any", self.had_any), ("none", self.had_none)):
+            for i, box in enumerate(boxes.values()):
+                box.add_class(f"sjia-had-{kind}")
+                box.add_class(f"sjia-had-{kind}-{i}")
+                box.observe(self._on_change, names="value")
+        if drugs:
+            labels = [W.HTML(f'<span class="sjia-drug">{esc(drug_label(d))}</span>') for d in drugs]
+            grid = W.GridBox(
+                [cell for d, label in zip(drugs, labels) for cell in (label, self.had_any[d], self.had_none[d])],
+                layout=W.Layout(grid_template_columns="120px 60px 110px", grid_gap="0 6px", align_items="center"))
+            self.drug_box.children = [grid]
+        else:
+            self.drug_box.children = [W.HTML("<i>No prior biologics recorded in this cohort.</i>")]
+
+    def read(self) -> dict:
+        """The ViewState fields the sidebar's controls say."""
+        return dict(
+            study=self.study.value or None,
+            prior_biologic_any=tuple(d for d, box in self.had_any.items() if box.value),
+            prior_biologic_none=tuple(d for d, box in self.had_none.items() if box.value),
+            early_cutoff_months=float(self.cutoff.value),
+            prior_mas=from_yes_no(self.prior_mas.value),
+            sex=None if self.sex.value == "any" else self.sex.value,
+            baseline_steroid=from_yes_no(self.baseline_steroid.value),
+            each_patient=self.each_patient.value,
+        )
+
+    def sync(self, state: ViewState, studies) -> None:
+        """Set the controls to ``state`` (call with the controls' updates switched off)."""
+        self.study.value = state.study if state.study in studies else ""
+        for d, box in self.had_any.items():
+            box.value = d in state.prior_biologic_any
+        for d, box in self.had_none.items():
+            box.value = d in state.prior_biologic_none
+        self.cutoff.value = int(round(state.early_cutoff_months))
+        self.prior_mas.value = yes_no(state.prior_mas)
+        self.sex.value = state.sex or "any"
+        self.baseline_steroid.value = yes_no(state.baseline_steroid)
+        self.each_patient.value = state.each_patient
+
+    def render(self, selection: SelectionModel) -> str:
+        """The "→ n left" line under each filter; returns the groups in words (for the count above the charts)."""
+        funnel = selection.funnel
+        for key in ("study", "had_any", "had_none", "prior_mas", "sex", "steroid"):
+            self.n_labels[key].value = f"→ {fmt.patients(funnel[key])} left"
+        self.n_labels["had_any"].value = f"“had” → {fmt.patients(funnel['had_any'])} left"
+        self.n_labels["had_none"].value = f"“did not have” → {fmt.patients(funnel['had_none'])} left"
+        group_text = ", ".join(f"{n} {esc(g)}" for g, n in selection.group_counts.items()) or "none"
+        self.n_labels["cutoff"].value = f"→ {group_text}"
+        return group_text

@@ -1,0 +1,20 @@
+"""The package's fixed choices, each defined once: the visit schedule and the smallest group worth a number.
+
+Examples
+--------
+>>> VISIT_WEEKS, MIN_PATIENTS
+((0, 4, 8, 12, 24), 3)
+"""
+
+from __future__ import annotations
+
+#: The visit schedule of the bundled studies (weeks from the start of the IL-1 blocker); charts and the
+#: Python snippets of the app use it when a cohort gives no weeks of its own.
+VISIT_WEEKS = (0, 4, 8, 12, 24)
+
+#: Fewest patients for a p-value, and for each side of an early/late estimate: below it, no number is
+#: shown and the reason is said instead.
+MIN_PATIENTS = 3
+
+#: Level of every confidence interval.
+CI_LEVEL = 0.95
