@@ -516,6 +516,32 @@ def format_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def beside_printed(summary: pd.DataFrame, printed: dict[float, pub.Published]) -> pd.DataFrame:
+    """A per-visit summary with the mean the paper printed beside ours, and whether ours rounds to it.
+
+    Parameters
+    ----------
+    summary
+        :func:`sjia_explore.trajectories.summarise` of one outcome (``week``, ``n``, ``mean``, ...).
+    printed
+        Week -> the printed mean (:class:`sjia_explore.published.Published`).
+
+    Examples
+    --------
+    >>> from sjia_explore import load_cohort, published
+    >>> from sjia_explore.trajectories import summarise
+    >>> qiu = load_cohort().filter(studies=("qiu2024",))
+    >>> out = beside_printed(summarise(qiu.visits, "active_joints"), {0: published.JOINTS_MEAN_WEEK_0})
+    >>> out.loc[out["week"] == 0, "matches_printed_rounding"].tolist()
+    [True]
+    """
+    out = summary[["week", "n", "mean", "sd", "ci_low", "ci_high"]].copy()
+    out["printed_mean"] = out["week"].map(lambda w: printed[w].printed if w in printed else "not printed")
+    out["matches_printed_rounding"] = [printed[w].matches(m) if w in printed else None
+                                       for w, m in zip(out["week"], out["mean"])]
+    return out.round(2)
+
+
 def main(cohort: Cohort | None = None, file: TextIO | None = None) -> int:
     """Print the reproduction table; return 0 when nothing differs beyond rounding, else 1.
 

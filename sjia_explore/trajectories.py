@@ -23,10 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sjia_explore.conventions import NOT_RECORDED
+
 #: Label of the single group used when no grouping column is given.
 ALL_GROUP = "all"
 #: Label of patients whose grouping value is not recorded.
-MISSING_GROUP = "not recorded"
+MISSING_GROUP = NOT_RECORDED
 #: Coverage of the confidence interval of the mean.
 CI_LEVEL = 0.95
 

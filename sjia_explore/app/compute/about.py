@@ -14,7 +14,8 @@ INPUTS = ("selection",)
 
 def about(selected: Cohort) -> AboutModel:
     """Whether the values drawn are reconstructed or simulated, and each study's published/reconstructed columns."""
-    reconstructed = selected.n_patients > 0 and selected.is_reconstructed("visits", columns=[o.column for o in OUTCOMES])
+    drawn = [o.column for o in OUTCOMES]
+    reconstructed = selected.n_patients > 0 and selected.is_reconstructed("visits", columns=drawn)
     simulated = selected.n_patients > 0 and selected.is_simulated()
     prov = selected.provenance
     studies = []

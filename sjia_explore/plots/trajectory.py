@@ -1,0 +1,286 @@
+"""Trajectories: one outcome per visit (mean, 95% CI, n), panels side by side, and their Altair forms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sjia_explore.plots.base import (
+    _N_ROW_GAP_PX,
+    _N_ROW_OFFSET_PX,
+    _SUMMARY_FIELDS,
+    DEFAULT_WEEKS,
+    GROUP_LABELS_PARAM,
+    HOW_TO_READ,
+    RECONSTRUCTED_SUBTITLE,
+    SCHEMA_URL,
+    _hoist,
+    _records,
+    _title,
+    ci_text,
+    group_colours,
+    theme_config,
+)
+
+if TYPE_CHECKING:
+    import altair as alt
+
+
+# --------------------------------------------------------------------------------------
+# Trajectories
+# --------------------------------------------------------------------------------------
+def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
+                    patient_values: pd.DataFrame | None = None,
+                    weeks: Sequence[int] = DEFAULT_WEEKS,
+                    colours: Mapping[str, str] | None = None,
+                    name: str = "trajectory", value_format: str = ".1f",
+                    width: int = 230, height: int = 190, dark: bool = False,
+                    colour_domain: Sequence[str] | None = None, legend: bool = True) -> dict[str, Any]:
+    """Vega-Lite specification of one outcome over the visits (see :func:`trajectory_chart`).
+
+    ``colour_domain`` lists every group of the panels drawn side by side (so
+    that a panel of one group keeps that group's colour); ``legend=False``
+    leaves the colour legend out (when panel titles name the groups).
+
+    Returns
+    -------
+    dict
+        A layered Vega-Lite specification whose rows are in its top-level
+        ``datasets`` (``<name>_summary`` and, with ``patient_values``,
+        ``<name>_patients``).
+    """
+    groups = list(dict.fromkeys(summary["group"].astype(str).tolist()))
+    domain = list(dict.fromkeys([*colour_domain, *groups])) if colour_domain is not None else groups
+    colours = dict(colours) if colours is not None else group_colours(domain, dark=dark)
+    position = {g: i for i, g in enumerate(domain)}
+    weeks = sorted(int(w) for w in weeks)
+    rows = summary.copy()
+    rows["group"] = rows["group"].astype(str)
+    rows["n_label"] = "n=" + rows["n"].astype(int).astype(str)
+    rows["group_index"] = rows["group"].map(position)
+    rows["ci_text"] = [ci_text(lo, hi, value_format, "not computed (fewer than 2 patients)") if n >= 1 else ""
+                       for lo, hi, n in zip(rows["ci_low"], rows["ci_high"], rows["n"])]
+    summary_name, patients_name = f"{name}_summary", f"{name}_patients"
+    datasets = {summary_name: _records(rows, (*_SUMMARY_FIELDS, "n_label", "group_index", "ci_text"))}
+
+    x = {"field": "week", "type": "quantitative", "title": "Week",
+         "scale": {"domain": [weeks[0], weeks[-1]], "nice": False},
+         "axis": {"values": weeks, "format": "d", "grid": False}}
+    y_scale = {"domainMin": 0, "zero": True, "clamp": True, "nice": True}
+    axis_format = value_format.replace("f", "~f") if value_format.endswith("f") else value_format
+    # Colours are keyed by the group's position, and the legend reads the labels from a parameter:
+    # groups renamed by a new cut-off change rows and one parameter value, never the structure.
+    colour = {"field": "group_index", "type": "nominal",
+              "scale": {"domain": list(range(len(domain))), "range": [colours[g] for g in domain]},
+              "legend": {"title": None, "orient": "bottom", "symbolType": "stroke", "symbolStrokeWidth": 3,
+                         "symbolOpacity": 1, "labelLimit": 260,
+                         "labelExpr": f"{GROUP_LABELS_PARAM}[datum.value]"} if legend else None}
+    tooltip = [
+        {"field": "group", "type": "nominal", "title": "Group"},
+        {"field": "week", "type": "quantitative", "title": "Week"},
+        {"field": "mean", "type": "quantitative", "title": "Mean", "format": value_format},
+        {"field": "ci_text", "type": "nominal", "title": "95% CI of the mean"},
+        {"field": "n", "type": "quantitative", "title": "Patients with a value (n)"},
+        {"field": "n_missing", "type": "quantitative", "title": "Patients without a value"},
+        {"field": "median", "type": "quantitative", "title": "Median", "format": value_format},
+        {"field": "q1", "type": "quantitative", "title": "Lower quartile", "format": value_format},
+        {"field": "q3", "type": "quantitative", "title": "Upper quartile", "format": value_format},
+    ]
+    # The band first: everything drawn later stays reachable for tooltips.
+    layers: list[dict[str, Any]] = []
+    layers.append({
+        "name": f"{name}_band", "data": {"name": summary_name}, "transform": [{"filter": "datum.n >= 2"}],
+        "mark": {"type": "area", "opacity": 0.18},
+        "encoding": {"x": x, "y": {"field": "ci_low", "type": "quantitative", "scale": y_scale, "title": y_title},
+                     "y2": {"field": "ci_high"}, "color": colour},
+    })
+    if patient_values is not None and len(patient_values):
+        lines = patient_values.assign(group_index=patient_values["group"].astype(str).map(position))
+        datasets[patients_name] = _records(lines, ("patient_id", "group", "group_index", "week", "value"))
+        base = {"x": x, "color": colour, "detail": {"field": "patient_id", "type": "nominal"},
+                "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": y_title}}
+        layers.append({"name": f"{name}_patients", "data": {"name": patients_name},
+                       "mark": {"type": "line", "strokeWidth": 1, "opacity": 0.35},
+                       "encoding": {**base, "tooltip": [
+                           {"field": "patient_id", "type": "nominal", "title": "Patient"},
+                           {"field": "group", "type": "nominal", "title": "Group"}]}})
+        layers.append({"name": f"{name}_patientpoints", "data": {"name": patients_name},
+                       "mark": {"type": "circle", "size": 24, "opacity": 0.5},
+                       "encoding": {**base, "tooltip": [
+                           {"field": "patient_id", "type": "nominal", "title": "Patient"},
+                           {"field": "week", "type": "quantitative", "title": "Week"},
+                           {"field": "value", "type": "quantitative", "title": "Value", "format": value_format},
+                           {"field": "group", "type": "nominal", "title": "Group"}]}})
+    mean_y = {"field": "mean", "type": "quantitative", "scale": y_scale, "title": y_title,
+              "axis": {"format": axis_format}}
+    layers.append({
+        "name": f"{name}_mean", "data": {"name": summary_name}, "transform": [{"filter": "datum.n >= 1"}],
+        "mark": {"type": "line", "strokeWidth": 2.5},
+        "encoding": {"x": x, "y": mean_y, "color": colour},
+    })
+    layers.append({
+        "name": f"{name}_meanpoints", "data": {"name": summary_name}, "transform": [{"filter": "datum.n >= 1"}],
+        "mark": {"type": "point", "filled": True, "size": 55, "opacity": 1},
+        "encoding": {"x": x, "y": mean_y, "color": colour, "tooltip": tooltip},
+    })
+    for row, group in enumerate(groups):
+        layers.append({
+            "name": f"{name}_n{row}", "data": {"name": summary_name},
+            "transform": [{"filter": {"field": "group_index", "equal": position[group]}}],
+            "mark": {"type": "text", "fontSize": 10, "baseline": "middle"},
+            "encoding": {"x": x, "y": {"value": height + _N_ROW_OFFSET_PX + row * _N_ROW_GAP_PX},
+                         "text": {"field": "n_label", "type": "nominal"}, "color": {"value": colours[group]},
+                         "tooltip": [{"field": "group", "type": "nominal", "title": "Group"},
+                                     {"field": "week", "type": "quantitative", "title": "Week"},
+                                     {"field": "n", "type": "quantitative", "title": "Patients with a value"}]},
+        })
+    return {"$schema": SCHEMA_URL, "title": title, "width": width, "height": height,
+            "params": [{"name": GROUP_LABELS_PARAM, "value": domain}],
+            "layer": layers, "datasets": datasets, "config": theme_config(dark)}
+
+
+def panels_spec(panels: Sequence[Mapping[str, Any]], *, reconstructed: bool,
+                subtitle: str | None = None, dark: bool = False, shared_y: bool = False,
+                how_to_read: str | None = HOW_TO_READ) -> dict[str, Any]:
+    """Vega-Lite specification of panels side by side (see :func:`trajectory_panels`).
+
+    Parameters
+    ----------
+    panels
+        Specifications from :func:`trajectory_spec`.
+    reconstructed
+        True when any value drawn is reconstructed (title and first line say so).
+    subtitle
+        Extra line under the title.
+    dark
+        Draw for a dark page.
+    shared_y
+        One y scale for every panel (to compare panels of the same outcome).
+    how_to_read
+        Line explaining the marks (``None``: none).
+    """
+    inner, datasets, params = _hoist(panels)
+    lines = [RECONSTRUCTED_SUBTITLE] if reconstructed else []
+    if how_to_read:
+        lines.append(how_to_read)
+    if subtitle:
+        lines.append(subtitle)
+    scales = {"color": "shared"}
+    if shared_y:
+        scales["y"] = "shared"
+    return {
+        "$schema": SCHEMA_URL,
+        "title": _title(reconstructed, dark, lines),
+        **({"params": params} if params else {}),
+        "hconcat": inner, "spacing": 28,
+        "resolve": {"scale": scales},
+        "datasets": datasets,
+        "config": theme_config(dark),
+    }
+
+
+def trajectory_chart(summary: pd.DataFrame, *, title: str, y_title: str,
+                     patient_values: pd.DataFrame | None = None,
+                     weeks: Sequence[int] = DEFAULT_WEEKS,
+                     colours: Mapping[str, str] | None = None,
+                     name: str = "trajectory", value_format: str = ".1f",
+                     width: int = 230, height: int = 190, dark: bool = False) -> alt.LayerChart:
+    """One outcome over the visits: mean line and 95% CI band per group, n under each visit.
+
+    Parameters
+    ----------
+    summary
+        Output of :func:`sjia_explore.trajectories.summarise`.
+    title
+        Panel title, e.g. ``"Active joints"``.
+    y_title
+        Y-axis title with the unit, e.g. ``"Mean active joints"``.
+    patient_values
+        Output of :func:`sjia_explore.trajectories.patient_values` to draw one
+        thin line per patient (with the patient id in the tooltip); ``None``: none.
+    weeks
+        Visit weeks marked on the x axis; the axis spans the first to the last.
+    colours
+        Group label -> colour; default :func:`group_colours`.
+    name
+        Prefix of the layers' names. Vega gives each drawn mark the CSS class
+        ``<name>_<layer>_marks`` (``<name>_mean_marks``, ``<name>_meanpoints_marks``,
+        ``<name>_band_marks``, ``<name>_n0_marks``, ``<name>_patients_marks``).
+    value_format
+        d3 format of values in tooltips and on the y axis (``".2f"`` for doses).
+    width, height
+        Size of the plotting area in pixels (the n rows are drawn below it).
+    dark
+        Colours for a dark page.
+
+    Returns
+    -------
+    altair.LayerChart
+    """
+    spec = trajectory_spec(summary, title=title, y_title=y_title, patient_values=patient_values, weeks=weeks,
+                           colours=colours, name=name, value_format=value_format, width=width, height=height,
+                           dark=dark)
+    import altair as alt
+
+    return alt.LayerChart.from_dict(spec, validate=False)  # checked when the chart is drawn or saved
+
+
+def trajectory_panels(panels: Sequence[alt.LayerChart | Mapping[str, Any]], *, reconstructed: bool,
+                      subtitle: str | None = None, dark: bool = False) -> alt.HConcatChart:
+    """Panels side by side under one title that says whether the data are reconstructed.
+
+    Parameters
+    ----------
+    panels
+        Charts from :func:`trajectory_chart` (or specifications from :func:`trajectory_spec`).
+    reconstructed
+        True when any value drawn is reconstructed: the title then reads
+        "Reconstructed data" in a warning colour, with a one-line explanation.
+    subtitle
+        Extra line under the title, e.g. the subgroup in words.
+    dark
+        Colours for a dark page.
+
+    Returns
+    -------
+    altair.HConcatChart
+    """
+    import altair as alt
+
+    specs = [p if isinstance(p, Mapping) else p.to_dict() for p in panels]
+    spec = panels_spec(specs, reconstructed=reconstructed, subtitle=subtitle, dark=dark)
+    return alt.HConcatChart.from_dict(spec, validate=False)  # checked when the chart is drawn or saved
+
+
+def with_reference_points(spec: Mapping[str, Any], points: Sequence[Mapping[str, Any]], name: str, *,
+                          value_title: str = "Printed in the paper", colour: str = "black") -> dict[str, Any]:
+    """A trajectory panel with reference values drawn on it as diamonds (e.g. the means a paper printed).
+
+    Parameters
+    ----------
+    spec
+        One panel of :func:`trajectory_spec` (not changed).
+    points
+        One mapping per point: ``week``, ``value`` and ``where`` (the source, shown in the tooltip).
+    name
+        Name of the panel; the points' dataset is ``<name>_reference``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sjia_explore.trajectories import summarise
+    >>> visits = pd.DataFrame({"patient_id": ["a", "a"], "week": [0, 4], "active_joints": [6, 1]})
+    >>> panel = trajectory_spec(summarise(visits, "active_joints"), title="Joints", y_title="Mean", name="joints")
+    >>> out = with_reference_points(panel, [{"week": 0, "value": 5.9, "where": "Table 1"}], "joints")
+    >>> out["datasets"]["joints_reference"], len(out["layer"]) == len(panel["layer"]) + 1
+    ([{'week': 0, 'value': 5.9, 'where': 'Table 1'}], True)
+    """
+    rows = [{"week": p["week"], "value": p["value"], "where": p.get("where", "")} for p in points]
+    layer = {"data": {"name": f"{name}_reference"},
+             "mark": {"type": "point", "shape": "diamond", "size": 120, "filled": True, "color": colour},
+             "encoding": {"x": {"field": "week", "type": "quantitative"},
+                          "y": {"field": "value", "type": "quantitative"},
+                          "tooltip": [{"field": "value", "title": value_title}, {"field": "where", "title": "Where"}]}}
+    return {**spec, "datasets": {**spec["datasets"], f"{name}_reference": rows}, "layer": [*spec["layer"], layer]}
