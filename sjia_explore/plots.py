@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sjia_explore import published
+
 if TYPE_CHECKING:  # altair is imported only by the two functions that return Altair charts
     import altair as alt
 
@@ -49,8 +51,8 @@ SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.json"
 #: scale is keyed by position so that a new cut-off only changes rows and this value, not the structure.
 GROUP_LABELS_PARAM = "group_labels"
 
-#: Visits of the bundled studies, in weeks since the IL-1 blocker was started.
-DEFAULT_WEEKS = (0, 4, 8, 12, 24)
+#: Visits of the bundled studies, in weeks since the IL-1 blocker was started (defined in published.WEEKS).
+DEFAULT_WEEKS = published.WEEKS
 #: Title shown on every chart of reconstructed values.
 RECONSTRUCTED_TITLE = "Reconstructed data"
 RECONSTRUCTED_SUBTITLE = ("Follow-up values were generated to match the published averages; "
