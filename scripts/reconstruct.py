@@ -232,6 +232,13 @@ VASTERT_FLOOR = {"esr_mm_h": 5, "crp_mg_l": 1.0, "ferritin_ng_ml": 40, "il18_pg_
 VASTERT_DECAY = (0.1, 0.4)
 VASTERT_GLOBAL_WEEK_0 = (5.0, 8.0)
 
+#: Schema columns the bundled files leave out: neither paper reports them, and the reconstruction
+#: draws none of them (the systemic score is built from fever, rash, lymphadenopathy and ferritin).
+NOT_BUNDLED = {
+    "visits": ("jadas27", "cjadas27", "fever_grade", "max_temperature_c", "generalised_lymphadenopathy",
+               "hepatosplenomegaly", "serositis", "haemoglobin_g_dl", "platelets_10e9_l"),
+}
+
 #: Decimals written per column (columns not listed are text, integers or booleans).
 DECIMALS = {
     "exposure_months": 1, "months_onset_to_treatment": 1, "physician_global": 1,
@@ -857,11 +864,20 @@ def build_tables() -> dict[str, pd.DataFrame]:
             "adverse_events": ["patient_id", "week", "term"]}
     out = {}
     for name, frame in frames.items():
-        frame = frame.reindex(columns=TABLES[name].names)
+        frame = frame.reindex(columns=bundled_columns(name))
         if keys[name]:
             frame = frame.sort_values(keys[name], kind="stable")
         out[name] = frame.reset_index(drop=True)
     return out
+
+
+def bundled_columns(table: str) -> list[str]:
+    """The schema's columns of ``table`` that the bundled files hold, in the schema's order.
+
+    Columns the schema has for other cohorts but the bundled studies do not report (the
+    JADAS27 and cJADAS27 totals, the mSMS items) are not written: see :data:`NOT_BUNDLED`.
+    """
+    return [c for c in TABLES[table].names if c not in NOT_BUNDLED.get(table, ())]
 
 
 def format_cell(value, column: str) -> str:
@@ -936,7 +952,8 @@ def datapackage() -> dict:
     resources = []
     for name, table in TABLES.items():
         schema = datapackage_schema(table)
-        schema["fields"] = [field_with_provenance(f, name) for f in schema["fields"]]
+        written = bundled_columns(name)
+        schema["fields"] = [field_with_provenance(f, name) for f in schema["fields"] if f["name"] in written]
         resources.append({
             "name": name, "path": table.filename, "profile": "tabular-data-resource",
             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",

@@ -409,7 +409,7 @@ def msms(visits: pd.DataFrame) -> pd.Series:
     ...                   "generalised_lymphadenopathy": [False, False], "hepatosplenomegaly": [True, False],
     ...                   "serositis": [False, False], "haemoglobin_g_dl": [8.6, 12.1],
     ...                   "platelets_10e9_l": [450.0, 300.0], "ferritin_ng_ml": [2400.0, None]})
-    >>> msms(v).tolist()  # 3 (39.4 °C) + rash + hepatosplenomegaly + anaemia + ferritin; platelets ok, ferritin unknown
+    >>> msms(v).tolist()  # 3 (39.4 °C) + rash + liver/spleen + anaemia + ferritin; 2nd: ferritin unknown
     [7.0, nan]
     """
     grade = _optional(visits, "fever_grade")
