@@ -205,8 +205,10 @@ VISITS = Table(
         Column("esr_mm_h", "number", "Erythrocyte sedimentation rate.", minimum=0, maximum=200, unit="mm/h"),
         Column("systemic_score", "number", "Systemic manifestation score of sJADAS (fever, rash, serositis, ...).", minimum=0, maximum=10, unit="0–10 scale"),
         Column("sjadas27", "number", "sJADAS27: the sum of the five components above (joints capped at 27, ESR normalised to 0–10).", minimum=0, maximum=67, unit="0–67 scale"),
-        Column("jadas27", "number", "JADAS27: sJADAS27 without the systemic score (physician and parent global, joints capped at 27, normalised ESR).", minimum=0, maximum=57, unit="0–57 scale"),
-        Column("cjadas27", "number", "Clinical JADAS27: JADAS27 without ESR (physician and parent global, joints capped at 27).", minimum=0, maximum=47, unit="0–47 scale"),
+        Column("jadas27", "number", "JADAS27: sJADAS27 without the systemic score (physician and parent global, "
+               "joints capped at 27, normalised ESR).", minimum=0, maximum=57, unit="0–57 scale"),
+        Column("cjadas27", "number", "Clinical JADAS27: JADAS27 without ESR (physician and parent global, joints "
+               "capped at 27).", minimum=0, maximum=47, unit="0–47 scale"),
         Column("steroid_mg_kg_day", "number", "Corticosteroid dose, prednisone equivalent; 0 when off steroid.", minimum=0, maximum=30, unit="mg/kg/day"),
         Column("crp_mg_l", "number", "C-reactive protein.", minimum=0, maximum=1000, unit="mg/L"),
         Column("ferritin_ng_ml", "number", "Serum ferritin.", minimum=0, maximum=200000, unit="ng/mL"),
@@ -216,13 +218,17 @@ VISITS = Table(
         _flag("rash", "Rash at this visit."),
         _flag("myalgia", "Myalgia at this visit."),
         # The items of the modified systemic manifestation score (mSMS, Rosina 2024; see sjia_explore.scores.msms)
-        Column("fever_grade", "integer", "mSMS fever points: 0 none, 1 > 37.5–38 °C, 2 > 38–39 °C, 3 > 39–40 °C, 4 > 40 °C.", minimum=0, maximum=4, noun="fever points"),
-        Column("max_temperature_c", "number", "Highest body temperature of the day (gives the mSMS fever points).", minimum=34, maximum=43, unit="°C"),
-        _flag("generalised_lymphadenopathy", "Generalised lymphadenopathy (more than 3 lymph node stations) at this visit."),
+        Column("fever_grade", "integer", "mSMS fever points: 0 none, 1 > 37.5–38 °C, 2 > 38–39 °C, 3 > 39–40 °C, "
+               "4 > 40 °C.", minimum=0, maximum=4, noun="fever points"),
+        Column("max_temperature_c", "number", "Highest body temperature of the day (gives the mSMS fever points).",
+               minimum=34, maximum=43, unit="°C"),
+        _flag("generalised_lymphadenopathy",
+              "Generalised lymphadenopathy (more than 3 lymph node stations) at this visit."),
         _flag("hepatosplenomegaly", "Hepatomegaly and/or splenomegaly at this visit."),
         _flag("serositis", "Serositis (pleuritis, pericarditis or peritonitis) at this visit."),
         Column("haemoglobin_g_dl", "number", "Haemoglobin (mSMS item: < 9 g/dL).", minimum=0, maximum=25, unit="g/dL"),
-        Column("platelets_10e9_l", "number", "Platelet count (mSMS item with ferritin: > 600 × 10⁹/L).", minimum=0, maximum=3000, unit="10⁹/L"),
+        Column("platelets_10e9_l", "number", "Platelet count (mSMS item with ferritin: > 600 × 10⁹/L).",
+               minimum=0, maximum=3000, unit="10⁹/L"),
         Column("provenance", "string", "published; reconstructed (synthetic, consistent with published aggregates); simulated (synthetic registry); or observed (your own records).", codes=PROVENANCE_CODES),
     ),
 )

@@ -253,3 +253,15 @@ def test_derive_visits_does_not_change_its_input_and_uses_the_given_rows():
         ("sjadas27", "s2"), ("jadas27", "s1"), ("jadas27", "s2"), ("cjadas27", "s1"), ("cjadas27", "s2")]
     assert set(out.provenance["status"]) == {COMPUTED_FROM_COMPONENTS}
     assert out.visits["jadas27"].tolist() == [23.5, 2.0]  # 6 + 5 + 10 + 2.5; 1 + 1 + 0 + 0
+
+
+def test_an_export_says_which_columns_were_computed(tmp_path):
+    from sjia_explore.export import Provenance
+
+    visits = f"{COMPONENTS}\nP1,0,6,5,10,45,3,0.5\nP2,0,3,2,0,12,1,0\n"
+    c = load_cohort(folder(tmp_path, visits))
+    lines = Provenance.from_cohort(c).lines()
+    assert "visits.sjadas27: computed from components" in lines
+    assert "visits.jadas27: computed from components" in lines
+    assert not any("computed" in line for line in Provenance.from_cohort(c, tables=("patients",)).lines())
+    assert not any("computed" in line for line in Provenance.from_cohort(load_cohort()).lines())
