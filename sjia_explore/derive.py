@@ -187,9 +187,9 @@ def _msms(out: _Collector) -> None:
                                     f"visit{'s' if filled != 1 else ''} where it was not given"))
     left = int((_given(out.visits, "systemic_score").isna() & computed.isna()).sum())
     if left:
-        absent = [c for c in scores.MSMS_COLUMNS if c not in out.visits.columns and c not in ("fever_grade",
-                                                                                              "max_temperature_c")]
-        if not {"fever_grade", "max_temperature_c"} & set(out.visits.columns):
+        fever = ("fever_grade", "max_temperature_c", "fever")
+        absent = [c for c in scores.MSMS_COLUMNS if c not in out.visits.columns and c not in fever]
+        if not set(fever[:2]) & set(out.visits.columns):
             absent.insert(0, "fever_grade or max_temperature_c")
         why = f"no column for {', '.join(absent)}" if absent else "an item is not recorded on those rows"
         out.warnings.append(Problem(out.file, None, "systemic_score",

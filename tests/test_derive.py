@@ -265,3 +265,35 @@ def test_an_export_says_which_columns_were_computed(tmp_path):
     assert "visits.jadas27: computed from components" in lines
     assert not any("computed" in line for line in Provenance.from_cohort(c, tables=("patients",)).lines())
     assert not any("computed" in line for line in Provenance.from_cohort(load_cohort()).lines())
+
+
+def test_items_without_a_column_are_named_when_the_score_cannot_be_computed(tmp_path):
+    # no platelet column: the item is known where ferritin is above 500, unknown elsewhere
+    visits = ("patient_id,week,fever_grade,rash,generalised_lymphadenopathy,hepatosplenomegaly,serositis,"
+              "haemoglobin_g_dl,ferritin_ng_ml,active_joints,steroid_mg_kg_day\n"
+              "P1,0,1,no,no,no,no,10,900,0,0\n"    # 1 + ferritin 1 = 2
+              "P1,4,0,no,no,no,no,10,100,0,0\n")   # ferritin normal, platelets unknown
+    c = load_cohort(folder(tmp_path, visits))
+    assert c.visits["systemic_score"].tolist()[0] == 2.0 and pd.isna(c.visits["systemic_score"].tolist()[1])
+    said = [w for w in warnings_about(c, "systemic_score") if "could not" in w]
+    assert len(said) == 1 and "(no column for platelets_10e9_l)" in said[0]
+
+
+def test_rows_of_a_workbook_with_a_title_row_are_the_rows_a_spreadsheet_shows(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "patients"
+    for row in (["patient_id", "study", "months_onset_to_treatment"], ["P1", "mine", 3]):
+        sheet.append(row)
+    visits = book.create_sheet("visits")
+    visits.append(["Clinic export, visits"])          # row 1: a title
+    visits.append(COMPONENTS.split(",") + ["sjadas27"])  # row 2: the header
+    visits.append(["P1", 0, 6, 5, 10, 45, 3, 0.5, 26.5])  # row 3: agrees
+    visits.append(["P1", 4, 2, 1, 1, 20, 0, 0.2, 4.1])    # row 4: 2 + 1 + 1 + 0 + 0 = 4, off by 0.1
+    path = tmp_path / "clinic.xlsx"
+    book.save(path)
+    c = load_cohort(path)
+    said = warnings_about(c, "sjadas27")
+    assert len(said) == 1 and said[0].startswith("clinic.xlsx[visits]:4:sjadas27: sJADAS27 is given as 4.1")
