@@ -115,6 +115,7 @@ if str(REPO) not in sys.path:  # run as a plain script from any directory
     sys.path.insert(0, str(REPO))
 
 from sjia_explore import published as pub  # noqa: E402
+from sjia_explore import scores  # noqa: E402
 from sjia_explore.schema import TABLES, datapackage_schema  # noqa: E402
 
 #: Seed of every random draw below.
@@ -183,15 +184,9 @@ TABLE_2_ROWS: tuple[tuple[str, str, str, str], ...] = (
 #: at most the study window, November 2021 to May 2023.
 EXPOSURE_MONTHS_MIN = math.ceil(LAST_WEEK / WEEKS_PER_MONTH)
 STUDY_WINDOW_MONTHS = 18
-#: Ferritin above which the systemic manifestation score adds a point (mSMS item).
-SMS_FERRITIN_NG_ML = 500
-#: sJADAS27 joint cap and ESR normalisation: clip((ESR - 20) / 10, 0, 10).
-SJADAS_JOINT_CAP = 27
-ESR_NORMALISATION_OFFSET = 20
-ESR_NORMALISATION_DIVISOR = 10
-ESR_NORMALISED_MAX = 10
+#: Global assessments are drawn in steps of 0.5 on their 0-10 scale (sJADAS27 itself: sjia_explore.scores).
 GLOBAL_STEP = 0.5
-GLOBAL_MAX = 10.0
+GLOBAL_MAX = scores.GLOBAL_MAX
 #: Week at which symptoms resolve and raised markers normalise, with probabilities.
 RESOLUTION_WEEKS = (4, 8, 12)
 RESOLUTION_PROBABILITIES = (0.5, 0.3, 0.2)
@@ -236,6 +231,13 @@ VASTERT_WEEK_0 = {
 VASTERT_FLOOR = {"esr_mm_h": 5, "crp_mg_l": 1.0, "ferritin_ng_ml": 40, "il18_pg_ml": 300, "mrp8_14_ng_ml": 300}
 VASTERT_DECAY = (0.1, 0.4)
 VASTERT_GLOBAL_WEEK_0 = (5.0, 8.0)
+
+#: Schema columns the bundled files leave out: neither paper reports them, and the reconstruction
+#: draws none of them (the systemic score is built from fever, rash, lymphadenopathy and ferritin).
+NOT_BUNDLED = {
+    "visits": ("jadas27", "cjadas27", "fever_grade", "max_temperature_c", "generalised_lymphadenopathy",
+               "hepatosplenomegaly", "serositis", "haemoglobin_g_dl", "platelets_10e9_l"),
+}
 
 #: Decimals written per column (columns not listed are text, integers or booleans).
 DECIMALS = {
@@ -288,14 +290,9 @@ def matches(target: pub.Published, computed: np.ndarray) -> np.ndarray:
     return np.array([target.matches(float(x)) for x in np.ravel(computed)]).reshape(np.shape(computed))
 
 
-def esr_normalised(esr: float) -> float:
-    """ESR on the 0-10 sJADAS scale: clip((ESR - 20) / 10, 0, 10)."""
-    return float(np.clip((esr - ESR_NORMALISATION_OFFSET) / ESR_NORMALISATION_DIVISOR, 0, ESR_NORMALISED_MAX))
-
-
-def sjadas27(physician: float, parent: float, joints: int, esr: float, systemic: int) -> float:
-    """sJADAS27 from its five components, rounded to 0.1."""
-    return round(physician + parent + min(joints, SJADAS_JOINT_CAP) + esr_normalised(esr) + systemic, 1)
+def sjadas27(visits: pd.DataFrame) -> pd.Series:
+    """sJADAS27 of each visit (:func:`sjia_explore.scores.sjadas27`), rounded to 0.1 as written."""
+    return scores.sjadas27(visits).round(DECIMALS["sjadas27"])
 
 
 def markers_normal(esr: float, crp: float, ferritin: float) -> bool:
@@ -304,8 +301,12 @@ def markers_normal(esr: float, crp: float, ferritin: float) -> bool:
 
 
 def systemic_score(fever_points: int, rash: bool | None, lymphadenopathy: bool | None, ferritin: float) -> int:
-    """Systemic manifestation score: fever points + rash + lymphadenopathy + ferritin > 500."""
-    return int(fever_points + bool(rash) + bool(lymphadenopathy) + (ferritin > SMS_FERRITIN_NG_ML))
+    """Systemic manifestation score: fever points + rash + lymphadenopathy + ferritin > 500.
+
+    The mSMS of :func:`sjia_explore.scores.msms` with its other items (hepato/splenomegaly,
+    serositis, anaemia, platelets > 600) taken as absent: the reconstruction has no values for them.
+    """
+    return int(fever_points + bool(rash) + bool(lymphadenopathy) + (ferritin > scores.MSMS_FERRITIN_ABOVE_NG_ML))
 
 
 def log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
@@ -747,11 +748,12 @@ def qiu_visits(table_1: pd.DataFrame, plan: FollowUpPlan) -> pd.DataFrame:
                 "steroid_mg_kg_day": steroid[(pid, week)], **sym,
                 "active": j > 0 or any(sym.values()) or not markers_normal(
                     lab["esr_mm_h"], lab["crp_mg_l"], lab["ferritin_ng_ml"]),
-                "fixed": min(j, SJADAS_JOINT_CAP) + esr_normalised(lab["esr_mm_h"]) + score,
             })
-    out = reconstruct_globals(rng_for("qiu.globals"), pd.DataFrame(rows))
-    out["sjadas27"] = [sjadas27(r.physician_global, r.parent_global, r.active_joints, r.esr_mm_h, r.systemic_score)
-                       for r in out.itertuples()]
+    frame = pd.DataFrame(rows)
+    # the components other than the globals: sJADAS27 with both globals at 0
+    frame["fixed"] = scores.sjadas27(frame.assign(physician_global=0.0, parent_global=0.0))
+    out = reconstruct_globals(rng_for("qiu.globals"), frame)
+    out["sjadas27"] = sjadas27(out)
     out["il18_pg_ml"] = None
     out["mrp8_14_ng_ml"] = None
     out["provenance"] = "reconstructed"
@@ -837,11 +839,12 @@ def vastert_visits(rng: np.random.Generator, patients: pd.DataFrame) -> pd.DataF
             rows.append({
                 "patient_id": p["patient_id"], "week": week, "active_joints": 0,
                 "physician_global": phys, "parent_global": parent, **lab, "systemic_score": score,
-                "sjadas27": sjadas27(phys, parent, 0, lab["esr_mm_h"], score),
                 "steroid_mg_kg_day": None, "fever": fever, "rash": None, "myalgia": None,
                 "provenance": "reconstructed",
             })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["sjadas27"] = sjadas27(out)
+    return out
 
 
 # --- assembling and writing -----------------------------------------------------------------
@@ -861,11 +864,20 @@ def build_tables() -> dict[str, pd.DataFrame]:
             "adverse_events": ["patient_id", "week", "term"]}
     out = {}
     for name, frame in frames.items():
-        frame = frame.reindex(columns=TABLES[name].names)
+        frame = frame.reindex(columns=bundled_columns(name))
         if keys[name]:
             frame = frame.sort_values(keys[name], kind="stable")
         out[name] = frame.reset_index(drop=True)
     return out
+
+
+def bundled_columns(table: str) -> list[str]:
+    """The schema's columns of ``table`` that the bundled files hold, in the schema's order.
+
+    Columns the schema has for other cohorts but the bundled studies do not report (the
+    JADAS27 and cJADAS27 totals, the mSMS items) are not written: see :data:`NOT_BUNDLED`.
+    """
+    return [c for c in TABLES[table].names if c not in NOT_BUNDLED.get(table, ())]
 
 
 def format_cell(value, column: str) -> str:
@@ -940,7 +952,8 @@ def datapackage() -> dict:
     resources = []
     for name, table in TABLES.items():
         schema = datapackage_schema(table)
-        schema["fields"] = [field_with_provenance(f, name) for f in schema["fields"]]
+        written = bundled_columns(name)
+        schema["fields"] = [field_with_provenance(f, name) for f in schema["fields"] if f["name"] in written]
         resources.append({
             "name": name, "path": table.filename, "profile": "tabular-data-resource",
             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",

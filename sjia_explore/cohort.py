@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from sjia_explore import derive
 from sjia_explore.schema import TABLES
 
 Duration = Literal["any", "early", "late"]
@@ -315,6 +316,41 @@ class Cohort:
         if "provenance" in df.columns and (df["provenance"] == "reconstructed").any():
             return list(df.columns)
         return [c for c in df.columns if self.provenance_studies(table, "reconstructed", [c])]
+
+    def column_provenance(self, table: str, column: str) -> dict[str, str]:
+        """Where ``column`` of ``table`` comes from, per study of this cohort: ``{study: status}``.
+
+        Statuses are those of the bundled data package (``published``, ``reconstructed``,
+        ``not reported``, ``not applicable``) and, for your own files, ``computed from
+        components`` / ``computed from mSMS items`` where the loader computed a score
+        (:mod:`sjia_explore.derive`). Columns taken as given have no entry.
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> load_cohort().column_provenance("visits", "steroid_mg_kg_day")
+        {'qiu2024': 'reconstructed', 'vastert2011': 'not reported'}
+        """
+        prov = self.provenance
+        if prov is None or prov.empty:
+            return {}
+        rows = prov[(prov["table"] == table) & (prov["column"] == column) & prov["study"].isin(self.studies)]
+        return {str(r.study): str(r.status) for r in rows.sort_values("study").itertuples()}
+
+    def missing_outcome_note(self, column: str) -> str | None:
+        """The sentence to show in place of an outcome's charts when no visit has a value of it; else ``None``.
+
+        For ``active_joints``, ``sjadas27`` and ``steroid_mg_kg_day``: which charts and analyses
+        have nothing to show and which column would fill them (the loader gives the same sentence
+        as a warning). See :func:`sjia_explore.derive.missing_outcome_note`.
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> load_cohort().missing_outcome_note("active_joints") is None
+        True
+        """
+        return derive.missing_outcome_note(self.visits, column)
 
     def is_simulated(self) -> bool:
         """True when any visit or adverse event of this cohort is simulated (see :mod:`sjia_explore.simulate`)."""

@@ -34,7 +34,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
 
-from sjia_explore import identifiers, readers
+from sjia_explore import derive, identifiers, readers
 from sjia_explore.cohort import Cohort
 from sjia_explore.schema import TABLES, Problem, type_trusted_tables, validate_tables
 
@@ -150,17 +150,28 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
     warnings = [w for w in reading.warnings if w not in reading.notes]
     if problems:
         raise CohortValidationError(list(reading.notes) + problems, tuple(str(w) for w in warnings))
+    derived = _derive(typed, reading)
+    provenance = provenance if provenance is not None else pd.DataFrame(columns=["table", "column", "study", "status"])
+    if not derived.provenance.empty:
+        provenance = pd.concat([provenance, derived.provenance], ignore_index=True)
     return Cohort.from_tables(
         patients=typed["patients"],
-        visits=typed["visits"],
+        visits=derived.visits,
         treatments=typed.get("treatments"),
         adverse_events=typed.get("adverse_events"),
-        provenance=provenance if provenance is not None else pd.DataFrame(
-            columns=["table", "column", "study", "status"]),
+        provenance=provenance,
         source=source,
         sha256=reading.sha256,
-        warnings=tuple(str(w) for w in reading.warnings),
+        warnings=tuple(str(w) for w in [*reading.warnings, *derived.warnings]),
     )
+
+
+def _derive(typed: dict[str, pd.DataFrame], reading: readers.Reading) -> derive.Derived:
+    """Scores computed from their components, totals checked, missing outcomes named (:mod:`sjia_explore.derive`)."""
+    return derive.derive_visits(
+        typed["visits"], typed["patients"], file=reading.labels.get("visits", TABLES["visits"].filename),
+        rows=reading.row_numbers.get("visits"),
+        headers={column: header for (table, column), header in reading.headers.items() if table == "visits"})
 
 
 def load_cohort(path: str | Path | None = None) -> Cohort:

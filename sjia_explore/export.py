@@ -171,6 +171,7 @@ class Provenance:
             reconstructed=bool(reconstructed),
             date=date or _today(),
             simulated=cohort.is_simulated(),
+            notes=_computed_notes(cohort, tables),
         )
 
     def with_notes(self, *notes: str) -> Provenance:
@@ -193,6 +194,17 @@ class Provenance:
     def to_dict(self) -> dict:
         """JSON-ready form."""
         return {**dataclasses.asdict(self), "notes": list(self.notes)}
+
+
+def _computed_notes(cohort, tables: Sequence[str]) -> tuple[str, ...]:
+    """One line per column the loader computed (e.g. ``visits.sjadas27: computed from components``)."""
+    prov = cohort.provenance
+    if prov is None or prov.empty:
+        return ()
+    rows = prov[prov["table"].isin(tables) & prov["study"].isin(cohort.studies)
+                & prov["status"].astype(str).str.startswith("computed")]
+    pairs = dict.fromkeys(f"{r.table}.{r.column}: {r.status}" for r in rows.itertuples())
+    return tuple(pairs)
 
 
 # -- formula injection -------------------------------------------------------------------

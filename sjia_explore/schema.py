@@ -205,6 +205,10 @@ VISITS = Table(
         Column("esr_mm_h", "number", "Erythrocyte sedimentation rate.", minimum=0, maximum=200, unit="mm/h"),
         Column("systemic_score", "number", "Systemic manifestation score of sJADAS (fever, rash, serositis, ...).", minimum=0, maximum=10, unit="0–10 scale"),
         Column("sjadas27", "number", "sJADAS27: the sum of the five components above (joints capped at 27, ESR normalised to 0–10).", minimum=0, maximum=67, unit="0–67 scale"),
+        Column("jadas27", "number", "JADAS27: sJADAS27 without the systemic score (physician and parent global, "
+               "joints capped at 27, normalised ESR).", minimum=0, maximum=57, unit="0–57 scale"),
+        Column("cjadas27", "number", "Clinical JADAS27: JADAS27 without ESR (physician and parent global, joints "
+               "capped at 27).", minimum=0, maximum=47, unit="0–47 scale"),
         Column("steroid_mg_kg_day", "number", "Corticosteroid dose, prednisone equivalent; 0 when off steroid.", minimum=0, maximum=30, unit="mg/kg/day"),
         Column("crp_mg_l", "number", "C-reactive protein.", minimum=0, maximum=1000, unit="mg/L"),
         Column("ferritin_ng_ml", "number", "Serum ferritin.", minimum=0, maximum=200000, unit="ng/mL"),
@@ -213,6 +217,18 @@ VISITS = Table(
         _flag("fever", "Fever at this visit."),
         _flag("rash", "Rash at this visit."),
         _flag("myalgia", "Myalgia at this visit."),
+        # The items of the modified systemic manifestation score (mSMS, Rosina 2024; see sjia_explore.scores.msms)
+        Column("fever_grade", "integer", "mSMS fever points: 0 none, 1 > 37.5–38 °C, 2 > 38–39 °C, 3 > 39–40 °C, "
+               "4 > 40 °C.", minimum=0, maximum=4, noun="fever points"),
+        Column("max_temperature_c", "number", "Highest body temperature of the day (gives the mSMS fever points).",
+               minimum=34, maximum=43, unit="°C"),
+        _flag("generalised_lymphadenopathy",
+              "Generalised lymphadenopathy (more than 3 lymph node stations) at this visit."),
+        _flag("hepatosplenomegaly", "Hepatomegaly and/or splenomegaly at this visit."),
+        _flag("serositis", "Serositis (pleuritis, pericarditis or peritonitis) at this visit."),
+        Column("haemoglobin_g_dl", "number", "Haemoglobin (mSMS item: < 9 g/dL).", minimum=0, maximum=25, unit="g/dL"),
+        Column("platelets_10e9_l", "number", "Platelet count (mSMS item with ferritin: > 600 × 10⁹/L).",
+               minimum=0, maximum=3000, unit="10⁹/L"),
         Column("provenance", "string", "published; reconstructed (synthetic, consistent with published aggregates); simulated (synthetic registry); or observed (your own records).", codes=PROVENANCE_CODES),
     ),
 )
@@ -331,6 +347,24 @@ SYNONYMS: dict[str, dict[str, str]] = {
         **{k: "esr_mm_h" for k in ("esr", "esr_mm_hr", "sed_rate")},
         **{k: "systemic_score" for k in ("systemic", "systemic_manifestations_score")},
         **{k: "sjadas27" for k in ("sjadas", "sjadas_27", "sjadas27_score", "sjadas_score")},
+        **{k: "jadas27" for k in ("jadas_27", "jadas27_score")},
+        **{k: "cjadas27" for k in ("cjadas_27", "cjadas27_score", "clinical_jadas27")},
+        # mSMS items. Haemoglobin and platelets without a unit are read in g/dL and 10^9/L: the other units in use
+        # (g/L; 10^9/L is 10^3/uL) give values outside the column's range, so a wrong unit is reported, not misread.
+        **{k: "fever_grade" for k in ("fever_points", "msms_fever", "fever_score", "msms_fever_points")},
+        **{k: "max_temperature_c" for k in (
+            "max_temperature", "max_temp", "max_temp_c", "maximum_temperature", "maximum_temperature_c",
+            "temperature", "temperature_c", "temp_c", "highest_temperature", "highest_temperature_c", "tmax")},
+        **{k: "generalised_lymphadenopathy" for k in (
+            "generalized_lymphadenopathy", "lymphadenopathy_generalised", "lymphadenopathy_generalized")},
+        **{k: "hepatosplenomegaly" for k in (
+            "hepatomegaly_or_splenomegaly", "hepatomegaly_and_or_splenomegaly", "hepatomegaly_splenomegaly",
+            "hepato_splenomegaly", "organomegaly")},
+        **{k: "haemoglobin_g_dl" for k in (
+            "hemoglobin_g_dl", "hb_g_dl", "hgb_g_dl", "haemoglobin", "hemoglobin", "hb", "hgb")},
+        **{k: "platelets_10e9_l" for k in (
+            "platelets", "platelet_count", "plt", "platelets_10_9_l", "platelets_109_l", "platelets_x10_9_l",
+            "platelet_count_10_9_l", "plt_10_9_l", "platelets_10_3_ul", "platelets_103_ul", "platelets_k_ul")},
         **{k: "steroid_mg_kg_day" for k in (
             "prednisone_mg_kg_day", "prednisolone_mg_kg_day", "pred_mg_kg_day", "steroid_mg_kg",
             "steroid_dose_mg_kg_day", "corticosteroid_mg_kg_day", "gc_mg_kg_day", "steroid_mg_kg_d")},

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from sjia_explore import published as pub
+from sjia_explore import scores
 from sjia_explore.cohort import Cohort
 from sjia_explore.schema import TABLES
 
@@ -158,13 +159,13 @@ def registry(n_patients: int, seed: int = 0, p_missing_visit: float = 0.08, earl
     fever[:, 0] = fever0
     rash = (rng.random(response.shape) < 0.6 * response) & rash0[:, None]
     rash[:, 0] = rash0
-    sms = np.clip(fever * rng.integers(1, 4, response.shape) + rash + (ferritin > 500), 0, 10)
+    sms = np.clip(fever * rng.integers(1, 4, response.shape) + rash + (ferritin > scores.MSMS_FERRITIN_ABOVE_NG_ML),
+                  0, scores.SYSTEMIC_SCORE_MAX)
     dose0 = np.where(on_steroid, rng.uniform(0.3, 1.0, n), 0.0)
-    stop_week = rng.choice(np.array([4, 8, 12, 24, 99]), n, p=[0.2, 0.15, 0.3, 0.2, 0.15])
+    # a stop at one of the follow-up visits, or (99) none within the follow-up
+    stop_week = rng.choice(np.array([*pub.WEEKS[1:], 99]), n, p=[0.2, 0.15, 0.3, 0.2, 0.15])
     steroid = dose0[:, None] * np.clip(1 - WEEKS / np.maximum(stop_week, 1)[:, None], 0, 1)
     steroid[:, 0] = dose0
-    esr_norm = np.clip((esr - 20) / 10, 0, 10)
-    sjadas = pga + parent + np.minimum(joints, 27) + esr_norm + sms
     visits = pd.DataFrame({
         "patient_id": np.repeat(ids, len(WEEKS)),
         "week": np.tile(WEEKS, n),
@@ -173,7 +174,6 @@ def registry(n_patients: int, seed: int = 0, p_missing_visit: float = 0.08, earl
         "parent_global": parent.ravel(),
         "esr_mm_h": esr.ravel(),
         "systemic_score": sms.ravel().astype(float),
-        "sjadas27": sjadas.ravel().round(1),
         "steroid_mg_kg_day": steroid.ravel().round(2),
         "crp_mg_l": crp.ravel(),
         "ferritin_ng_ml": ferritin.ravel(),
@@ -184,6 +184,7 @@ def registry(n_patients: int, seed: int = 0, p_missing_visit: float = 0.08, earl
         "myalgia": False,
         "provenance": "simulated",
     })
+    visits.insert(visits.columns.get_loc("systemic_score") + 1, "sjadas27", scores.sjadas27(visits).round(1))
     missing = (visits["week"] > 0) & (rng.random(len(visits)) < p_missing_visit)
     visits = visits.loc[~missing].reset_index(drop=True)
 

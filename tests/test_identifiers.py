@@ -84,8 +84,9 @@ def test_redaction_hides_identifier_like_values_in_messages():
     assert looks_identifying("P001") is None
 
 
-LONG = ("patient_id,study,months_onset_to_treatment,week,active_joints,{extra}\n"
-        "P1,mine,3,0,4,{a}\nP1,mine,3,4,1,{a}\nP2,mine,20,0,2,{b}\n")
+# every core outcome present, so that the only warnings are about the extra column
+LONG = ("patient_id,study,months_onset_to_treatment,week,active_joints,sjadas27,steroid_mg_kg_day,{extra}\n"
+        "P1,mine,3,0,4,20,0,{a}\nP1,mine,3,4,1,5,0,{a}\nP2,mine,20,0,2,18,0,{b}\n")
 
 
 @pytest.mark.parametrize("header, cells, rule", [f for f in FLAGGED if "," not in "".join(f[1])],

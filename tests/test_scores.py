@@ -228,3 +228,146 @@ def test_bundled_sjadas27_equals_the_sum_of_its_components():
     np.testing.assert_allclose(computed[both], stored[both], atol=1e-9)
     # a stored score where a component is missing would be a score made up from nothing
     assert not (stored.notna() & computed.isna()).any()
+
+
+# --- sJADAS10 -------------------------------------------------------------------
+
+def test_sjadas10_of_a_hand_worked_visit_caps_joints_at_10():
+    # 6 + 5 + min(14, 10) + (45 - 20) / 10 + 3 = 26.5; with 4 joints: 6 + 5 + 4 + 2.5 + 3 = 20.5
+    v = frame(visit(joints=14), visit(joints=4), visit(joints=10), visit(joints=11))
+    assert scores.sjadas10(v).tolist() == [26.5, 20.5, 26.5, 26.5]
+    assert scores.sjadas10(v).name == "sjadas10"
+
+
+def test_sjadas10_ranges_from_0_to_50():
+    top = frame(visit(10.0, 10.0, 71, 200.0, 10.0), visit(0.0, 0.0, 0, 5.0, 0.0))
+    assert scores.sjadas10(top).tolist() == [50.0, 0.0]
+    assert scores.SJADAS10_MAX == 50  # "The sJADAS score ranges from 0 to 50" (Tibaldi 2020, FRI0547)
+
+
+def test_sjadas10_is_missing_with_a_missing_component_and_refuses_out_of_range():
+    assert math.isnan(scores.sjadas10(frame(visit(esr=None))).iloc[0])
+    with pytest.raises(ValueError, match="physician_global"):
+        scores.sjadas10(frame(visit(physician=10.5)))
+    with pytest.raises(KeyError, match="esr_mm_h"):
+        scores.sjadas10(frame(visit()).drop(columns="esr_mm_h"))
+
+
+def test_sjadas10_and_sjadas27_agree_up_to_10_joints_and_differ_by_the_cap_above():
+    v = frame(*(visit(joints=j) for j in (0, 5, 10, 15, 27, 40)))
+    diff = (scores.sjadas27(v) - scores.sjadas10(v)).tolist()
+    assert diff == [0.0, 0.0, 0.0, 5.0, 17.0, 17.0]
+
+
+# --- mSMS -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("temperature, points", [
+    (36.5, 0), (37.5, 0),            # at or below 37.5 °C: no fever point
+    (37.6, 1), (38.0, 1),            # > 37.5–38
+    (38.01, 2), (39.0, 2),           # > 38–39
+    (39.5, 3), (40.0, 3),            # > 39–40
+    (40.1, 4), (41.5, 4),            # > 40
+])
+def test_fever_points_follow_the_rosina_2024_bands(temperature, points):
+    assert scores.fever_points(pd.Series([temperature])).iloc[0] == points
+
+
+def item_row(**overrides) -> dict:
+    row = {"max_temperature_c": 36.8, "rash": False, "generalised_lymphadenopathy": False,
+           "hepatosplenomegaly": False, "serositis": False, "haemoglobin_g_dl": 12.0,
+           "platelets_10e9_l": 300.0, "ferritin_ng_ml": 80.0}
+    row.update(overrides)
+    return row
+
+
+def test_msms_of_hand_worked_visits():
+    v = frame(
+        item_row(),                                                   # nothing: 0
+        item_row(max_temperature_c=40.3, rash=True, generalised_lymphadenopathy=True, hepatosplenomegaly=True,
+                 serositis=True, haemoglobin_g_dl=8.2, platelets_10e9_l=720.0, ferritin_ng_ml=9000.0),  # 4+6 = 10
+        item_row(max_temperature_c=38.5, rash=True, ferritin_ng_ml=501.0),   # 2 + 1 + 1 = 4
+        item_row(haemoglobin_g_dl=9.0, platelets_10e9_l=600.0, ferritin_ng_ml=500.0),  # limits are not "above"
+    )
+    assert scores.msms(v).tolist() == [0.0, 10.0, 4.0, 0.0]
+    assert scores.msms(v).name == "systemic_score"
+
+
+def test_msms_fever_grade_wins_over_temperature_and_no_fever_counts_zero():
+    v = frame(item_row(fever_grade=3, max_temperature_c=37.0),
+              item_row(max_temperature_c=None, fever=False),
+              item_row(max_temperature_c=None, fever=True))
+    got = scores.msms(v).tolist()
+    assert got[:2] == [3.0, 0.0]
+    assert math.isnan(got[2])  # fever, but how high is not recorded: unknown, not 0
+
+
+def test_msms_platelet_or_ferritin_item_uses_either_value():
+    v = frame(item_row(platelets_10e9_l=None, ferritin_ng_ml=800.0),   # ferritin alone decides: 1
+              item_row(platelets_10e9_l=650.0, ferritin_ng_ml=None),   # platelets alone decide: 1
+              item_row(platelets_10e9_l=None, ferritin_ng_ml=100.0))   # one normal, one unknown: unknown
+    got = scores.msms(v).tolist()
+    assert got[:2] == [1.0, 1.0]
+    assert math.isnan(got[2])
+
+
+@pytest.mark.parametrize("column", ["rash", "generalised_lymphadenopathy", "hepatosplenomegaly", "serositis",
+                                    "haemoglobin_g_dl"])
+def test_msms_is_missing_when_an_item_is_not_recorded(column):
+    assert math.isnan(scores.msms(frame(item_row(**{column: None}))).iloc[0])
+    assert math.isnan(scores.msms(frame(item_row()).drop(columns=column)).iloc[0])
+
+
+def test_msms_reads_nullable_schema_dtypes():
+    v = pd.DataFrame({
+        "fever_grade": pd.array([2, None], dtype="Int64"),
+        "max_temperature_c": pd.array([None, 39.2], dtype="Float64"),
+        "rash": pd.array([True, False], dtype="boolean"),
+        "generalised_lymphadenopathy": pd.array([False, None], dtype="boolean"),
+        "hepatosplenomegaly": pd.array([False, False], dtype="boolean"),
+        "serositis": pd.array([True, False], dtype="boolean"),
+        "haemoglobin_g_dl": pd.array([10.0, 8.0], dtype="Float64"),
+        "platelets_10e9_l": pd.array([200.0, 700.0], dtype="Float64"),
+        "ferritin_ng_ml": pd.array([100.0, 100.0], dtype="Float64"),
+    })
+    got = scores.msms(v).tolist()
+    assert got[0] == 4.0  # 2 + rash + serositis
+    assert math.isnan(got[1])  # lymphadenopathy not recorded
+
+
+@pytest.mark.parametrize("column, value", [("fever_grade", 5), ("fever_grade", 1.5), ("fever_grade", -1),
+                                           ("haemoglobin_g_dl", -3.0), ("platelets_10e9_l", -1.0)])
+def test_msms_refuses_out_of_range_items(column, value):
+    with pytest.raises(ValueError, match=column):
+        scores.msms(frame(item_row(**{column: value})))
+
+
+def test_msms_refuses_text_that_is_not_a_number():
+    with pytest.raises(ValueError, match="haemoglobin_g_dl"):
+        scores.msms(frame(item_row(haemoglobin_g_dl="low")))
+
+
+def test_msms_stays_in_0_10_and_does_not_change_its_input():
+    v = frame(item_row(max_temperature_c=42.0, rash=True, generalised_lymphadenopathy=True, hepatosplenomegaly=True,
+                       serositis=True, haemoglobin_g_dl=5.0, platelets_10e9_l=900.0, ferritin_ng_ml=9000.0))
+    before = v.copy(deep=True)
+    assert scores.msms(v).iloc[0] == scores.SYSTEMIC_SCORE_MAX == 10
+    pd.testing.assert_frame_equal(v, before)
+
+
+# --- one implementation -----------------------------------------------------------
+
+def test_sjadas27_is_computed_only_in_scores_py():
+    """The reconstruction script and the simulator call scores.py rather than adding up the components again."""
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    for path in [root / "scripts" / "reconstruct.py", *sorted((root / "sjia_explore").rglob("*.py"))]:
+        if path.name == "scores.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        code = text.replace("ESR - 20", "")  # the formula may be quoted in words (upper case) in a docstring
+        assert "(esr - 20" not in code.lower() and "(esr-20" not in code.lower(), f"{path.name} normalises ESR itself"
+    from sjia_explore.simulate import registry
+
+    v = registry(50, seed=4).visits
+    np.testing.assert_allclose(v["sjadas27"].astype(float), sjadas27(v).round(1), atol=1e-9)
