@@ -67,6 +67,13 @@ def qiu():
     return load_cohort().filter(studies=("qiu2024",))
 
 
+@pytest.fixture(scope="module")
+def cohort():
+    from sjia_explore import load_cohort
+
+    return load_cohort()
+
+
 # --- the paper's method: one-way ANOVA + Bonferroni vs week 0 --------------------------
 
 def test_paper_method_on_a_hand_worked_example():
@@ -247,18 +254,99 @@ def test_mixed_model_equals_statsmodels_formula_fit_and_keeps_incomplete_patient
     data = visits.dropna()
     ref = smf.mixedlm("y ~ C(week)", data, groups=data["patient_id"]).fit(reml=True)
     out = vs_baseline(visits, "y", method="mixed").set_index("week")
+    df = len(data) - 10 - 4  # between-within: observations - patients - visit effects
     for w in WEEKS[1:]:
         name = f"C(week)[T.{w}]"
         assert out.loc[w, "diff_vs_baseline"] == pytest.approx(ref.params[name], rel=1e-4)
-        assert out.loc[w, "p"] == pytest.approx(ref.pvalues[name], rel=1e-3)
+        assert out.loc[w, "statistic"] == pytest.approx(ref.tvalues[name], rel=1e-3)
+        assert out.loc[w, "p"] == pytest.approx(2 * st.t.sf(abs(ref.tvalues[name]), df), rel=1e-3)
+        assert out.loc[w, "p"] > ref.pvalues[name]  # never the optimistic z
         assert out.loc[w, "n"] == data.loc[data["week"] == w].shape[0]
-    raw = [ref.pvalues[f"C(week)[T.{w}]"] for w in WEEKS[1:]]
+    raw = [2 * st.t.sf(abs(ref.tvalues[f"C(week)[T.{w}]"]), df) for w in WEEKS[1:]]
     np.testing.assert_allclose(out["p_adjusted"], _holm_by_hand(raw), rtol=1e-3)
+    assert out["note"].str.contains("approximate").all()  # missing visits: the df are approximate
     omni = omnibus(visits, "y", method="mixed").iloc[0]
     assert omni["n"] == 10 and omni["n_observations"] == len(data)
     names = [f"C(week)[T.{w}]" for w in WEEKS[1:]]
     wald = ref.wald_test(", ".join(f"{n} = 0" for n in names), scalar=True)
-    assert omni["statistic"] == pytest.approx(float(wald.statistic), rel=1e-3)
+    assert omni["statistic"] == pytest.approx(float(wald.statistic) / 4, rel=1e-3)  # F = Wald / q
+    assert (omni["df1"], omni["df2"]) == (4, df)
+    assert omni["p"] == pytest.approx(st.f.sf(float(wald.statistic) / 4, 4, df), rel=1e-3)
+
+
+def test_mixed_model_with_complete_balanced_data_is_the_two_way_anova():
+    # Complete, balanced data and a positive patient variance: the REML mixed model's t and F on
+    # between-within df are exactly those of the patient + visit fixed-effects ANOVA (OLS).
+    import statsmodels.formula.api as smf
+
+    visits = random_cohort(4, n=8)
+    ols = smf.ols("y ~ C(patient_id) + C(week)", visits).fit()
+    assert ols.df_resid == (8 - 1) * (5 - 1)
+    out = vs_baseline(visits, "y", method="mixed").set_index("week")
+    for w in WEEKS[1:]:
+        name = f"C(week)[T.{w}]"
+        assert out.loc[w, "statistic"] == pytest.approx(ols.tvalues[name], rel=1e-3)
+        assert out.loc[w, "p"] == pytest.approx(ols.pvalues[name], rel=1e-3)
+    omni = omnibus(visits, "y", method="mixed").iloc[0]
+    ref = pg_rm_anova(visits)
+    assert omni["statistic"] == pytest.approx(ref["F"], rel=1e-3)
+    assert omni["p"] == pytest.approx(ref["p_unc"], rel=1e-3)
+    assert "between-within" in omni["note"] and "approximate" not in omni["note"]
+
+
+def pg_rm_anova(visits):
+    import pingouin as pg
+
+    res = pg.rm_anova(visits, dv="y", within="week", subject="patient_id", correction=False).iloc[0]
+    return {"F": float(res["F"]), "p_unc": float(res["p_unc"] if "p_unc" in res else res["p-unc"])}
+
+
+def test_three_patients_who_all_change_by_the_same_amount_get_no_mixed_model_p():
+    # The example: a, b, c at 2, 3, 5 then 1, 2, 4. The Wald z was -44,040 and p = 0.
+    visits = pd.DataFrame({"patient_id": list("abcabc"), "week": [0, 0, 0, 4, 4, 4], "y": [2, 3, 5, 1, 2, 4]})
+    row = vs_baseline(visits, "y", method="mixed").iloc[0]
+    assert math.isnan(row["p"]) and math.isnan(row["statistic"])
+    assert row["diff_vs_baseline"] == pytest.approx(-1.0, abs=1e-6)
+    assert "no within-patient variation" in row["note"] and "degenerate" in row["note"]
+    omni = omnibus(visits, "y", method="mixed").iloc[0]
+    assert math.isnan(omni["p"]) and "degenerate" in omni["note"]
+    # the exact sign-flip p of the same changes, by hand: 2 of the 8 sign patterns are as extreme
+    assert stats.sign_flip_p([-1.0, -1.0, -1.0]) == (0.25, 8)
+
+
+def _sign_flip_by_brute_force(d):
+    d = np.asarray(d, float)
+    observed = abs(d.sum())
+    hits = [abs((np.array(s) * d).sum()) >= observed - 1e-12 for s in itertools.product([1, -1], repeat=d.size)]
+    return float(np.mean(hits))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_few_patients_get_the_exact_sign_flip_p(seed):
+    # fewer than 6 patients: the mixed model's p is the permutation p of the paired changes
+    visits = random_cohort(seed, n=5)
+    out = vs_baseline(visits, "y", method="mixed").set_index("week")
+    wide = visits.pivot(index="patient_id", columns="week", values="y")
+    for w in WEEKS[1:]:
+        d = (wide[w] - wide[0]).to_numpy()
+        assert out.loc[w, "p"] == pytest.approx(_sign_flip_by_brute_force(d))
+        assert out.loc[w, "p"] >= 2 / 2 ** 5
+        assert "sign-flip" in out.loc[w, "test"] and "32 arrangements" in out.loc[w, "note"]
+
+
+def test_mixed_omnibus_sign_flip_equals_enumeration_by_hand():
+    visits = random_cohort(7, n=4, weeks=[0, 4, 8])
+    wide = visits.pivot(index="patient_id", columns="week", values="y")
+    d = np.column_stack([wide[4] - wide[0], wide[8] - wide[0]])
+
+    def stat(signs):
+        s = (np.array(signs)[:, None] * d).sum(axis=0)
+        return float((s ** 2).sum() / 4)
+
+    observed = stat([1] * 4)
+    ref = np.mean([stat(s) >= observed - 1e-12 for s in itertools.product([1, -1], repeat=4)])
+    omni = omnibus(visits, "y", method="mixed").iloc[0]
+    assert omni["p"] == pytest.approx(ref) and omni["p"] >= 2 / 16
 
 
 def test_mixed_model_says_when_the_patient_variance_is_at_its_boundary():
@@ -270,10 +358,36 @@ def test_mixed_model_says_when_the_patient_variance_is_at_its_boundary():
         wide[f"P{i}"] = (10 - np.array([0, 1, 2]) + e - e.mean()).tolist()
     out = vs_baseline(long_frame(wide, weeks=[0, 4, 8]), "y", method="mixed")
     assert out["note"].str.contains("boundary").all()
-    assert out["note"].str.contains("large-sample").all()
+    assert out["p"].notna().all()  # 6 patients: still tested, on between-within df
+    # 5 patients whose levels differ less than their noise: with complete data REML's patient variance is
+    # max(0, (MS_patients - MS_error) / visits), so it is 0 exactly when MS_patients <= MS_error.
+    small = {}
+    for i in range(5):
+        e = rng.normal(0, 1, 3)
+        small[f"P{i}"] = (10 - np.array([0, 1, 2]) + e - e.mean() + 0.05 * i).tolist()
+    visits = long_frame(small, weeks=[0, 4, 8])
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    table = sm.stats.anova_lm(smf.ols("y ~ C(patient_id) + C(week)", visits).fit())
+    assert table.loc["C(patient_id)", "mean_sq"] < table.loc["Residual", "mean_sq"]
+    out = vs_baseline(visits, "y", method="mixed")
+    assert out["p"].isna().all() and out["note"].str.contains("boundary").all()
+    assert out["note"].str.contains("degenerate").all()
+    assert math.isnan(omnibus(visits, "y", method="mixed").iloc[0]["p"])
 
 
-# --- all methods --------------------------------------------------------------------------------
+def test_bundled_small_subgroups_get_no_near_zero_mixed_model_p(cohort):
+    qiu = cohort.filter(studies=("qiu2024",))
+    features = qiu.patient_features()
+    mas = features.loc[features["prior_mas"].astype("boolean").fillna(False).astype(bool), "patient_id"]
+    assert len(mas) == 3
+    out = vs_baseline(qiu.visits[qiu.visits["patient_id"].isin(mas)], "active_joints", method="mixed")
+    assert (out["p"].isna() | (out["p"] >= 0.25)).all()  # 3 patients: nothing below 2/8 is possible
+    vastert = cohort.filter(studies=("vastert2011",))
+    omni = omnibus(vastert.visits, "sjadas27", method="mixed").iloc[0]
+    assert omni["n"] == 5 and (math.isnan(omni["p"]) or omni["p"] >= 2 / 2 ** 5)
+
 
 def test_compare_methods_stacks_the_four_methods():
     visits = random_cohort(12)
@@ -629,3 +743,12 @@ def test_all_four_methods_run_on_the_bundled_data(qiu):
         assert len(out) == 4 * (len(pub.WEEKS) - 1)
         assert (out["n"] == pub.N_PATIENTS).all()
         assert out["p"].notna().sum() >= 12
+
+
+def test_two_patients_never_give_a_negative_count_of_dropped_patients():
+    # the example: rm_anova on two patients said "-2 patients without a value at every visit"
+    visits = pd.DataFrame({"patient_id": list("abab"), "week": [0, 0, 4, 4], "y": [2, 3, 1, 2]})
+    for method in ("rm_anova", "friedman"):
+        row = omnibus(visits, "y", method=method).iloc[0]
+        assert "-" not in row["note"].split(";")[-1] and "without a value at every visit" not in row["note"]
+        assert "only 2 patients" in row["note"] and math.isnan(row["p"])

@@ -22,8 +22,11 @@ Change from baseline (:func:`vs_baseline`, :func:`omnibus`) can be tested four w
     small n, ties included), Holm-adjusted. Complete cases only.
 ``"mixed"``
     Linear mixed model (random intercept per patient, week as a category),
-    which keeps patients with missing visits; Wald tests of each week against
-    week 0, Holm-adjusted.
+    which keeps patients with missing visits; each week against week 0,
+    Holm-adjusted, referred to t and F on between-within degrees of freedom
+    (never a large-sample z), to an exact sign-flip permutation with fewer
+    than 6 patients, and given no p-value at all when the fit is degenerate
+    (see :mod:`sjia_explore.stats.mixed`).
 
 :func:`compare_methods` stacks all four so the effect of ignoring the pairing
 can be seen side by side.
@@ -57,7 +60,7 @@ from ._common import (  # noqa: F401
 from .exact import _mann_whitney_null_cdf, _rank_sum_exact_with_ties, _signed_rank_exact_with_ties  # noqa: F401
 from .groups import GROUP_COLUMNS, compare_groups, hodges_lehmann  # noqa: F401
 from .ledger import TestLedger  # noqa: F401
-from .mixed import MIXED_WALD_NOTE  # noqa: F401
+from .mixed import MIXED_MIN_PATIENTS_FOR_MODEL_P, MIXED_TESTS, sign_flip_p  # noqa: F401
 from .rates import AE_COLUMNS, adverse_event_summary, poisson_rate_ci  # noqa: F401
 from .steroids import STEROID_COLUMN, cumulative_steroid_dose, steroid_free, time_to_steroid_free  # noqa: F401
 from .within import (  # noqa: F401

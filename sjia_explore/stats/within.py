@@ -21,8 +21,9 @@ METHOD_DESCRIPTIONS = {
     "rm_anova": ("repeated-measures ANOVA (Greenhouse–Geisser corrected), paired t-tests vs week 0, "
                  "Holm-adjusted; complete cases"),
     "friedman": "Friedman test, Wilcoxon signed-rank tests vs week 0 (exact), Holm-adjusted; complete cases",
-    "mixed": ("linear mixed model (random intercept per patient, week as category), Wald z-tests vs week 0, "
-              "Holm-adjusted; uses patients with missing visits"),
+    "mixed": ("linear mixed model (random intercept per patient, week as category; uses patients with missing "
+              "visits), Holm-adjusted: t and F on between-within degrees of freedom from 6 patients, exact "
+              "sign-flip permutation below 6, no p-value when the fit is degenerate"),
 }
 #: Said on every row of the paper's method.
 PAPER_PAIRING_NOTE = "visits treated as independent groups: the pairing of each patient's visits is ignored"
@@ -101,7 +102,9 @@ def _complete_cases(long: pd.DataFrame, baseline: float) -> tuple[pd.DataFrame, 
     """Wide (patients × usable weeks) table of patients with a value at every usable week."""
     usable, counts = _usable_weeks(long)
     wide = long.pivot(index="subject", columns="week", values="value")
-    wide = wide[[w for w in usable]] if usable else wide.iloc[:, :0]
+    if not usable:  # no visit has enough patients: nobody is a complete case, and nobody was dropped for it
+        return wide.iloc[:0, :0], usable, counts, ""
+    wide = wide[list(usable)]
     complete = wide.dropna()
     dropped = int(len(wide.dropna(how="all")) - len(complete))
     note = (f"{dropped} patient{'s' if dropped != 1 else ''} without a value at every visit left out "
@@ -281,7 +284,7 @@ def vs_baseline(visits: pd.DataFrame, outcome: str, method: str = "paper", subje
         patients at that week), ``diff_vs_baseline`` (week minus baseline:
         difference of means for ``paper``, mean paired difference for
         ``rm_anova`` and ``friedman``, the model's estimate for ``mixed``;
-        negative = lower than baseline), ``statistic`` (t, t, W or z),
+        negative = lower than baseline), ``statistic`` (t, t, W or the mixed model's t),
         ``p`` (unadjusted), ``p_adjusted`` (Bonferroni for ``paper``, Holm
         otherwise), ``method``, ``test`` and ``note``. ``p`` is NaN, and
         ``note`` says why, when fewer than 3 patients are available or the
@@ -327,7 +330,7 @@ def omnibus(visits: pd.DataFrame, outcome: str, method: str = "paper", subject: 
     pandas.DataFrame
         One row: ``outcome``, ``method``, ``test`` (one-way ANOVA F,
         repeated-measures F with Greenhouse–Geisser corrected degrees of
-        freedom, Friedman χ², or the mixed model's Wald χ²), ``n`` (patients),
+        freedom, Friedman χ², or the mixed model's F / sign-flip permutation), ``n`` (patients),
         ``n_observations``, ``weeks`` (visits included), ``statistic``,
         ``df1``, ``df2``, ``p`` and ``note``.
 
