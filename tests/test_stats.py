@@ -750,5 +750,50 @@ def test_two_patients_never_give_a_negative_count_of_dropped_patients():
     visits = pd.DataFrame({"patient_id": list("abab"), "week": [0, 0, 4, 4], "y": [2, 3, 1, 2]})
     for method in ("rm_anova", "friedman"):
         row = omnibus(visits, "y", method=method).iloc[0]
-        assert "-" not in row["note"].split(";")[-1] and "without a value at every visit" not in row["note"]
+        assert "-2" not in row["note"] and "without a value at every visit" not in row["note"]
         assert "only 2 patients" in row["note"] and math.isnan(row["p"])
+
+
+# --- Friedman at tiny n: exact permutation ------------------------------------------------------------
+
+def _friedman_p_by_brute_force(y):
+    """Every ordering of every patient's values, scored by scipy's Friedman χ² (the reference)."""
+    observed = st.friedmanchisquare(*y.T).statistic
+    hits = total = 0
+    for orders in itertools.product(itertools.permutations(range(y.shape[1])), repeat=y.shape[0]):
+        stat = st.friedmanchisquare(*np.array([row[list(o)] for row, o in zip(y, orders)]).T).statistic
+        hits += stat >= observed - 1e-9
+        total += 1
+    return hits / total
+
+
+def test_friedman_exact_p_matches_friedmans_table():
+    # Friedman (1937) / Siegel's table: n = 3, k = 3, χ²r = 6.00 has exact p = 0.028 (1/36)
+    visits = long_frame({"a": [3, 2, 1], "b": [3, 2, 1], "c": [3, 2, 1]}, weeks=[0, 4, 8])
+    row = omnibus(visits, "y", method="friedman").iloc[0]
+    assert row["statistic"] == pytest.approx(6.0)
+    assert row["p"] == pytest.approx(1 / 36)
+    assert st.chi2.sf(6.0, 2) == pytest.approx(0.0498, abs=1e-4)  # what the χ² approximation said
+    assert "exact" in row["test"] and "exact" in row["note"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_friedman_exact_p_equals_brute_force_enumeration_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, size=(4, 3)).astype(float)  # small integers: ties within patients
+    visits = long_frame({f"p{i}": y[i].tolist() for i in range(4)}, weeks=[0, 4, 8])
+    row = omnibus(visits, "y", method="friedman").iloc[0]
+    if np.isnan(row["p"]):
+        return
+    assert row["p"] == pytest.approx(_friedman_p_by_brute_force(y))
+
+
+def test_friedman_names_the_approximation_when_the_orderings_are_too_many(monkeypatch):
+    from sjia_explore.stats import exact
+
+    visits = random_cohort(3, n=5)
+    monkeypatch.setattr(exact, "FRIEDMAN_EXACT_MAX_STATES", 10)
+    row = omnibus(visits, "y", method="friedman").iloc[0]
+    ref = st.friedmanchisquare(*visits.pivot(index="patient_id", columns="week", values="y").to_numpy().T)
+    assert row["p"] == pytest.approx(ref.pvalue)
+    assert "approximation" in row["test"] and "approximation" in row["note"]

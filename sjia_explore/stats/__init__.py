@@ -18,8 +18,10 @@ Change from baseline (:func:`vs_baseline`, :func:`omnibus`) can be tested four w
     correction; paired t-tests of each week against week 0, Holm-adjusted.
     Complete cases only.
 ``"friedman"``
-    Friedman test; Wilcoxon signed-rank tests against week 0 (exact for
-    small n, ties included), Holm-adjusted. Complete cases only.
+    Friedman test (exact permutation p while every ordering of the patients'
+    ranks can be counted, else the χ² approximation, named in ``test``);
+    Wilcoxon signed-rank tests against week 0 (exact for small n, ties
+    included), Holm-adjusted. Complete cases only.
 ``"mixed"``
     Linear mixed model (random intercept per patient, week as a category),
     which keeps patients with missing visits; each week against week 0,
@@ -57,6 +59,7 @@ from ._common import (  # noqa: F401
     CI_LEVEL, DAYS_PER_WEEK, EXACT_WITH_TIES_MAX_N, HL_EXACT_MAX_PAIRS, MIN_PATIENTS, MONTHS_PER_YEAR,
     PATIENT_YEARS_UNIT, ZERO_VARIANCE_RTOL,
 )
+from .exact import FRIEDMAN_EXACT_MAX_STATES, friedman_exact_p  # noqa: F401
 from .exact import _mann_whitney_null_cdf, _rank_sum_exact_with_ties, _signed_rank_exact_with_ties  # noqa: F401
 from .groups import GROUP_COLUMNS, compare_groups, hodges_lehmann  # noqa: F401
 from .ledger import TestLedger  # noqa: F401

@@ -92,3 +92,65 @@ def _mann_whitney(x: np.ndarray, y: np.ndarray):
     if ties and m + n <= EXACT_WITH_TIES_MAX_N:
         return float(res.statistic), _rank_sum_exact_with_ties(x, y), "exact (ties: all group assignments counted)"
     return float(res.statistic), float(res.pvalue), "normal approximation"
+
+
+#: Largest number of intermediate arrangements (distinct rank-sum vectors × row orderings) for which the
+#: Friedman test's exact permutation distribution is built; beyond it the χ² approximation is used and named.
+FRIEDMAN_EXACT_MAX_STATES = 2_000_000
+
+
+def _distinct_orderings(row: np.ndarray) -> np.ndarray:
+    """Every distinct ordering of one row's (doubled, integer) mid-ranks, each equally likely under no effect."""
+    import itertools
+
+    return np.array(sorted(set(itertools.permutations(row.tolist()))), dtype=np.int64)
+
+
+def friedman_exact_p(y) -> float | None:
+    """Exact p of the Friedman test: its distribution over every ordering of each patient's ranks.
+
+    Under no visit effect, each patient's within-patient ranks are equally
+    likely in any order. The rank sums of the visits are built one patient at
+    a time, merging equal rank-sum vectors (dynamic programming), and the p is
+    the share of orderings whose Σ R_j² is at least the observed one (the
+    Friedman χ², tie-corrected or not, is an increasing function of it).
+    Ties within a patient are kept as mid-ranks.
+
+    Parameters
+    ----------
+    y
+        Patients × visits array of values (complete cases).
+
+    Returns
+    -------
+    float or None
+        The exact p, or ``None`` when the enumeration would exceed
+        :data:`FRIEDMAN_EXACT_MAX_STATES` (then use the χ² approximation).
+
+    Examples
+    --------
+    >>> round(friedman_exact_p([[1, 2, 3], [1, 2, 3], [1, 2, 3]]), 4)  # Friedman's table: n = 3, k = 3, χ² = 6
+    0.0278
+    """
+    from scipy.stats import rankdata
+
+    y = np.asarray(y, dtype=float)
+    ranks = np.rint(2 * rankdata(y, axis=1)).astype(np.int64)  # doubled mid-ranks: integers
+    n, k = ranks.shape
+    base = int(2 * k * n + 1)  # every doubled rank sum is below this: a rank-sum vector as one integer key
+    if base ** k >= 2 ** 62:
+        return None
+    place = base ** np.arange(k, dtype=np.int64)
+    keys, weights = np.array([int(ranks[0] @ place)], dtype=np.int64), np.ones(1)
+    for row in ranks[1:]:
+        orders = _distinct_orderings(row) @ place
+        if keys.size * orders.size > FRIEDMAN_EXACT_MAX_STATES:
+            return None
+        merged = (keys[:, None] + orders[None, :]).ravel()
+        w = np.repeat(weights / orders.size, orders.size)
+        keys, inverse = np.unique(merged, return_inverse=True)
+        weights = np.bincount(inverse.ravel(), weights=w)
+    states = (keys[:, None] // place[None, :]) % base
+    stat = (states.astype(float) ** 2).sum(axis=1)
+    observed = float((ranks.sum(axis=0).astype(float) ** 2).sum())
+    return float(min(1.0, weights[stat >= observed - 1e-9].sum() / weights.sum()))

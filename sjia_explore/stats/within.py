@@ -9,7 +9,7 @@ import pandas as pd
 
 from ._common import MIN_PATIENTS, _Analysis, _base_rows, _empty_omnibus, _few, _holm, _is_zero, _joined, _long, \
     _usable_weeks, _weeks_tuple
-from .exact import _signed_rank
+from .exact import _signed_rank, friedman_exact_p
 from .ledger import TestLedger, _record
 from .mixed import _mixed
 
@@ -20,7 +20,8 @@ METHOD_DESCRIPTIONS = {
               "week vs week 0 on the pooled error (as in Qiu 2024)"),
     "rm_anova": ("repeated-measures ANOVA (Greenhouse–Geisser corrected), paired t-tests vs week 0, "
                  "Holm-adjusted; complete cases"),
-    "friedman": "Friedman test, Wilcoxon signed-rank tests vs week 0 (exact), Holm-adjusted; complete cases",
+    "friedman": ("Friedman test (exact permutation p while the orderings can be counted, else the χ² "
+                 "approximation, named), Wilcoxon signed-rank tests vs week 0 (exact), Holm-adjusted; complete cases"),
     "mixed": ("linear mixed model (random intercept per patient, week as category; uses patients with missing "
               "visits), Holm-adjusted: t and F on between-within degrees of freedom from 6 patients, exact "
               "sign-flip permutation below 6, no p-value when the fit is degenerate"),
@@ -218,7 +219,16 @@ def _friedman(long: pd.DataFrame, outcome: str, baseline: float) -> _Analysis:
         omni["note"] = _joined("every patient has the same value at every visit: no test is possible", dropped_note)
     else:
         res = st.friedmanchisquare(*[y[:, j] for j in range(k)])
-        omni.update({"statistic": float(res.statistic), "df1": float(k - 1), "p": float(res.pvalue)})
+        p_exact = friedman_exact_p(y)
+        if p_exact is None:
+            omni.update({"statistic": float(res.statistic), "df1": float(k - 1), "p": float(res.pvalue),
+                         "test": "Friedman χ² (χ² approximation)",
+                         "note": _joined(f"p from the χ² approximation on {k - 1} df (too many orderings of the "
+                                         "ranks to count them all)", dropped_note)})
+        else:
+            omni.update({"statistic": float(res.statistic), "df1": float(k - 1), "p": p_exact,
+                         "test": "Friedman χ² (exact permutation p)",
+                         "note": _joined("p exact: every ordering of each patient's ranks counted", dropped_note)})
     compared = [w for w in follow_up if w in usable]
     p = np.full(len(compared), np.nan)
     for i, w in enumerate(compared):
