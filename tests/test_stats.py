@@ -797,3 +797,32 @@ def test_friedman_names_the_approximation_when_the_orderings_are_too_many(monkey
     ref = st.friedmanchisquare(*visits.pivot(index="patient_id", columns="week", values="y").to_numpy().T)
     assert row["p"] == pytest.approx(ref.pvalue)
     assert "approximation" in row["test"] and "approximation" in row["note"]
+
+
+# --- sustained steroid-free --------------------------------------------------------------------------
+
+def _restart_example():
+    # the example: a stops at week 4 and restarts; b never stops; c stops at week 4 and stays off
+    doses = {"a": [1, 0, 0.5, 0.5], "b": [1, 0.5, 0.5, 0.5], "c": [1, 0, 0, 0]}
+    return long_frame(doses, weeks=[0, 4, 12, 24], outcome="steroid_mg_kg_day")
+
+
+def test_a_restart_is_not_steroid_free_in_the_kaplan_meier_estimate():
+    km = time_to_steroid_free(_restart_example()).set_index("week")
+    # by hand: only c stops for good, at week 4, of 3 at risk: 1 - 2/3 = 1/3 (the old estimate said 2/3)
+    assert km.loc[4, "n_events"] == 1 and km.loc[4, "n_at_risk"] == 3
+    assert km.loc[4, "proportion_steroid_free"] == pytest.approx(1 / 3)
+    assert list(km.index) == [0, 4]
+    assert (km["n_restarted"] == 1).all()
+    assert "1 patient stopped and restarted" in km.loc[0, "note"] and "sustained" in km.loc[0, "note"]
+
+
+def test_a_restart_is_not_steroid_free_at_the_visit_it_stopped():
+    out = steroid_free(_restart_example()).set_index("week")
+    assert out.loc[4, "k_off_at_visit"] == 2 and out.loc[4, "k"] == 1 and out.loc[4, "k_restarted_later"] == 1
+    assert out.loc[4, "proportion"] == pytest.approx(1 / 3)
+    ci = st.binomtest(1, 3).proportion_ci(method="exact")
+    assert (out.loc[4, "ci_low"], out.loc[4, "ci_high"]) == pytest.approx((ci.low, ci.high))
+    assert "restarted later" in out.loc[4, "note"]
+    assert out.loc[24, "k"] == 1 and out.loc[24, "k_restarted_later"] == 0
+    assert out["note"].str.contains("sustained").all()

@@ -17,9 +17,38 @@ def _on_steroid_at_baseline(long: pd.DataFrame, baseline_week: float) -> set:
     return set(base.loc[base["value"] > 0, "subject"])
 
 
+#: Said wherever steroid-free is counted.
+SUSTAINED_NOTE = "steroid-free = sustained: off at that visit and at every later visit observed"
+
+
+def _off_status(long: pd.DataFrame, cohort) -> pd.DataFrame:
+    """Per patient of ``cohort`` and visit with a dose: off (dose 0), sustained (off then and at every later
+    visit with a dose), restarted_later (off then, on again at a later visit)."""
+    rows = long.loc[long["subject"].isin(cohort)].dropna(subset=["value"]).sort_values(["subject", "week"])
+    out = []
+    for s, g in rows.groupby("subject", sort=False):
+        off = (g["value"] == 0).to_numpy()
+        # off at this visit and at every later one: a reversed cumulative "all"
+        sustained = np.flip(np.logical_and.accumulate(np.flip(off)))
+        for w, o, su in zip(g["week"], off, sustained):
+            out.append({"subject": s, "week": w, "off": bool(o), "sustained": bool(su),
+                        "restarted_later": bool(o and not su)})
+    return pd.DataFrame(out, columns=["subject", "week", "off", "sustained", "restarted_later"])
+
+
+def _restart_words(k: int) -> str:
+    return (f"{k} patient{'s' if k != 1 else ''} off at this visit restarted later: not counted as steroid-free"
+            if k else "")
+
+
 def steroid_free(visits: pd.DataFrame, dose: str = STEROID_COLUMN, baseline_week: float = 0,
                  subject: str = "patient_id", time: str = "week") -> pd.DataFrame:
-    """Proportion steroid-free at each visit, among patients on corticosteroid at baseline.
+    """Proportion (sustained) steroid-free at each visit, among patients on corticosteroid at baseline.
+
+    A patient counts as steroid-free at a visit only when the dose is 0 then
+    **and at every later visit with a recorded dose** (sustained); a patient
+    who stops and restarts is counted as on steroid, and the restart is said
+    in the note and counted in ``k_restarted_later``.
 
     Parameters
     ----------
@@ -37,8 +66,10 @@ def steroid_free(visits: pd.DataFrame, dose: str = STEROID_COLUMN, baseline_week
     pandas.DataFrame
         One row per week: ``week``, ``n`` (patients on steroid at baseline
         with a dose recorded that week), ``n_missing`` (of them, without a
-        recorded dose), ``k`` (dose 0), ``proportion``, ``ci_low``,
-        ``ci_high`` (exact Clopper–Pearson 95%), ``note``.
+        recorded dose), ``k`` (sustained steroid-free), ``proportion``,
+        ``ci_low``, ``ci_high`` (exact Clopper–Pearson 95%), ``note``,
+        ``k_off_at_visit`` (dose 0 at that visit, sustained or not) and
+        ``k_restarted_later`` (off at that visit, on again later).
 
     Examples
     --------
@@ -54,30 +85,37 @@ def steroid_free(visits: pd.DataFrame, dose: str = STEROID_COLUMN, baseline_week
 
     long = _long(visits, dose, subject, time)
     cohort = _on_steroid_at_baseline(long, baseline_week)
+    status = _off_status(long, cohort)
     rows = []
     for w in sorted(long["week"].unique().tolist()):
-        at = long.loc[(long["week"] == w) & long["subject"].isin(cohort)].dropna(subset=["value"])
+        at = status.loc[status["week"] == w]
         n = int(at["subject"].nunique())
-        k = int((at["value"] == 0).sum())
+        k = int(at["sustained"].sum())
+        restarted = int(at["restarted_later"].sum())
         row = {"week": w, "n": n, "n_missing": len(cohort) - n, "k": k, "proportion": np.nan,
-               "ci_low": np.nan, "ci_high": np.nan, "note": ""}
+               "ci_low": np.nan, "ci_high": np.nan, "note": "", "k_off_at_visit": int(at["off"].sum()),
+               "k_restarted_later": restarted}
         if n == 0:
             row["note"] = "no patient on steroid at baseline has a dose recorded at this visit"
         else:
             ci = st.binomtest(k, n).proportion_ci(confidence_level=CI_LEVEL, method="exact")
             row.update({"proportion": k / n, "ci_low": float(ci.low), "ci_high": float(ci.high)})
-            if n < MIN_PATIENTS:
-                row["note"] = f"only {n} patient{'s' if n != 1 else ''}: the interval is very wide"
+            row["note"] = _joined(f"only {n} patient{'s' if n != 1 else ''}: the interval is very wide"
+                                  if n < MIN_PATIENTS else "", _restart_words(restarted), SUSTAINED_NOTE)
         rows.append(row)
-    return pd.DataFrame(rows, columns=["week", "n", "n_missing", "k", "proportion", "ci_low", "ci_high", "note"])
+    return pd.DataFrame(rows, columns=["week", "n", "n_missing", "k", "proportion", "ci_low", "ci_high", "note",
+                                       "k_off_at_visit", "k_restarted_later"])
 
 
 def time_to_steroid_free(visits: pd.DataFrame, dose: str = STEROID_COLUMN, baseline_week: float = 0,
                          subject: str = "patient_id", time: str = "week") -> pd.DataFrame:
-    """Kaplan–Meier estimate of the proportion steroid-free over time, among those on steroid at baseline.
+    """Kaplan–Meier estimate of the proportion (sustained) steroid-free over time, among those on steroid at baseline.
 
-    The event is the first visit with a dose of 0; a patient still on steroid
-    at the last visit is censored there. Stopping is only seen at visits, so
+    The event is the first visit from which the dose stays 0 at every later
+    visit observed (sustained steroid-free); a patient who stops and restarts
+    is not counted as stopping then (the restart is counted in
+    ``n_restarted`` and said in the note), and a patient on steroid at the
+    last visit is censored there. Stopping is only seen at visits, so
     the true time lies between that visit and the one before (the estimate
     is shifted late). Uses :class:`statsmodels.duration.survfunc.SurvfuncRight`;
     the pointwise 95% interval is the log(−log) transform of Greenwood's
@@ -94,7 +132,8 @@ def time_to_steroid_free(visits: pd.DataFrame, dose: str = STEROID_COLUMN, basel
         The baseline row and one row per visit week at which someone stopped:
         ``week``, ``n_at_risk``, ``n_events`` (stopped at that visit),
         ``proportion_steroid_free`` (1 − Kaplan–Meier survival), ``ci_low``,
-        ``ci_high``, ``n`` (patients followed), ``note``.
+        ``ci_high``, ``n`` (patients followed), ``note``, ``n_restarted``
+        (patients who stopped and started again at a later visit).
 
     Examples
     --------
@@ -111,26 +150,32 @@ def time_to_steroid_free(visits: pd.DataFrame, dose: str = STEROID_COLUMN, basel
 
     long = _long(visits, dose, subject, time).dropna(subset=["value"])
     cohort = sorted(_on_steroid_at_baseline(long, baseline_week), key=str)
-    columns = ["week", "n_at_risk", "n_events", "proportion_steroid_free", "ci_low", "ci_high", "n", "note"]
+    columns = ["week", "n_at_risk", "n_events", "proportion_steroid_free", "ci_low", "ci_high", "n", "note",
+               "n_restarted"]
     first = {"week": baseline_week, "n_at_risk": len(cohort), "n_events": 0, "proportion_steroid_free": 0.0,
-             "ci_low": np.nan, "ci_high": np.nan, "n": len(cohort), "note": ""}
+             "ci_low": np.nan, "ci_high": np.nan, "n": len(cohort), "note": "", "n_restarted": 0}
     if not cohort:
         first.update({"proportion_steroid_free": np.nan, "note": "no patient was on steroid at baseline"})
         return pd.DataFrame([first], columns=columns)
-    times, status = [], []
+    after_all = _off_status(long.loc[long["week"] > baseline_week], cohort)
+    times, status, restarted = [], [], 0
     for s in cohort:
-        after = long.loc[(long["subject"] == s) & (long["week"] > baseline_week)].sort_values("week")
-        off = after.loc[after["value"] == 0, "week"]
-        if len(off):
-            times.append(float(off.iloc[0]))
+        after = after_all.loc[after_all["subject"] == s]
+        stayed_off = after.loc[after["sustained"], "week"]
+        restarted += bool(after["restarted_later"].any())
+        if len(stayed_off):
+            times.append(float(stayed_off.iloc[0]))
             status.append(1)
         else:
             times.append(float(after["week"].max()) if len(after) else float(baseline_week))
             status.append(0)
-    note = "stopping is only seen at visits (interval-censored): the times are those visits"
+    note = _joined(SUSTAINED_NOTE, "stopping is only seen at visits (interval-censored): the times are those visits")
+    if restarted:
+        note = _joined(note, f"{restarted} patient{'s' if restarted != 1 else ''} stopped and restarted: counted "
+                             "from the visit after which they stayed off, or censored if they never did")
     if len(cohort) < MIN_PATIENTS:
         note = _joined(f"only {len(cohort)} patient{'s' if len(cohort) != 1 else ''} followed", note)
-    first["note"] = note
+    first.update({"note": note, "n_restarted": restarted})
     rows = [first]
     if not any(status):
         return pd.DataFrame(rows, columns=columns)
@@ -145,7 +190,7 @@ def time_to_steroid_free(visits: pd.DataFrame, dose: str = STEROID_COLUMN, basel
             lo, hi = 1 - s_hi, 1 - s_lo
         rows.append({"week": int(t) if float(t).is_integer() else float(t), "n_at_risk": int(at_risk),
                      "n_events": int(events), "proportion_steroid_free": float(1 - s_prob), "ci_low": lo,
-                     "ci_high": hi, "n": len(cohort),
+                     "ci_high": hi, "n": len(cohort), "n_restarted": restarted,
                      "note": note if 0 < s_prob < 1 else _joined(note, "no interval when everyone or no one "
                                                                        "has stopped")})
     return pd.DataFrame(rows, columns=columns)
