@@ -667,6 +667,31 @@ def test_ledger_counts_the_tests_that_produced_a_p_value():
     assert TestLedger().n_tests == 0  # no state shared between ledgers
 
 
+def test_the_same_test_shown_twice_counts_once_and_another_selection_counts_again():
+    ledger = TestLedger()
+    visits = random_cohort(16, n=8)
+    for method in stats.METHODS:  # each single method first ...
+        vs_baseline(visits, "y", method=method, ledger=ledger)
+    assert ledger.n_tests == 16
+    compare_methods(visits, "y", ledger=ledger)  # ... then "all four": nothing new
+    assert ledger.n_tests == 16 and ledger.to_frame()["n_repeated"].iloc[-4:].tolist() == [4, 4, 4, 4]
+    compare_methods(visits, "y", ledger=ledger.scoped("girls only"))  # another selection: 16 new tests
+    assert ledger.n_tests == 32
+    assert set(ledger.to_frame()["selection"]) == {"", "girls only"}
+    ledger.reset()
+    assert ledger.n_tests == 0 and ledger.to_frame().empty
+
+
+def test_the_ledger_sentence_says_what_chance_alone_would_give():
+    ledger = TestLedger()
+    ledger.record("Table 1", "sex", "Fisher's exact", 1)
+    ledger.record("overall test across visits", "y", "paper", 13)
+    assert ledger.n_tests == 14 and ledger.expected_by_chance() == pytest.approx(0.7)
+    text = ledger.sentence()
+    assert "14 different p-values" in text and "about 0.7 of them below 0.05" in text
+    assert "would be 51%" in text  # 1 - 0.95^14 = 0.512, by hand
+
+
 # --- inputs are not changed ---------------------------------------------------------------------
 
 def test_no_function_changes_its_input():

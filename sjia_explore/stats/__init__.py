@@ -62,7 +62,7 @@ from ._common import (  # noqa: F401
 from .exact import FRIEDMAN_EXACT_MAX_STATES, friedman_exact_p  # noqa: F401
 from .exact import _mann_whitney_null_cdf, _rank_sum_exact_with_ties, _signed_rank_exact_with_ties  # noqa: F401
 from .groups import GROUP_COLUMNS, compare_groups, hodges_lehmann  # noqa: F401
-from .ledger import TestLedger  # noqa: F401
+from .ledger import LEDGER_ALPHA, LedgerScope, TestLedger  # noqa: F401
 from .mixed import MIXED_MIN_PATIENTS_FOR_MODEL_P, MIXED_TESTS, sign_flip_p  # noqa: F401
 from .rates import AE_COLUMNS, adverse_event_summary, poisson_rate_ci  # noqa: F401
 from .steroids import STEROID_COLUMN, cumulative_steroid_dose, steroid_free, time_to_steroid_free  # noqa: F401
