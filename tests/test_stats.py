@@ -643,8 +643,10 @@ def test_adverse_event_rate_is_the_published_364_per_100_patient_years_for_20_ev
 def test_adverse_events_by_term_and_exposure_from_months():
     patients = pd.DataFrame({"patient_id": ["a", "b", "c"], "exposure_months": [12.0, 6.0, 18.0]})
     events = pd.DataFrame({"patient_id": ["a", "a", "b", "zz"], "term": ["URTI", "rash", "URTI", "URTI"]})
-    out = adverse_event_summary(events, patients, by="term").set_index("group")
+    with pytest.warns(stats.NoRecordingWindowWarning, match="no adverse-event recording window"):
+        out = adverse_event_summary(events, patients, by="term").set_index("group")
     assert out.loc["all adverse events", "n_events"] == 3  # zz is not a patient
+    assert (out["window"] == stats.rates.EXPOSURE_WINDOW).all()
     assert out.loc["URTI", ["n_events", "n_patients_with_event"]].tolist() == [2, 2]
     assert out.loc["all adverse events", "patient_years"] == pytest.approx(3.0)
     assert "exposure_months" in out.loc["URTI", "note"] and "1 event" in out.loc["URTI", "note"]
@@ -760,6 +762,45 @@ def test_bundled_adverse_event_rate_is_364(qiu):
     out = adverse_event_summary(qiu.adverse_events, qiu.patients, follow_up_years=pub.AE_FOLLOW_UP_YEARS).iloc[0]
     assert out["n_events"] == pub.N_AE and out["n_patients_with_event"] == pub.N_PATIENTS_WITH_AE
     assert pub.AE_RATE_PER_100_PY.matches(out["rate_per_100_py"])
+
+
+def test_the_bundled_recording_window_is_the_default_and_printed_with_the_rate(qiu):
+    # the issue: the full exposure gave 175.8 / 100 PY; events were recorded over weeks 1-24 (0.5 years)
+    import json
+    import warnings
+
+    from sjia_explore.data import bundled_data_dir
+
+    package = json.loads((bundled_data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+    window = next(s for s in package["sources"] if s["sjia:key"] == "qiu2024")["sjia:adverse_event_window"]
+    assert (window["first_week"], window["last_week"], window["years_per_patient"]) == (1, 24, 0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a known window: no warning
+        out = adverse_event_summary(qiu.adverse_events, qiu.patients).iloc[0]
+    assert out["patient_years"] == pytest.approx(11 * 0.5)
+    assert out["rate_per_100_py"] == pytest.approx(100 * 20 / 5.5)  # 363.6, by hand
+    assert out["window"] == "weeks 1–24 (0.5 years per patient)" and "weeks 1–24" in out["note"]
+    with pytest.warns(stats.NoRecordingWindowWarning, match="qiu2024"):
+        exposure = adverse_event_summary(qiu.adverse_events, qiu.patients, windows={}).iloc[0]
+    years = qiu.patients["exposure_months"].astype(float).sum() / 12
+    assert exposure["rate_per_100_py"] == pytest.approx(100 * 20 / years)  # the diluted 175.8
+    assert round(float(exposure["rate_per_100_py"]), 1) == 175.8
+
+
+def test_recording_windows_are_read_from_a_users_datapackage(tmp_path):
+    (tmp_path / "datapackage.json").write_text(
+        '{"sources": [{"sjia:key": "mine", "sjia:adverse_event_window": {"first_week": 0, "last_week": 52, '
+        '"years_per_patient": 1}}]}', encoding="utf-8")
+    windows = stats.recording_windows(tmp_path)
+    patients = pd.DataFrame({"patient_id": ["a", "b"], "study": ["mine", "mine"]})
+    events = pd.DataFrame({"patient_id": ["a"]})
+    out = adverse_event_summary(events, patients, windows=windows).iloc[0]
+    assert out["patient_years"] == 2 and out["rate_per_100_py"] == pytest.approx(50)
+    assert out["window"] == "weeks 0–52 (1 years per patient)"
+    (tmp_path / "datapackage.json").write_text('{"sources": [{"sjia:key": "mine", '
+                                               '"sjia:adverse_event_window": {"first_week": "x"}}]}')
+    with pytest.raises(ValueError, match="datapackage.json: the sjia:adverse_event_window of source mine"):
+        stats.recording_windows(tmp_path)
 
 
 def test_all_four_methods_run_on_the_bundled_data(qiu):

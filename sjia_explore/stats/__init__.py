@@ -64,7 +64,9 @@ from .exact import _mann_whitney_null_cdf, _rank_sum_exact_with_ties, _signed_ra
 from .groups import GROUP_COLUMNS, compare_groups, hodges_lehmann  # noqa: F401
 from .ledger import LEDGER_ALPHA, LedgerScope, TestLedger  # noqa: F401
 from .mixed import MIXED_MIN_PATIENTS_FOR_MODEL_P, MIXED_TESTS, sign_flip_p  # noqa: F401
-from .rates import AE_COLUMNS, adverse_event_summary, poisson_rate_ci  # noqa: F401
+from .rates import (  # noqa: F401
+    AE_COLUMNS, NoRecordingWindowWarning, adverse_event_summary, describe_window, poisson_rate_ci, recording_windows,
+)
 from .steroids import STEROID_COLUMN, cumulative_steroid_dose, steroid_free, time_to_steroid_free  # noqa: F401
 from .within import (  # noqa: F401
     METHOD_DESCRIPTIONS, METHODS, OMNIBUS_COLUMNS, PAPER_PAIRING_NOTE, VS_BASELINE_COLUMNS, compare_methods,
