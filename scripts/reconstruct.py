@@ -971,7 +971,9 @@ def datapackage() -> dict:
         "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
                       "path": "https://creativecommons.org/licenses/by/4.0/"}],
         "sources": [{"title": s.citation, "path": s.url, "sjia:key": s.key, "sjia:doi": s.doi,
-                     "sjia:licence": s.licence} for s in pub.SOURCES.values()],
+                     "sjia:licence": s.licence,
+                     **({"sjia:adverse_event_window": pub.AE_RECORDING_WINDOWS[s.key].to_json()}
+                        if s.key in pub.AE_RECORDING_WINDOWS else {})} for s in pub.SOURCES.values()],
         "sjia:reconstruction": {
             "script": SCRIPT_PATH,
             "seed": SEED,

@@ -174,6 +174,40 @@ N_SERIOUS_AE = 0  # "no patients experienced serious AEs" (Abstract)
 AE_RATE_PER_100_PY = Published(364, 0, "364 per 100 patient-years", "Results")
 AE_FOLLOW_UP_YEARS = 0.5  # the rate is 20 / (11 x 24 weeks): 20 / 5.5 = 3.636 per patient-year
 
+
+@dataclass(frozen=True)
+class RecordingWindow:
+    """When a study recorded adverse events: weeks ``first_week`` to ``last_week`` after starting the drug,
+    counted as ``years`` per patient in its rate.
+
+    Examples
+    --------
+    >>> AE_RECORDING_WINDOWS["qiu2024"].describe()
+    'weeks 1–24 (0.5 years per patient)'
+    """
+
+    first_week: int
+    last_week: int
+    years: float
+    basis: str
+
+    def describe(self) -> str:
+        return f"weeks {self.first_week}–{self.last_week} ({self.years:g} years per patient)"
+
+    def to_json(self) -> dict:
+        return {"first_week": self.first_week, "last_week": self.last_week, "years_per_patient": self.years,
+                "basis": self.basis}
+
+
+#: Per study, the window over which adverse events were recorded (written into data/datapackage.json).
+AE_RECORDING_WINDOWS = {
+    QIU2024.key: RecordingWindow(
+        1, 24, AE_FOLLOW_UP_YEARS,
+        "AEs were collected at the visits to week 24 (Methods); the 24 weeks are counted as 0.5 years, the "
+        "denominator that gives the printed rate (20 AEs / (11 patients x 0.5 years) = 364 per 100 "
+        "patient-years): inferred from the rate itself, not printed"),
+}
+
 # Normal limits used by Table 1 for its flags (also used for "normalised" markers)
 FERRITIN_UPPER_NG_ML = 330
 WBC_UPPER_PER_MM3 = 15000

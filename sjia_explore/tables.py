@@ -62,6 +62,16 @@ LABELS = {
     "study": "Study",
 }
 YES, NO = "yes", "no"
+#: Columns a derived grouping column is computed from: shown in Table 1, never tested (the test would be circular).
+DERIVED_FROM = {
+    "early": ("months_onset_to_treatment",),
+    "duration_group": ("months_onset_to_treatment",),
+}
+#: Said in the ``Test`` column of a variable that defines the groups.
+DEFINES_GROUPS = "defines the groups: not tested"
+#: Largest number of ways to split the patients into the two groups for which a χ² statistic gets an exact
+#: permutation p-value (beyond it: the χ² approximation, named).
+EXACT_PERMUTATION_MAX_SPLITS = 200_000
 
 
 def _label(column: str) -> str:
@@ -92,7 +102,8 @@ def _as_category(series: pd.Series) -> pd.Series:
 
 
 def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[str] | None = None,
-              nonnormal: list[str] | None = None, ledger=None, reconstructed: Collection[str] = ()) -> pd.DataFrame:
+              nonnormal: list[str] | None = None, ledger=None, reconstructed: Collection[str] = (),
+              defines_groups: Collection[str] | None = None) -> pd.DataFrame:
     """Table 1 of a cohort: counts with percentages, means (SD) or medians [Q1, Q3], missing values.
 
     Parameters
@@ -111,7 +122,13 @@ def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[
         Numeric columns summarised as median [Q1, Q3] instead of mean (SD);
         default :data:`DEFAULT_NONNORMAL`.
     ledger
-        A :class:`sjia_explore.stats.TestLedger` that records the p-values shown.
+        A :class:`sjia_explore.stats.TestLedger` (or its ``scoped(selection)``)
+        that records each p-value shown, one test per variable and grouping.
+    defines_groups
+        Columns that define the groups (default: ``groupby`` and the columns it
+        is derived from, :data:`DERIVED_FROM`; e.g. the time from onset to
+        treatment for early vs late). They are shown but never tested: their
+        ``Test`` says :data:`DEFINES_GROUPS`.
     reconstructed
         Columns whose values are reconstructed, not observed (e.g.
         ``cohort.reconstructed_columns("patients")``); their rows are labelled
@@ -122,10 +139,15 @@ def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[
     pandas.DataFrame
         tableone's table, indexed by (variable, level), with columns
         ``Missing``, ``Overall``, one per group, and with groups ``P-Value``
-        and ``Test``. Yes/no columns show the "yes" row only. P-values are
-        shown only when every group has at least 3 patients, and for a
-        variable only when every group has at least 3 recorded values;
-        ``table.attrs["note"]`` says when and why they were left out.
+        and ``Test`` (the test each row used). Yes/no columns show the "yes"
+        row only. P-values are shown only when every group has at least 3
+        patients, and for a variable only when every group has at least 3
+        recorded values; ``table.attrs["note"]`` says when and why they were
+        left out. Tests, exact wherever the data allow: two groups — Fisher's
+        exact (2 × 2), the χ² statistic with an exact permutation p (more
+        levels), exact Mann–Whitney U (median [Q1, Q3] rows), Welch's t (mean
+        (SD) rows, exact under normality); more groups — one-way ANOVA,
+        Kruskal–Wallis and χ² (approximations, named).
 
     Examples
     --------
@@ -182,27 +204,96 @@ def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[
         warnings.simplefilter("ignore")  # tableone warns on small groups; the note says what matters
         t = TableOne(data, columns=columns, categorical=categorical, continuous=continuous,
                      groupby="_group" if groupby is not None else None,
-                     nonnormal=[c for c in continuous if c in nonnormal_set], pval=pval, htest_name=pval,
+                     nonnormal=[c for c in continuous if c in nonnormal_set], pval=False,
                      missing=True, include_null=False, limit={c: 1 for c in flags},
                      order={c: [YES, NO] for c in flags}, rename=rename, decimals=1, overall=True)
     table = t.tableone.copy()
     table.columns = [col[-1] if isinstance(col, tuple) else col for col in table.columns]
+    if groupby is not None and len(groups) >= 2:
+        defining = set(defines_groups) if defines_groups is not None else {groupby, *DERIVED_FROM.get(groupby, ())}
+        marked = [c for c in columns if c in defining]
+        if marked:
+            notes.append(f"{', '.join(marked)} define{'s' if len(marked) == 1 else ''} the groups: not tested")
+    else:
+        defining, marked = set(), []
     if pval:
+        table["P-Value"], table["Test"] = "", ""
         blanked = []
         for c in columns:
+            rows = [ix for ix in table.index if ix[0].startswith(rename[c] + ",")]
+            if not rows:
+                continue
+            if c in defining:
+                table.loc[rows[0], "Test"] = DEFINES_GROUPS
+                continue
             counts = data.groupby("_group")[c].count()
             if (counts.reindex(list(groups), fill_value=0) < MIN_PATIENTS_FOR_P).any():
-                rows = [ix for ix in table.index if ix[0].startswith(rename[c] + ",")]
-                table.loc[rows, ["P-Value", "Test"]] = ""
                 blanked.append(c)
+                continue
+            p, test = _test(data[c], data["_group"], c in categorical, c in nonnormal_set)
+            if np.isfinite(p):
+                table.loc[rows[0], ["P-Value", "Test"]] = [_format_p(p), test]
+                if ledger is not None:
+                    ledger.record_tests("Table 1", c, test, [f"grouped by {groupby}"])
+            else:
+                table.loc[rows[0], "Test"] = test
         if blanked:
             notes.append(f"no p-value for {', '.join(blanked)}: a group has fewer than {MIN_PATIENTS_FOR_P} "
                          "recorded values")
-        if ledger is not None:
-            shown = int((table["P-Value"].astype(str).str.strip() != "").sum())
-            ledger.record("Table 1", ", ".join(columns), "tableone", shown)
     table.attrs["note"] = "; ".join(notes)
     return table
+
+
+def _format_p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _categorical_test(values: pd.Series, group: pd.Series) -> tuple[float, str]:
+    from scipy import stats as st
+
+    table = pd.crosstab(group, values)
+    if table.shape[1] < 2:
+        return np.nan, "no test: only one value recorded"
+    if table.shape == (2, 2):
+        return float(st.fisher_exact(table.to_numpy()).pvalue), "Fisher's exact"
+    observed = table.to_numpy(float)
+    expected = observed.sum(axis=1, keepdims=True) * observed.sum(axis=0, keepdims=True) / observed.sum()
+    stat = float(((observed - expected) ** 2 / expected).sum())
+    n, n1 = int(observed.sum()), int(observed[0].sum())
+    if table.shape[0] == 2 and math.comb(n, n1) <= EXACT_PERMUTATION_MAX_SPLITS:
+        import itertools
+
+        level = pd.Categorical(values, categories=table.columns).codes
+        onehot = np.eye(table.shape[1])[level]
+        first = np.array(list(itertools.combinations(range(n), n1)))
+        g1 = onehot[first].sum(axis=1)  # group 1's counts, every way of choosing its patients
+        perm = np.stack([g1, onehot.sum(axis=0) - g1], axis=1)
+        stats_ = ((perm - expected) ** 2 / expected).sum(axis=(1, 2))
+        return float(np.mean(stats_ >= stat - 1e-9)), "χ² statistic, exact permutation p"
+    return float(st.chi2.sf(stat, (table.shape[0] - 1) * (table.shape[1] - 1))), "χ² test (approximation)"
+
+
+def _test(values: pd.Series, group: pd.Series, categorical: bool, nonnormal: bool) -> tuple[float, str]:
+    """p-value and the name of the test of one Table 1 variable across the groups."""
+    from scipy import stats as st
+
+    from sjia_explore.stats.exact import _mann_whitney
+
+    ok = values.notna() & group.notna()
+    values, group = values[ok], group[ok]
+    if categorical:
+        return _categorical_test(values, group)
+    samples = [values[group == g].to_numpy(float) for g in sorted(group.unique())]
+    if np.unique(values).size < 2:
+        return np.nan, "no test: every value is the same"
+    if len(samples) == 2:
+        if nonnormal:
+            _, p, how = _mann_whitney(samples[0], samples[1])
+            return p, f"Mann–Whitney U, {how}"
+        return float(st.ttest_ind(samples[0], samples[1], equal_var=False).pvalue), "Welch's t-test"
+    if nonnormal:
+        return float(st.kruskal(*samples).pvalue), "Kruskal–Wallis (χ² approximation)"
+    return float(st.f_oneway(*samples).pvalue), "one-way ANOVA"
 
 
 def mean_sd(values) -> tuple[float, float, int]:

@@ -32,7 +32,35 @@ MISSING_GROUP = NOT_RECORDED
 #: Coverage of the confidence interval of the mean.
 CI_LEVEL = 0.95
 
-SUMMARY_COLUMNS = ["group", "week", "n", "n_missing", "mean", "sd", "ci_low", "ci_high", "median", "q1", "q3"]
+SUMMARY_COLUMNS = ["group", "week", "n", "n_missing", "mean", "sd", "ci_low", "ci_high", "median", "q1", "q3",
+                   "clipped"]
+#: Said wherever a clipped interval is shown (chart legend, table note, exports).
+CLIPPED_NOTE = "95% CI of the mean (t); cut at the scale's limits where it would cross them (clipped)"
+
+
+def outcome_bounds(outcome: str) -> tuple[float | None, float | None]:
+    """The limits of an outcome's scale, from the data schema: (lowest, highest possible value).
+
+    The lower limit is the column's minimum; the upper limit is its maximum
+    only for a bounded scale (a ``0–10`` or ``0–67`` score, a joint count), not
+    for a laboratory value whose schema maximum is only a plausibility check.
+    Unknown columns have no limits.
+
+    Examples
+    --------
+    >>> outcome_bounds("sjadas27"), outcome_bounds("crp_mg_l"), outcome_bounds("x")
+    ((0.0, 67.0), (0.0, None), (None, None))
+    """
+    from sjia_explore.schema import VISITS
+
+    try:
+        col = VISITS.column(outcome)
+    except KeyError:
+        return None, None
+    bounded_scale = "scale" in (col.unit or "") or getattr(col, "noun", "") == "joints"
+    low = float(col.minimum) if col.minimum is not None else None
+    high = float(col.maximum) if (col.maximum is not None and bounded_scale) else None
+    return low, high
 PATIENT_COLUMNS = ["patient_id", "group", "week", "value"]
 
 
@@ -113,7 +141,8 @@ def group_order(groups: Iterable[str]) -> list[str]:
 
 
 def summarise(visits: pd.DataFrame, outcome: str, by: str | None = None,
-              patients: pd.DataFrame | None = None, weeks: Iterable[int] | None = None) -> pd.DataFrame:
+              patients: pd.DataFrame | None = None, weeks: Iterable[int] | None = None,
+              bounds: tuple[float | None, float | None] | None = None) -> pd.DataFrame:
     """Summarise ``outcome`` at each visit week, for each group of patients.
 
     Parameters
@@ -137,6 +166,11 @@ def summarise(visits: pd.DataFrame, outcome: str, by: str | None = None,
     weeks
         Weeks to report (e.g. ``[0, 4, 8, 12, 24]``); a week with no data
         still gets a row, with ``n`` = 0. ``None``: every week in ``visits``.
+    bounds
+        ``(lowest, highest)`` possible value of the outcome (``None`` for no
+        limit on a side); the interval is cut at them. Default:
+        :func:`outcome_bounds` (e.g. 0–67 for sJADAS27); ``(None, None)``
+        for the plain t-interval.
 
     Returns
     -------
@@ -146,9 +180,11 @@ def summarise(visits: pd.DataFrame, outcome: str, by: str | None = None,
         (patients of the group without a value at that week, whether the
         visit row is absent or its value is empty), ``mean``, ``sd`` (sample
         SD, n − 1), ``ci_low``/``ci_high`` (95% confidence interval of the mean
-        from Student's t with n − 1 degrees of freedom; missing when n < 2),
-        ``median``, ``q1``, ``q3`` (quartiles, linear interpolation as in
-        :meth:`pandas.Series.quantile`).
+        from Student's t with n − 1 degrees of freedom, cut at ``bounds``;
+        missing when n < 2), ``median``, ``q1``, ``q3`` (quartiles, linear
+        interpolation as in :meth:`pandas.Series.quantile`), ``clipped``
+        (True where the t-interval crossed a limit of the scale and was cut
+        there: say so wherever it is shown, e.g. :data:`CLIPPED_NOTE`).
 
     Examples
     --------
@@ -174,10 +210,12 @@ def summarise(visits: pd.DataFrame, outcome: str, by: str | None = None,
         in_group = group_of == group
         for week in week_list:
             cells[group, week] = value_of[in_group & (week_of == week)]
-    return _summary_frame(cells, roster.groupby("group")["patient_id"].nunique())
+    return _summary_frame(cells, roster.groupby("group")["patient_id"].nunique(),
+                          outcome_bounds(outcome) if bounds is None else bounds)
 
 
-def _summary_frame(cells: dict[tuple[str, int], np.ndarray], group_size: pd.Series) -> pd.DataFrame:
+def _summary_frame(cells: dict[tuple[str, int], np.ndarray], group_size: pd.Series,
+                   bounds: tuple[float | None, float | None] = (None, None)) -> pd.DataFrame:
     """The summary table from each (group, week)'s values, in the order they are given (see :func:`summarise`)."""
     size = len(cells)
     columns = {"mean": np.full(size, np.nan), "sd": np.full(size, np.nan), "median": np.full(size, np.nan),
@@ -195,14 +233,23 @@ def _summary_frame(cells: dict[tuple[str, int], np.ndarray], group_size: pd.Seri
     n = n_of.astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = _t_quantile(0.5 + CI_LEVEL / 2, np.where(n >= 2, n - 1, np.nan)) * columns["sd"] / np.sqrt(n)
+    low, high = bounds
+    ci_low, ci_high = columns["mean"] - half, columns["mean"] + half
+    clipped = np.zeros(size, dtype=bool)
+    if low is not None:
+        clipped |= ci_low < low
+        ci_low = np.where(ci_low < low, low, ci_low)
+    if high is not None:
+        clipped |= ci_high > high
+        ci_high = np.where(ci_high > high, high, ci_high)
     out = {  # built once, in the final column order
         "group": pd.Series(groups, dtype=object).astype(str),
         "week": np.array([int(week) for _, week in cells], dtype=int),
         "n": n_of,
         "n_missing": np.array([sizes[group] for group in groups], dtype=int) - n_of,
         "mean": columns["mean"], "sd": columns["sd"],
-        "ci_low": columns["mean"] - half, "ci_high": columns["mean"] + half,
-        "median": columns["median"], "q1": columns["q1"], "q3": columns["q3"],
+        "ci_low": ci_low, "ci_high": ci_high,
+        "median": columns["median"], "q1": columns["q1"], "q3": columns["q3"], "clipped": clipped,
     }
     return pd.DataFrame(out, columns=SUMMARY_COLUMNS)
 
@@ -291,7 +338,8 @@ class TrajectoryIndex:
                              group_size=pd.Series(size, index=pd.Index(order, name="group"), name="patient_id"))
 
     def summarise(self, outcome: str, patients: pd.DataFrame | None = None, by: str | None = None,
-                  groups: IndexedGroups | None = None) -> pd.DataFrame:
+                  groups: IndexedGroups | None = None,
+                  bounds: tuple[float | None, float | None] | None = None) -> pd.DataFrame:
         """:func:`summarise` of ``outcome`` for the patients in ``patients`` grouped by ``by``
         (or already grouped: ``groups``, from :meth:`groups`)."""
         if groups is None:
@@ -304,7 +352,7 @@ class TrajectoryIndex:
         for i, group in enumerate(groups.order):
             for week in self.weeks:
                 cells[group, week] = by_week[week][1][in_week[week] == i]
-        return _summary_frame(cells, groups.group_size)
+        return _summary_frame(cells, groups.group_size, outcome_bounds(outcome) if bounds is None else bounds)
 
 
 def patient_values(visits: pd.DataFrame, outcome: str, by: str | None = None,

@@ -67,6 +67,13 @@ def qiu():
     return load_cohort().filter(studies=("qiu2024",))
 
 
+@pytest.fixture(scope="module")
+def cohort():
+    from sjia_explore import load_cohort
+
+    return load_cohort()
+
+
 # --- the paper's method: one-way ANOVA + Bonferroni vs week 0 --------------------------
 
 def test_paper_method_on_a_hand_worked_example():
@@ -247,18 +254,99 @@ def test_mixed_model_equals_statsmodels_formula_fit_and_keeps_incomplete_patient
     data = visits.dropna()
     ref = smf.mixedlm("y ~ C(week)", data, groups=data["patient_id"]).fit(reml=True)
     out = vs_baseline(visits, "y", method="mixed").set_index("week")
+    df = len(data) - 10 - 4  # between-within: observations - patients - visit effects
     for w in WEEKS[1:]:
         name = f"C(week)[T.{w}]"
         assert out.loc[w, "diff_vs_baseline"] == pytest.approx(ref.params[name], rel=1e-4)
-        assert out.loc[w, "p"] == pytest.approx(ref.pvalues[name], rel=1e-3)
+        assert out.loc[w, "statistic"] == pytest.approx(ref.tvalues[name], rel=1e-3)
+        assert out.loc[w, "p"] == pytest.approx(2 * st.t.sf(abs(ref.tvalues[name]), df), rel=1e-3)
+        assert out.loc[w, "p"] > ref.pvalues[name]  # never the optimistic z
         assert out.loc[w, "n"] == data.loc[data["week"] == w].shape[0]
-    raw = [ref.pvalues[f"C(week)[T.{w}]"] for w in WEEKS[1:]]
+    raw = [2 * st.t.sf(abs(ref.tvalues[f"C(week)[T.{w}]"]), df) for w in WEEKS[1:]]
     np.testing.assert_allclose(out["p_adjusted"], _holm_by_hand(raw), rtol=1e-3)
+    assert out["note"].str.contains("approximate").all()  # missing visits: the df are approximate
     omni = omnibus(visits, "y", method="mixed").iloc[0]
     assert omni["n"] == 10 and omni["n_observations"] == len(data)
     names = [f"C(week)[T.{w}]" for w in WEEKS[1:]]
     wald = ref.wald_test(", ".join(f"{n} = 0" for n in names), scalar=True)
-    assert omni["statistic"] == pytest.approx(float(wald.statistic), rel=1e-3)
+    assert omni["statistic"] == pytest.approx(float(wald.statistic) / 4, rel=1e-3)  # F = Wald / q
+    assert (omni["df1"], omni["df2"]) == (4, df)
+    assert omni["p"] == pytest.approx(st.f.sf(float(wald.statistic) / 4, 4, df), rel=1e-3)
+
+
+def test_mixed_model_with_complete_balanced_data_is_the_two_way_anova():
+    # Complete, balanced data and a positive patient variance: the REML mixed model's t and F on
+    # between-within df are exactly those of the patient + visit fixed-effects ANOVA (OLS).
+    import statsmodels.formula.api as smf
+
+    visits = random_cohort(4, n=8)
+    ols = smf.ols("y ~ C(patient_id) + C(week)", visits).fit()
+    assert ols.df_resid == (8 - 1) * (5 - 1)
+    out = vs_baseline(visits, "y", method="mixed").set_index("week")
+    for w in WEEKS[1:]:
+        name = f"C(week)[T.{w}]"
+        assert out.loc[w, "statistic"] == pytest.approx(ols.tvalues[name], rel=1e-3)
+        assert out.loc[w, "p"] == pytest.approx(ols.pvalues[name], rel=1e-3)
+    omni = omnibus(visits, "y", method="mixed").iloc[0]
+    ref = pg_rm_anova(visits)
+    assert omni["statistic"] == pytest.approx(ref["F"], rel=1e-3)
+    assert omni["p"] == pytest.approx(ref["p_unc"], rel=1e-3)
+    assert "between-within" in omni["note"] and "approximate" not in omni["note"]
+
+
+def pg_rm_anova(visits):
+    import pingouin as pg
+
+    res = pg.rm_anova(visits, dv="y", within="week", subject="patient_id", correction=False).iloc[0]
+    return {"F": float(res["F"]), "p_unc": float(res["p_unc"] if "p_unc" in res else res["p-unc"])}
+
+
+def test_three_patients_who_all_change_by_the_same_amount_get_no_mixed_model_p():
+    # The issue's example: a, b, c at 2, 3, 5 then 1, 2, 4. The Wald z was -44,040 and p = 0.
+    visits = pd.DataFrame({"patient_id": list("abcabc"), "week": [0, 0, 0, 4, 4, 4], "y": [2, 3, 5, 1, 2, 4]})
+    row = vs_baseline(visits, "y", method="mixed").iloc[0]
+    assert math.isnan(row["p"]) and math.isnan(row["statistic"])
+    assert row["diff_vs_baseline"] == pytest.approx(-1.0, abs=1e-6)
+    assert "no within-patient variation" in row["note"] and "degenerate" in row["note"]
+    omni = omnibus(visits, "y", method="mixed").iloc[0]
+    assert math.isnan(omni["p"]) and "degenerate" in omni["note"]
+    # the exact sign-flip p of the same changes, by hand: 2 of the 8 sign patterns are as extreme
+    assert stats.sign_flip_p([-1.0, -1.0, -1.0]) == (0.25, 8)
+
+
+def _sign_flip_by_brute_force(d):
+    d = np.asarray(d, float)
+    observed = abs(d.sum())
+    hits = [abs((np.array(s) * d).sum()) >= observed - 1e-12 for s in itertools.product([1, -1], repeat=d.size)]
+    return float(np.mean(hits))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_few_patients_get_the_exact_sign_flip_p(seed):
+    # fewer than 6 patients: the mixed model's p is the permutation p of the paired changes
+    visits = random_cohort(seed, n=5)
+    out = vs_baseline(visits, "y", method="mixed").set_index("week")
+    wide = visits.pivot(index="patient_id", columns="week", values="y")
+    for w in WEEKS[1:]:
+        d = (wide[w] - wide[0]).to_numpy()
+        assert out.loc[w, "p"] == pytest.approx(_sign_flip_by_brute_force(d))
+        assert out.loc[w, "p"] >= 2 / 2 ** 5
+        assert "sign-flip" in out.loc[w, "test"] and "32 arrangements" in out.loc[w, "note"]
+
+
+def test_mixed_omnibus_sign_flip_equals_enumeration_by_hand():
+    visits = random_cohort(7, n=4, weeks=[0, 4, 8])
+    wide = visits.pivot(index="patient_id", columns="week", values="y")
+    d = np.column_stack([wide[4] - wide[0], wide[8] - wide[0]])
+
+    def stat(signs):
+        s = (np.array(signs)[:, None] * d).sum(axis=0)
+        return float((s ** 2).sum() / 4)
+
+    observed = stat([1] * 4)
+    ref = np.mean([stat(s) >= observed - 1e-12 for s in itertools.product([1, -1], repeat=4)])
+    omni = omnibus(visits, "y", method="mixed").iloc[0]
+    assert omni["p"] == pytest.approx(ref) and omni["p"] >= 2 / 16
 
 
 def test_mixed_model_says_when_the_patient_variance_is_at_its_boundary():
@@ -270,10 +358,36 @@ def test_mixed_model_says_when_the_patient_variance_is_at_its_boundary():
         wide[f"P{i}"] = (10 - np.array([0, 1, 2]) + e - e.mean()).tolist()
     out = vs_baseline(long_frame(wide, weeks=[0, 4, 8]), "y", method="mixed")
     assert out["note"].str.contains("boundary").all()
-    assert out["note"].str.contains("large-sample").all()
+    assert out["p"].notna().all()  # 6 patients: still tested, on between-within df
+    # 5 patients whose levels differ less than their noise: with complete data REML's patient variance is
+    # max(0, (MS_patients - MS_error) / visits), so it is 0 exactly when MS_patients <= MS_error.
+    small = {}
+    for i in range(5):
+        e = rng.normal(0, 1, 3)
+        small[f"P{i}"] = (10 - np.array([0, 1, 2]) + e - e.mean() + 0.05 * i).tolist()
+    visits = long_frame(small, weeks=[0, 4, 8])
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    table = sm.stats.anova_lm(smf.ols("y ~ C(patient_id) + C(week)", visits).fit())
+    assert table.loc["C(patient_id)", "mean_sq"] < table.loc["Residual", "mean_sq"]
+    out = vs_baseline(visits, "y", method="mixed")
+    assert out["p"].isna().all() and out["note"].str.contains("boundary").all()
+    assert out["note"].str.contains("degenerate").all()
+    assert math.isnan(omnibus(visits, "y", method="mixed").iloc[0]["p"])
 
 
-# --- all methods --------------------------------------------------------------------------------
+def test_bundled_small_subgroups_get_no_near_zero_mixed_model_p(cohort):
+    qiu = cohort.filter(studies=("qiu2024",))
+    features = qiu.patient_features()
+    mas = features.loc[features["prior_mas"].astype("boolean").fillna(False).astype(bool), "patient_id"]
+    assert len(mas) == 3
+    out = vs_baseline(qiu.visits[qiu.visits["patient_id"].isin(mas)], "active_joints", method="mixed")
+    assert (out["p"].isna() | (out["p"] >= 0.25)).all()  # 3 patients: nothing below 2/8 is possible
+    vastert = cohort.filter(studies=("vastert2011",))
+    omni = omnibus(vastert.visits, "sjadas27", method="mixed").iloc[0]
+    assert omni["n"] == 5 and (math.isnan(omni["p"]) or omni["p"] >= 2 / 2 ** 5)
+
 
 def test_compare_methods_stacks_the_four_methods():
     visits = random_cohort(12)
@@ -529,8 +643,10 @@ def test_adverse_event_rate_is_the_published_364_per_100_patient_years_for_20_ev
 def test_adverse_events_by_term_and_exposure_from_months():
     patients = pd.DataFrame({"patient_id": ["a", "b", "c"], "exposure_months": [12.0, 6.0, 18.0]})
     events = pd.DataFrame({"patient_id": ["a", "a", "b", "zz"], "term": ["URTI", "rash", "URTI", "URTI"]})
-    out = adverse_event_summary(events, patients, by="term").set_index("group")
+    with pytest.warns(stats.NoRecordingWindowWarning, match="no adverse-event recording window"):
+        out = adverse_event_summary(events, patients, by="term").set_index("group")
     assert out.loc["all adverse events", "n_events"] == 3  # zz is not a patient
+    assert (out["window"] == stats.rates.EXPOSURE_WINDOW).all()
     assert out.loc["URTI", ["n_events", "n_patients_with_event"]].tolist() == [2, 2]
     assert out.loc["all adverse events", "patient_years"] == pytest.approx(3.0)
     assert "exposure_months" in out.loc["URTI", "note"] and "1 event" in out.loc["URTI", "note"]
@@ -551,6 +667,31 @@ def test_ledger_counts_the_tests_that_produced_a_p_value():
     assert ledger.to_frame()["n_tests"].tolist() == [4, 1, 3, 1]
     assert ledger.summary() == "9 tests in 4 analyses"
     assert TestLedger().n_tests == 0  # no state shared between ledgers
+
+
+def test_the_same_test_shown_twice_counts_once_and_another_selection_counts_again():
+    ledger = TestLedger()
+    visits = random_cohort(16, n=8)
+    for method in stats.METHODS:  # each single method first ...
+        vs_baseline(visits, "y", method=method, ledger=ledger)
+    assert ledger.n_tests == 16
+    compare_methods(visits, "y", ledger=ledger)  # ... then "all four": nothing new
+    assert ledger.n_tests == 16 and ledger.to_frame()["n_repeated"].iloc[-4:].tolist() == [4, 4, 4, 4]
+    compare_methods(visits, "y", ledger=ledger.scoped("girls only"))  # another selection: 16 new tests
+    assert ledger.n_tests == 32
+    assert set(ledger.to_frame()["selection"]) == {"", "girls only"}
+    ledger.reset()
+    assert ledger.n_tests == 0 and ledger.to_frame().empty
+
+
+def test_the_ledger_sentence_says_what_chance_alone_would_give():
+    ledger = TestLedger()
+    ledger.record("Table 1", "sex", "Fisher's exact", 1)
+    ledger.record("overall test across visits", "y", "paper", 13)
+    assert ledger.n_tests == 14 and ledger.expected_by_chance() == pytest.approx(0.7)
+    text = ledger.sentence()
+    assert "14 different p-values" in text and "about 0.7 of them below 0.05" in text
+    assert "would be 51%" in text  # 1 - 0.95^14 = 0.512, by hand
 
 
 # --- inputs are not changed ---------------------------------------------------------------------
@@ -623,9 +764,131 @@ def test_bundled_adverse_event_rate_is_364(qiu):
     assert pub.AE_RATE_PER_100_PY.matches(out["rate_per_100_py"])
 
 
+def test_the_bundled_recording_window_is_the_default_and_printed_with_the_rate(qiu):
+    # the issue: the full exposure gave 175.8 / 100 PY; events were recorded over weeks 1-24 (0.5 years)
+    import json
+    import warnings
+
+    from sjia_explore.data import bundled_data_dir
+
+    package = json.loads((bundled_data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+    window = next(s for s in package["sources"] if s["sjia:key"] == "qiu2024")["sjia:adverse_event_window"]
+    assert (window["first_week"], window["last_week"], window["years_per_patient"]) == (1, 24, 0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a known window: no warning
+        out = adverse_event_summary(qiu.adverse_events, qiu.patients).iloc[0]
+    assert out["patient_years"] == pytest.approx(11 * 0.5)
+    assert out["rate_per_100_py"] == pytest.approx(100 * 20 / 5.5)  # 363.6, by hand
+    assert out["window"] == "weeks 1–24 (0.5 years per patient)" and "weeks 1–24" in out["note"]
+    with pytest.warns(stats.NoRecordingWindowWarning, match="qiu2024"):
+        exposure = adverse_event_summary(qiu.adverse_events, qiu.patients, windows={}).iloc[0]
+    years = qiu.patients["exposure_months"].astype(float).sum() / 12
+    assert exposure["rate_per_100_py"] == pytest.approx(100 * 20 / years)  # the diluted 175.8
+    assert round(float(exposure["rate_per_100_py"]), 1) == 175.8
+
+
+def test_recording_windows_are_read_from_a_users_datapackage(tmp_path):
+    (tmp_path / "datapackage.json").write_text(
+        '{"sources": [{"sjia:key": "mine", "sjia:adverse_event_window": {"first_week": 0, "last_week": 52, '
+        '"years_per_patient": 1}}]}', encoding="utf-8")
+    windows = stats.recording_windows(tmp_path)
+    patients = pd.DataFrame({"patient_id": ["a", "b"], "study": ["mine", "mine"]})
+    events = pd.DataFrame({"patient_id": ["a"]})
+    out = adverse_event_summary(events, patients, windows=windows).iloc[0]
+    assert out["patient_years"] == 2 and out["rate_per_100_py"] == pytest.approx(50)
+    assert out["window"] == "weeks 0–52 (1 years per patient)"
+    (tmp_path / "datapackage.json").write_text('{"sources": [{"sjia:key": "mine", '
+                                               '"sjia:adverse_event_window": {"first_week": "x"}}]}')
+    with pytest.raises(ValueError, match="datapackage.json: the sjia:adverse_event_window of source mine"):
+        stats.recording_windows(tmp_path)
+
+
 def test_all_four_methods_run_on_the_bundled_data(qiu):
     for outcome in ("active_joints", "sjadas27"):
         out = compare_methods(qiu.visits, outcome)
         assert len(out) == 4 * (len(pub.WEEKS) - 1)
         assert (out["n"] == pub.N_PATIENTS).all()
         assert out["p"].notna().sum() >= 12
+
+
+def test_two_patients_never_give_a_negative_count_of_dropped_patients():
+    # the issue's example: rm_anova on two patients said "-2 patients without a value at every visit"
+    visits = pd.DataFrame({"patient_id": list("abab"), "week": [0, 0, 4, 4], "y": [2, 3, 1, 2]})
+    for method in ("rm_anova", "friedman"):
+        row = omnibus(visits, "y", method=method).iloc[0]
+        assert "-2" not in row["note"] and "without a value at every visit" not in row["note"]
+        assert "only 2 patients" in row["note"] and math.isnan(row["p"])
+
+
+# --- Friedman at tiny n: exact permutation ------------------------------------------------------------
+
+def _friedman_p_by_brute_force(y):
+    """Every ordering of every patient's values, scored by scipy's Friedman χ² (the reference)."""
+    observed = st.friedmanchisquare(*y.T).statistic
+    hits = total = 0
+    for orders in itertools.product(itertools.permutations(range(y.shape[1])), repeat=y.shape[0]):
+        stat = st.friedmanchisquare(*np.array([row[list(o)] for row, o in zip(y, orders)]).T).statistic
+        hits += stat >= observed - 1e-9
+        total += 1
+    return hits / total
+
+
+def test_friedman_exact_p_matches_friedmans_table():
+    # Friedman (1937) / Siegel's table: n = 3, k = 3, χ²r = 6.00 has exact p = 0.028 (1/36)
+    visits = long_frame({"a": [3, 2, 1], "b": [3, 2, 1], "c": [3, 2, 1]}, weeks=[0, 4, 8])
+    row = omnibus(visits, "y", method="friedman").iloc[0]
+    assert row["statistic"] == pytest.approx(6.0)
+    assert row["p"] == pytest.approx(1 / 36)
+    assert st.chi2.sf(6.0, 2) == pytest.approx(0.0498, abs=1e-4)  # what the χ² approximation said
+    assert "exact" in row["test"] and "exact" in row["note"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_friedman_exact_p_equals_brute_force_enumeration_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, size=(4, 3)).astype(float)  # small integers: ties within patients
+    visits = long_frame({f"p{i}": y[i].tolist() for i in range(4)}, weeks=[0, 4, 8])
+    row = omnibus(visits, "y", method="friedman").iloc[0]
+    if np.isnan(row["p"]):
+        return
+    assert row["p"] == pytest.approx(_friedman_p_by_brute_force(y))
+
+
+def test_friedman_names_the_approximation_when_the_orderings_are_too_many(monkeypatch):
+    from sjia_explore.stats import exact
+
+    visits = random_cohort(3, n=5)
+    monkeypatch.setattr(exact, "FRIEDMAN_EXACT_MAX_STATES", 10)
+    row = omnibus(visits, "y", method="friedman").iloc[0]
+    ref = st.friedmanchisquare(*visits.pivot(index="patient_id", columns="week", values="y").to_numpy().T)
+    assert row["p"] == pytest.approx(ref.pvalue)
+    assert "approximation" in row["test"] and "approximation" in row["note"]
+
+
+# --- sustained steroid-free --------------------------------------------------------------------------
+
+def _restart_example():
+    # the issue's example: a stops at week 4 and restarts; b never stops; c stops at week 4 and stays off
+    doses = {"a": [1, 0, 0.5, 0.5], "b": [1, 0.5, 0.5, 0.5], "c": [1, 0, 0, 0]}
+    return long_frame(doses, weeks=[0, 4, 12, 24], outcome="steroid_mg_kg_day")
+
+
+def test_a_restart_is_not_steroid_free_in_the_kaplan_meier_estimate():
+    km = time_to_steroid_free(_restart_example()).set_index("week")
+    # by hand: only c stops for good, at week 4, of 3 at risk: 1 - 2/3 = 1/3 (the old estimate said 2/3)
+    assert km.loc[4, "n_events"] == 1 and km.loc[4, "n_at_risk"] == 3
+    assert km.loc[4, "proportion_steroid_free"] == pytest.approx(1 / 3)
+    assert list(km.index) == [0, 4]
+    assert (km["n_restarted"] == 1).all()
+    assert "1 patient stopped and restarted" in km.loc[0, "note"] and "sustained" in km.loc[0, "note"]
+
+
+def test_a_restart_is_not_steroid_free_at_the_visit_it_stopped():
+    out = steroid_free(_restart_example()).set_index("week")
+    assert out.loc[4, "k_off_at_visit"] == 2 and out.loc[4, "k"] == 1 and out.loc[4, "k_restarted_later"] == 1
+    assert out.loc[4, "proportion"] == pytest.approx(1 / 3)
+    ci = st.binomtest(1, 3).proportion_ci(method="exact")
+    assert (out.loc[4, "ci_low"], out.loc[4, "ci_high"]) == pytest.approx((ci.low, ci.high))
+    assert "restarted later" in out.loc[4, "note"]
+    assert out.loc[24, "k"] == 1 and out.loc[24, "k_restarted_later"] == 0
+    assert out["note"].str.contains("sustained").all()

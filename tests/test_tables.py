@@ -144,3 +144,80 @@ def test_reconstructed_rows_are_labelled_in_table_one():
     assert any(v.startswith(RECONSTRUCTED_PREFIX + "Time on treatment") for v in variables)
     assert any(v.startswith("Age at onset") for v in variables), "published Table 1 rows are not marked"
     assert not any(v.startswith(RECONSTRUCTED_PREFIX + "Age at onset") for v in variables)
+
+
+# --- which test, and never the grouping variable --------------------------------------------------------
+
+def two_groups(n1: int = 7, n2: int = 9) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    n = n1 + n2
+    months = np.concatenate([rng.uniform(1, 11, n1), rng.uniform(13, 90, n2)]).round(1)
+    return pd.DataFrame({
+        "patient_id": [f"p{i}" for i in range(n)],
+        "months_onset_to_treatment": months,
+        "active_joints_baseline": [1, 2, 3, 5, 8, 13, 21, 0, 4, 6, 7, 9, 10, 11, 12, 14][:n],
+        "fever": pd.array([True, True, False, True, False, True, True, False, False, True, False, False, True,
+                           False, False, True][:n], dtype="boolean"),
+        "sex": ["F", "M", "F", "F", "M", "M", "F", "M", "M", "F", "M", "M", "F", "M", "F", "M"][:n],
+        "duration_group": ["early"] * n1 + ["late"] * n2,
+    })
+
+
+def row_of(t: pd.DataFrame, label: str):
+    return next(ix for ix in t.index if ix[0].startswith(label + ","))
+
+
+def test_the_variable_that_defines_the_groups_is_shown_but_never_tested():
+    t = table_one(two_groups(), groupby="duration_group")
+    row = row_of(t, "Onset to treatment, months")
+    assert t.loc[row, "P-Value"] == "" and t.loc[row, "Test"] == "defines the groups: not tested"
+    assert t.loc[row, "early"] != ""  # still shown
+    assert "months_onset_to_treatment defines the groups" in t.attrs["note"]
+
+
+def test_two_by_two_uses_fishers_exact_test():
+    df = two_groups()
+    t = table_one(df, groupby="duration_group")
+    row = row_of(t, "Fever")
+    table = pd.crosstab(df["duration_group"], df["fever"].astype(bool))
+    assert t.loc[row, "Test"] == "Fisher's exact"
+    assert t.loc[row, "P-Value"] == f"{st.fisher_exact(table.to_numpy()).pvalue:.3f}"
+
+
+def test_skewed_counts_use_the_exact_mann_whitney_test():
+    df = two_groups()
+    t = table_one(df, groupby="duration_group")
+    row = row_of(t, "Active joints at week 0")
+    x = df.loc[df["duration_group"] == "early", "active_joints_baseline"]
+    y = df.loc[df["duration_group"] == "late", "active_joints_baseline"]
+    assert t.loc[row, "Test"] == "Mann–Whitney U, exact"
+    assert t.loc[row, "P-Value"] == f"{st.mannwhitneyu(x, y, method='exact').pvalue:.3f}"  # no ties: scipy's exact
+
+
+def test_more_than_two_levels_use_an_exact_permutation_of_the_chi_square():
+    import itertools
+
+    df = two_groups(4, 5).assign(sex=["F", "M", "X", "F", "M", "X", "X", "M", "X"])
+    t = table_one(df, groupby="duration_group", columns=["sex"])
+    observed = pd.crosstab(df["duration_group"], df["sex"]).to_numpy()
+    ref_stat = st.chi2_contingency(observed, correction=False).statistic
+    hits = total = 0
+    for chosen in itertools.combinations(range(9), 4):  # every way of choosing the 4 "early" patients
+        g = np.where(np.isin(np.arange(9), chosen), "early", "late")
+        table = pd.crosstab(g, df["sex"]).to_numpy()
+        hits += st.chi2_contingency(table, correction=False).statistic >= ref_stat - 1e-9
+        total += 1
+    assert t.loc[("Sex, n (%)", "F"), "Test"] == "χ² statistic, exact permutation p"
+    assert t.loc[("Sex, n (%)", "F"), "P-Value"] == f"{hits / total:.3f}"
+
+
+def test_table_one_counts_each_p_value_once_in_a_session_ledger():
+    ledger = TestLedger()
+    t = table_one(two_groups(), groupby="duration_group", ledger=ledger)
+    shown = int((t["P-Value"] != "").sum())
+    assert shown == 3 and ledger.n_tests == 3  # joints, fever, sex; never onset to treatment
+    table_one(two_groups(), groupby="duration_group", ledger=ledger)  # shown again
+    assert ledger.n_tests == 3
+    table_one(two_groups(), groupby="duration_group", ledger=ledger.scoped("girls"))
+    assert ledger.n_tests == 6
+    assert set(ledger.to_frame()["analysis"]) == {"Table 1"}

@@ -57,8 +57,9 @@ def test_confidence_interval_is_the_t_interval(visits):
     for _, row in s.iterrows():
         v = visits.loc[visits["week"] == row["week"], "sjadas27"].to_numpy(dtype=float)
         lo, hi = stats.t.interval(0.95, df=v.size - 1, loc=v.mean(), scale=stats.sem(v))
-        assert row["ci_low"] == pytest.approx(lo, rel=1e-12)
-        assert row["ci_high"] == pytest.approx(hi, rel=1e-12)
+        assert row["ci_low"] == pytest.approx(max(lo, 0.0), rel=1e-12)  # sJADAS27 is 0-67: cut there
+        assert row["ci_high"] == pytest.approx(min(hi, 67.0), rel=1e-12)
+        assert bool(row["clipped"]) == (lo < 0 or hi > 67)
 
 
 def test_confidence_interval_by_hand_for_two_values():
@@ -203,3 +204,37 @@ def test_the_fast_index_refuses_duplicate_visits_like_summarise(visits, patients
     pd.testing.assert_frame_equal(index.summarise("active_joints", patients, by="prior_mas"),
                                   summarise(visits, "active_joints", by="prior_mas", patients=patients, weeks=[0, 4]),
                                   check_exact=True)
+
+
+# --- intervals that respect the scale ------------------------------------------------------------
+
+def test_an_interval_below_zero_is_cut_at_the_scale_and_flagged():
+    # sJADAS27 cannot be below 0: mean 1, values 0, 0, 3 -> the t-interval starts at about -5.45
+    visits = pd.DataFrame({"patient_id": list("abc"), "week": [8, 8, 8], "sjadas27": [0.0, 0.0, 3.0]})
+    row = summarise(visits, "sjadas27").iloc[0]
+    lo, hi = stats.t.interval(0.95, df=2, loc=1.0, scale=stats.sem([0.0, 0.0, 3.0]))
+    assert lo < 0
+    assert row["ci_low"] == 0.0 and row["ci_high"] == pytest.approx(hi) and bool(row["clipped"])
+    plain = summarise(visits, "sjadas27", bounds=(None, None)).iloc[0]
+    assert plain["ci_low"] == pytest.approx(lo) and not plain["clipped"]
+
+
+def test_the_upper_limit_of_a_bounded_scale_is_respected_and_lab_values_have_none():
+    from sjia_explore.trajectories import outcome_bounds
+
+    visits = pd.DataFrame({"patient_id": list("abc"), "week": [0, 0, 0], "sjadas27": [67.0, 67.0, 60.0]})
+    row = summarise(visits, "sjadas27").iloc[0]
+    assert row["ci_high"] == 67.0 and bool(row["clipped"])
+    assert outcome_bounds("active_joints") == (0.0, 71.0)
+    assert outcome_bounds("crp_mg_l") == (0.0, None)  # 1000 is a plausibility check, not a scale limit
+
+
+def test_the_index_clips_the_same_way(visits):
+    from sjia_explore.trajectories import TrajectoryIndex
+
+    v = pd.DataFrame({"patient_id": list("abcd"), "week": [8, 8, 8, 8], "sjadas27": [0.0, 0.0, 3.0, 0.0]})
+    patients = pd.DataFrame({"patient_id": list("abcd")})
+    index = TrajectoryIndex(v, ["sjadas27"], weeks=[8])
+    pd.testing.assert_frame_equal(index.summarise("sjadas27", patients),
+                                  summarise(v, "sjadas27", patients=patients, weeks=[8]))
+    assert bool(index.summarise("sjadas27", patients).iloc[0]["clipped"])
