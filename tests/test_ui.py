@@ -278,7 +278,8 @@ def test_safety_section_gives_steroid_free_and_the_published_ae_rate(app):
     qiu = ae.loc["qiu2024"]
     assert (qiu["n_events"], qiu["n_patients_with_event"]) == (published.N_AE, published.N_PATIENTS_WITH_AE)
     assert round(qiu["rate_per_100_py"]) == published.AE_RATE_PER_100_PY.value
-    assert "0.5 years (24 weeks) per patient, as the paper counted" in app.safety.safety_text.value
+    assert "over weeks 1–24 (0.5 years per patient)" in app.safety.safety_text.value
+    assert "as the paper counted" in app.safety.safety_text.value
     assert ae.loc["vastert2011", "status"] == "not reported"
     assert "Reconstructed" in app.safety.safety_text.value
 
@@ -286,20 +287,34 @@ def test_safety_section_gives_steroid_free_and_the_published_ae_rate(app):
 # --------------------------------------------------------------------------------------------
 # Statistics and the multiplicity ledger
 # --------------------------------------------------------------------------------------------
-def test_the_ledger_counts_each_test_once_and_restarts_with_new_patients(app):
-    assert "so far: none" in app.statistics.ledger.value
+def test_the_ledger_counts_every_test_of_the_session_once_and_starts_again_on_request(app):
+    app.statistics.ledger.reset.click()  # the viewer chooses to start counting again
+    assert "so far in this session: none" in app.statistics.ledger.value
     app.statistics.run.click()
-    assert "so far: 5</b>" in app.statistics.ledger.value  # 4 visits + 1 overall test
+    assert "so far in this session: 5</b>" in app.statistics.ledger.value  # 4 visits + 1 overall test
     app.statistics.run.click()  # the same again: shown from the first run, not counted again
-    assert "so far: 5</b>" in app.statistics.ledger.value and "not counted again" in app.statistics.results.value
+    assert "so far in this session: 5</b>" in app.statistics.ledger.value
+    assert "not counted again" in app.statistics.results.value
     app.update(replace(app.state, early_cutoff_months=18))  # a cut-off does not change the patients
-    assert "so far: 5</b>" in app.statistics.ledger.value
+    assert "so far in this session: 5</b>" in app.statistics.ledger.value
     app.update(replace(app.state, section="window"))
-    n = 5 + app.session.analyses.ledger.to_frame()["analysis"].str.startswith("early vs late").sum()
-    assert f"so far: {n}</b>" in app.window.ledger.value
-    app.update(replace(app.state, sex="F"))  # other patients: a new count
-    assert "so far: " in app.statistics.ledger.value and "so far: 5" not in app.statistics.ledger.value
-    assert "changed since the tests were run" not in app.statistics.results.value or app.statistics.shown_for is None
+    strip = app.session.ledger.to_frame()
+    n = 5 + int(strip.loc[strip["analysis"].str.startswith("early vs late"), "n_tests"].sum())
+    assert n > 5 and f"so far in this session: {n}</b>" in app.window.ledger.value
+    app.update(replace(app.state, sex="F", section="trajectories"))  # other patients: their tests add up
+    app.statistics.run.click()
+    frame = app.session.ledger.to_frame()
+    assert f"so far in this session: {n + 5}</b>" in app.statistics.ledger.value
+    assert set(frame["selection"]) == {"all patients", "female"}
+    expected = 0.05 * (n + 5)  # what chance alone would give at p < 0.05
+    assert f"about {expected:.1f} of them below 0.05" in app.statistics.ledger.value
+    app.update(ViewState())
+    app.details.selected_index = 0  # Table 1 opened (7 early, 9 late): its p-values are counted too
+    table1 = app.session.ledger.to_frame().query("analysis == 'Table 1'")
+    assert len(table1) and table1["selection"].str.contains("split at 12 months").all()
+    app.window.ledger.reset.click()
+    assert "none" in app.window.ledger.value and "none" in app.statistics.ledger.value
+    assert app.session.ledger.n_tests == 0
 
 
 def test_p_values_are_given_only_where_the_small_n_guards_allow(app):

@@ -26,7 +26,7 @@ from sjia_explore.app.state import ViewState
 from sjia_explore.app.theme import style_sheet
 from sjia_explore.app.upload import read_upload
 from sjia_explore.app.views.details import PANEL_TITLES, PANELS, SharePanel, StatisticsPanel, table1_html
-from sjia_explore.app.views.html import esc, ledger_html
+from sjia_explore.app.views.html import esc
 from sjia_explore.app.views.messages import Messages
 from sjia_explore.app.views.sections import SafetyView, TrajectoriesView, WindowView, download_bar
 from sjia_explore.app.views.sidebar import Sidebar
@@ -118,9 +118,9 @@ class CohortExplorer:
         self.sidebar = Sidebar(safe(self._on_control))
         bars = {name: download_bar(name, items, self.download) for name, items in DOWNLOADS.items()}
         self.trajectories = TrajectoriesView(bars["trajectories"])
-        self.window = WindowView(bars["window"])
+        self.window = WindowView(bars["window"], safe(self._on_reset_ledger))
         self.safety = SafetyView(bars["safety"])
-        self.statistics = StatisticsPanel(safe(self._on_run_tests))
+        self.statistics = StatisticsPanel(safe(self._on_run_tests), safe(self._on_reset_ledger))
         self.share = SharePanel(bars["state"])
         self.table1 = W.HTML()
         self.table1.add_class("sjia-table1")
@@ -372,10 +372,13 @@ class CohortExplorer:
         self.messages.show_error(None)
 
     def _render_ledger(self, model: ViewModel | None = None) -> None:
-        analyses = self.session.analyses
-        ledger = ledger_html(analyses.ledger.to_frame() if analyses is not None else model.ledger)
-        self.window.ledger.value = ledger
-        self.statistics.ledger.value = ledger
+        frame, sentence = self.session.ledger.to_frame(), self.session.ledger.sentence()
+        self.window.ledger.render(frame, sentence)
+        self.statistics.ledger.render(frame, sentence)
+
+    def _on_reset_ledger(self, _button=None) -> None:
+        self.session.ledger.reset()
+        self._render_ledger()
 
     def _cohort_expr(self) -> str:
         source = self.cohort.source or ""

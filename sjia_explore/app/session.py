@@ -54,10 +54,11 @@ def remember(cache: OrderedDict, key: Any, make: Callable[[], Any], size: int) -
 
 @dataclass
 class Analyses:
-    """The tests run on one selection of patients, their results, and their count (the multiplicity ledger)."""
+    """The tests run on one selection of patients and their results; ``ledger`` counts them in the session's
+    multiplicity ledger, stamped with the selection."""
 
     selection: Subgroup
-    ledger: Any  # sjia_explore.stats.TestLedger
+    ledger: Any  # sjia_explore.stats.LedgerScope of the session's ledger
     results: dict = field(default_factory=dict)
 
 
@@ -80,9 +81,15 @@ class Session:
         Table 1 is made only while its panel is open.
     page_dark
         Whether the page around the app is dark (a ``theme="auto"`` view follows it).
+    ledger
+        Every p-value shown in this session, across selections, sections and Table 1
+        (:class:`sjia_explore.stats.TestLedger`); the same test shown twice counts once.
     """
 
     def __init__(self, cohort: Cohort):
+        from sjia_explore.stats.ledger import TestLedger
+
+        self.ledger = TestLedger()
         self.initial_cohort = cohort
         self.panel: str | None = None
         self.page_dark = False
@@ -137,9 +144,10 @@ class Session:
         selection = state.selection()
         if self.analyses is not None and self.analyses.selection == selection:
             return self.analyses
-        from sjia_explore.stats import TestLedger
-
-        return Analyses(selection=selection, ledger=TestLedger())
+        words = describe_subgroup(selection)
+        if self.cohort is not self.initial_cohort:
+            words += f"; {self.cohort.source or 'another cohort'}"
+        return Analyses(selection=selection, ledger=self.ledger.scoped(words))
 
     def context(self, state: ViewState, *, dark: bool | None = None) -> Context:
         """Everything a section needs for ``state``."""
@@ -167,7 +175,7 @@ class Session:
                                    description=describe_subgroup(state.subgroup()))
         sections = {s.name: self.section_model(s, ctx) for s in SECTIONS if s.shown(ctx)}
         return ViewModel(state=state, dark=ctx.dark, selection=selection, about=sections.pop("about"),
-                         ledger=ctx.analyses.ledger.to_frame(), sections=sections)
+                         ledger=self.ledger.to_frame(), sections=sections)
 
     def update(self, state: ViewState | None = None, cohort: Cohort | None = None) -> ViewModel:
         """Make ``state`` (default: the current one) the view shown, optionally of another ``cohort``.

@@ -61,12 +61,12 @@ def steroid_free_spec(per_visit: pd.DataFrame, km: pd.DataFrame | None = None, *
     x = {"field": "week", "type": "quantitative", "title": "Week",
          "scale": {"domain": [weeks[0], weeks[-1]], "nice": False}, "axis": {"values": weeks, "format": "d",
                                                                              "grid": False}}
-    y = {"field": "percent", "type": "quantitative", "title": "Steroid-free (%)",
+    y = {"field": "percent", "type": "quantitative", "title": "Steroid-free, sustained (%)",
          "scale": {"domain": [0, 100]}}
     tooltip = [{"field": "week", "type": "quantitative", "title": "Week"},
-               {"field": "k", "type": "quantitative", "title": "Steroid-free (k)"},
+               {"field": "k", "type": "quantitative", "title": "Steroid-free, sustained (k)"},
                {"field": "n", "type": "quantitative", "title": "On steroid at week 0, dose recorded (n)"},
-               {"field": "percent", "type": "quantitative", "title": "Steroid-free (%)", "format": ".0f"},
+               {"field": "percent", "type": "quantitative", "title": "Steroid-free, sustained (%)", "format": ".0f"},
                {"field": "ci_text", "type": "nominal", "title": "95% CI (exact)"}]
     layers: list[dict[str, Any]] = []
     if km is not None and len(km):
@@ -96,8 +96,8 @@ def steroid_free_spec(per_visit: pd.DataFrame, km: pd.DataFrame | None = None, *
     ]
     subtitle = ["Doses were generated to match the published tapering;",
                 "they are not measurements of real patients."] if reconstructed else []
-    subtitle.append("Points: k of n steroid-free at each visit; bar: exact 95% CI"
-                    + (";" if km is not None and len(km) else "."))
+    subtitle.append("Points: k of n steroid-free (off at that visit and every later one) at each visit; "
+                    "bar: exact 95% CI" + (";" if km is not None and len(km) else "."))
     if km is not None and len(km):
         subtitle.append("dashed steps: Kaplan–Meier estimate.")
     return {"$schema": SCHEMA_URL,

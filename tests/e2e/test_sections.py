@@ -99,7 +99,7 @@ def test_window_view_draws_early_and_late_side_by_side_and_the_strip(app, cohort
     intro = page.locator(".sjia-window-intro")
     for words in ("confounding", "studies", "drugs", "line of therapy", "cannot answer"):
         expect(intro).to_contain_text(words)
-    expect(page.locator(".sjia-window-ledger")).to_contain_text("Tests run on these patients so far")
+    expect(page.locator(".sjia-window-ledger")).to_contain_text("Tests shown so far in this session")
     expect(page).to_have_url(re.compile(r"[?&]section=window(&|$)"))
     screenshot(page, artifacts / "app-window.png")
     app.assert_clean()

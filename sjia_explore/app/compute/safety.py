@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
 
-import numpy as np
 import pandas as pd
 
 from sjia_explore import plots, published
@@ -58,33 +57,28 @@ def adverse_events(selected: Cohort) -> AdverseEventsModel:
             raw.append({"study": study, "n_patients": len(patients), "status": "not reported"})
             continue
         events = events_all[events_all["patient_id"].isin(patients["patient_id"])]
-        if study == published.QIU2024.key:
-            years: Any = published.AE_FOLLOW_UP_YEARS
-            how = f"{years:g} years (24 weeks) per patient, as the paper counted"
-        elif "exposure_months" in patients.columns and pd.to_numeric(patients["exposure_months"],
-                                                                     errors="coerce").notna().any():
-            years, how = None, "each patient's time on the drug (exposure)"
-        else:
-            years, how = pd.Series(np.nan, index=patients["patient_id"]), "no time on the drug recorded"
-        r = stats.adverse_event_summary(events, patients, follow_up_years=years).iloc[0]
+        with warnings.catch_warnings(record=True) as caught:  # said in the note below, not as a warning
+            warnings.simplefilter("always", stats.NoRecordingWindowWarning)
+            r = stats.adverse_event_summary(events, patients).iloc[0]
+        no_window = any(issubclass(w.category, stats.NoRecordingWindowWarning) for w in caught)
         serious = int(events["serious"].fillna(False).astype(bool).sum()) if "serious" in events else 0
         rec = bool("provenance" in events.columns and (events["provenance"] == "reconstructed").any()) \
             or study in reconstructed_studies
         raw.append({"study": study, "n_patients": int(r["n_patients"]), "n_events": int(r["n_events"]),
                     "n_patients_with_event": int(r["n_patients_with_event"]),
                     "percent_patients_with_event": r["percent_patients_with_event"], "serious": serious,
-                    "patient_years": r["patient_years"], "patient_years_counted_as": how,
+                    "patient_years": r["patient_years"], "patient_years_counted_as": r["window"],
                     "rate_per_100_py": r["rate_per_100_py"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
                     "status": "reconstructed" if rec else "as recorded"})
         if study == published.QIU2024.key:
             notes.append(f"{label}: the paper reports {published.N_AE} adverse events in "
                          f"{published.N_PATIENTS_WITH_AE} of {published.N_PATIENTS} patients over 24 weeks, "
-                         f"{published.AE_RATE_PER_100_PY.printed}. It counted each patient as followed for "
-                         f"{published.AE_FOLLOW_UP_YEARS:g} years, and so does this table, although patients "
-                         "stayed on the drug longer.")
-        elif years is None:
-            notes.append(f"{label}: patient-years are each patient's time on the drug; if adverse "
-                         "events were recorded over a shorter window, the rate is too low.")
+                         f"{published.AE_RATE_PER_100_PY.printed}. The rate counts each patient over "
+                         f"{r['window']}, as the paper counted, although patients stayed on the drug longer.")
+        elif no_window:
+            notes.append(f"{label}: no recording window for adverse events is known, so patient-years are each "
+                         "patient's time on the drug; if events were recorded over a shorter window, the rate is "
+                         "too low.")
     by_term = None
     if len(events_all) and "term" in events_all.columns:
         by_term = events_all.groupby(events_all["term"].fillna("not recorded").astype(str)).agg(

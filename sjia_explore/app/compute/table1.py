@@ -21,7 +21,9 @@ def compute(ctx: Context) -> Table1Model:
     from sjia_explore import tables
 
     try:
-        table = tables.table_one(ctx.features, groupby="duration_group",
+        scope = ctx.analyses.ledger  # the groups depend on the cut-off: a new cut-off, new tests
+        ledger = scope.ledger.scoped(f"{scope.selection}, split at {cut:g} months")
+        table = tables.table_one(ctx.features, groupby="duration_group", ledger=ledger,
                                  reconstructed=selected.reconstructed_columns("patients"))
     except Exception:  # the rest of the view still works; the reason goes to the server log
         log.exception("Table 1 could not be made")

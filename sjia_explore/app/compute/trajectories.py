@@ -10,6 +10,9 @@ from sjia_explore.app.compute.context import Context
 from sjia_explore.app.model import TrajectoriesModel
 from sjia_explore.app.vocabulary import OUTCOMES, PATIENT_LINES_MAX, PATIENT_LINES_SEED
 
+#: Said under the charts when a band is cut at the scale's limits (a mean's interval would cross 0).
+CLIPPED_WORDS = "Where a band would cross the scale's limits (below 0), it is cut there."
+
 #: What the section depends on.
 INPUTS = ("selection", "early_cutoff_months", "each_patient", "dark")
 
@@ -63,5 +66,8 @@ def compute(ctx: Context) -> TrajectoriesModel:
             colours=colours, colour_domain=labels, name=outcome.css, value_format=outcome.value_format, dark=dark))
     reconstructed = ctx.selected.n_patients > 0 and ctx.selected.is_reconstructed(
         "visits", columns=[o.column for o in OUTCOMES])
-    spec = plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=lines_note)
+    notes = [lines_note] if lines_note else []
+    if any("clipped" in summary.columns and summary["clipped"].fillna(False).any() for _, summary in numbers):
+        notes.append(CLIPPED_WORDS)
+    spec = plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=" ".join(notes) or None)
     return TrajectoriesModel(spec=spec, numbers=tuple(numbers))

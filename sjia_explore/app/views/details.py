@@ -12,6 +12,7 @@ from sjia_explore import format as fmt
 from sjia_explore.app.browser import CopyButton, DownloadBar
 from sjia_explore.app.model import Table1Model, TestsModel
 from sjia_explore.app.views.html import esc
+from sjia_explore.app.views.ledger import LedgerView
 from sjia_explore.app.vocabulary import (
     OUTCOMES,
     SUPPRESSION_CHOICES,
@@ -86,7 +87,7 @@ def tests_html(model: TestsModel) -> str:
 class StatisticsPanel:
     """Tests of change from week 0, run on request only (some take seconds, and every run is another test)."""
 
-    def __init__(self, on_run: Callable[..., None]):
+    def __init__(self, on_run: Callable[..., None], on_reset_ledger: Callable[..., None]):
         self.outcome = W.Dropdown(options=[(o.title, o.column) for o in OUTCOMES], value=OUTCOMES[0].column,
                                   description="Outcome", layout=W.Layout(width="260px"))
         self.outcome.add_class("sjia-test-outcome")
@@ -101,11 +102,10 @@ class StatisticsPanel:
         self.run.on_click(on_run)
         self.results = W.HTML()
         self.results.add_class("sjia-stats")
-        self.ledger = W.HTML()
-        self.ledger.add_class("sjia-stats-ledger")
+        self.ledger = LedgerView("sjia-stats-ledger", on_reset_ledger)
         self.shown_for: tuple | None = None  # (selection, outcome, method) of the results on screen
         self.box = W.VBox([W.HBox([self.outcome, self.method], layout=W.Layout(flex_flow="row wrap")),
-                           self.method_text, self.run, self.results, self.ledger])
+                           self.method_text, self.run, self.results, self.ledger.box])
         self.box.add_class("sjia-tests")
 
     @staticmethod

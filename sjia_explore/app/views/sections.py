@@ -13,6 +13,7 @@ from sjia_explore import format as fmt
 from sjia_explore.app.browser import DownloadBar
 from sjia_explore.app.model import AdverseEventsModel, SafetyModel, SteroidModel, WindowModel
 from sjia_explore.app.views.html import esc, table_html
+from sjia_explore.app.views.ledger import LedgerView
 from sjia_explore.app.vocabulary import OUTCOMES, outcome, study_label
 
 W = widgets
@@ -128,7 +129,7 @@ def window_current_html(model: WindowModel) -> str:
 class WindowView:
     """Early vs late side by side, the cut-off strip, and the tests it counted."""
 
-    def __init__(self, downloads: DownloadBar):
+    def __init__(self, downloads: DownloadBar, on_reset_ledger):
         self.intro = W.HTML()
         self.intro.add_class("sjia-window-intro")
         self.intro.add_class("sjia-section-intro")
@@ -144,10 +145,9 @@ class WindowView:
         self.current = W.HTML()
         self.current.add_class("sjia-window-current")
         self.current.add_class("sjia-section-intro")
-        self.ledger = W.HTML()
-        self.ledger.add_class("sjia-window-ledger")
+        self.ledger = LedgerView("sjia-window-ledger", on_reset_ledger)
         self.box = W.VBox([self.intro, W.HBox([self.outcome, self.week], layout=W.Layout(flex_flow="row wrap")),
-                           self.message, self.charts.box, self.current, self.ledger, downloads])
+                           self.message, self.charts.box, self.current, self.ledger.box, downloads])
         self.box.add_class("sjia-window")
 
     def set_weeks(self, follow_up: tuple[int, ...]) -> None:
@@ -180,13 +180,18 @@ def steroid_html(model: SteroidModel) -> str:
     table = pd.DataFrame({
         "Week": shown["week"].map(lambda w: f"{w:g}"),
         "On steroid at week 0, dose recorded": shown["n"],
-        "Steroid-free": shown["k"],
+        "Steroid-free (sustained)": shown["k"],
         "% steroid-free (95% CI, exact)": [
             f"{fmt.percent(k, n)} ({100 * lo:.0f}–{100 * hi:.0f}%)" if n else "–"
             for k, n, lo, hi in zip(shown["k"], shown["n"], shown["ci_low"], shown["ci_high"])],
+        "Off, restarted later": shown["k_restarted_later"] if "k_restarted_later" in shown else 0,
         "Note": shown["note"].fillna(""),
     })
-    if not table["Note"].astype(bool).any():
+    if not table["Off, restarted later"].astype(bool).any():
+        table = table.drop(columns="Off, restarted later")
+    said_once = ""
+    if table["Note"].nunique() == 1:  # one note for every row: say it once, under the table
+        said_once = f"<p>Note: {esc(table['Note'].iloc[0])}.</p>" if table["Note"].iloc[0] else ""
         table = table.drop(columns="Note")
     last = shown.iloc[-1] if len(shown) else None
     headline = (f" By week {last['week']:g}, {int(last['k'])} of {int(last['n'])} were off it "
@@ -207,7 +212,7 @@ def steroid_html(model: SteroidModel) -> str:
                     "each time is the visit at which it was first seen.</p>")
     return (f"<p><b>Corticosteroid.</b> {model.n_on} of {model.n_known} selected patients with a recorded "
             f"dose were on corticosteroid at week 0{badge}.{headline}{missing_words}</p>"
-            + table_html(table) + km_words + dose_words)
+            + table_html(table) + said_once + km_words + dose_words)
 
 
 def adverse_events_html(model: AdverseEventsModel) -> str:
@@ -224,8 +229,8 @@ def adverse_events_html(model: AdverseEventsModel) -> str:
         shown.append({"Study": label, "Patients": int(r["n_patients"]), "Adverse events": int(r["n_events"]),
                       "Patients with ≥ 1": f"{int(r['n_patients_with_event'])} "
                                            f"({r['percent_patients_with_event']:.0f}%)",
-                      "Serious": int(r["serious"]), "Patient-years": f"{r['patient_years']:.1f} "
-                                                                f"({r['patient_years_counted_as']})",
+                      "Serious": int(r["serious"]), "Patient-years": f"{r['patient_years']:.1f} over "
+                                                                f"{r['patient_years_counted_as']}",
                       "Rate per 100 patient-years (95% CI)": rate, "Data": r["status"]})
     parts = ["<p><b>Adverse events</b> in the selected patients, one row per study (rates are not pooled, "
              "because the studies count follow-up differently). The interval is the exact Poisson 95% "
