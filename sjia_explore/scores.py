@@ -363,3 +363,45 @@ def activity_state(visits: pd.DataFrame, score_column: str | None = None) -> pd.
     out["activity_state"] = classify_activity(score).to_numpy()
     out["note"] = ACTIVITY_STATE_NOTE
     return out
+
+
+# --- sJADAS10 -------------------------------------------------------------------------------------
+# Kept in its own block at the end of the module (added with the outcome measures of sjia_explore.outcomes).
+#: Joints counted in the 10-joint score: active joints in any joint, a larger count capped here
+#: (JADAS10, Consolaro 2009; the sJADAS of Tibaldi 2020 and the Rosina 2024 cut-offs are for sJADAS10).
+JOINT_COUNT_10_MAX = 10
+#: sJADAS10: 0–50 ("The sJADAS score ranges from 0 to 50", Tibaldi et al., EULAR 2020 FRI0547).
+SJADAS10_MAX = GLOBAL_MAX * 2 + JOINT_COUNT_10_MAX + ESR_NORMALISED_MAX + SYSTEMIC_SCORE_MAX
+#: Columns sJADAS10 is built from (the same five as sJADAS27; only the joint cap differs).
+SJADAS10_COMPONENTS = SJADAS27_COMPONENTS
+
+
+def sjadas10(visits: pd.DataFrame) -> pd.Series:
+    """sJADAS10 of each visit: the five components, active joints (in any joint) capped at 10 (0–50).
+
+    This is the score the Rosina et al. 2024 activity cut-offs were made for
+    (inactive ≤ 2.9, minimal ≤ 10, moderate ≤ 20.6, high > 20.6).
+
+    Parameters
+    ----------
+    visits
+        Visit rows with ``physician_global``, ``parent_global`` (0–10),
+        ``active_joints`` (count; capped at 10), ``esr_mm_h`` (normalised by
+        :func:`normalised_esr`) and ``systemic_score`` (0–10). Not changed.
+
+    Returns
+    -------
+    pandas.Series
+        Float, named ``sjadas10``, same index; missing wherever a component is missing.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"physician_global": [6.0], "parent_global": [5.0], "active_joints": [14],
+    ...                   "esr_mm_h": [45.0], "systemic_score": [3.0]})
+    >>> sjadas10(v).tolist()  # 6 + 5 + 10 (capped) + 2.5 + 3
+    [26.5]
+    """
+    parts = [_component(visits, "physician_global"), _component(visits, "parent_global"),
+             _component(visits, "active_joints").clip(upper=JOINT_COUNT_10_MAX), _esr_normalised(visits),
+             _component(visits, "systemic_score")]
+    return _sum(parts, "sjadas10")
