@@ -418,7 +418,8 @@ def inactive_disease(visits: pd.DataFrame) -> pd.DataFrame:
     out["unknown"] = [", ".join(names[row]) for row in table.isna().to_numpy(dtype=bool)]
     out["note"] = _joined("Wallace 2004 criteria", "inactive by the available criteria: "
                           + ", ".join(not_recorded) + " not recorded" if not_recorded else "",
-                          f"normal: ESR ≤ {ESR_UPPER_MM_H:g} mm/h, CRP ≤ {CRP_UPPER_MG_L:g} mg/L (Qiu 2024 Table 1)",
+                          f"normal: ESR ≤ {ESR_UPPER_MM_H:g} mm/h, CRP ≤ {CRP_UPPER_MG_L:g} mg/L "
+                          "(Qiu 2024 Table 1)",
                           provenance_note(visits))
     return out[INACTIVE_COLUMNS]
 
@@ -488,8 +489,9 @@ def time_to_inactive_disease(visits: pd.DataFrame, by=None, patients: pd.DataFra
     --------
     >>> v = pd.DataFrame({"patient_id": list("ababab"), "week": [0, 0, 4, 4, 8, 8],
     ...                   "active_joints": [3, 2, 0, 1, 0, 0]})
-    >>> time_to_inactive_disease(v)[["week", "n_at_risk", "n_events", "proportion_inactive"]].to_dict("records")
-    [{'week': 0, 'n_at_risk': 2, 'n_events': 0, 'proportion_inactive': 0.0}, {'week': 4, 'n_at_risk': 2, 'n_events': 1, 'proportion_inactive': 0.5}, {'week': 8, 'n_at_risk': 1, 'n_events': 1, 'proportion_inactive': 1.0}]
+    >>> km = time_to_inactive_disease(v)
+    >>> km["week"].tolist(), km["n_at_risk"].tolist(), km["proportion_inactive"].tolist()
+    ([0, 4, 8], [2, 2, 1], [0.0, 0.5, 1.0])
     """
     from sjia_explore.stats import time_to_steroid_free
 
@@ -544,8 +546,9 @@ def remission_on_medication(visits: pd.DataFrame, by=None, patients: pd.DataFram
     Examples
     --------
     >>> v = pd.DataFrame({"patient_id": ["a"] * 4, "week": [0, 12, 24, 52], "active_joints": [2, 0, 0, 0]})
-    >>> remission_on_medication(v)[["first_inactive_week", "longest_inactive_weeks", "remission_on_medication"]].to_dict("records")
-    [{'first_inactive_week': 12, 'longest_inactive_weeks': 40, 'remission_on_medication': True}]
+    >>> row = remission_on_medication(v).iloc[0]
+    >>> int(row["first_inactive_week"]), int(row["longest_inactive_weeks"]), bool(row["remission_on_medication"])
+    (12, 40, True)
     """
     per_visit = inactive_disease(visits)
     per_visit["group"] = group_labels(visits, by, patients).to_numpy()
@@ -559,8 +562,9 @@ def remission_on_medication(visits: pd.DataFrame, by=None, patients: pd.DataFram
             start = (w if start is None else start) if f else None
             if start is not None:
                 longest = max(longest, w - start)
-        first = weeks[flags][0] if flags.any() else None
-        follow_up = weeks[-1] - weeks[0] if len(weeks) else 0
+        first = weeks[flags][0].item() if flags.any() else None
+        follow_up = (weeks[-1] - weeks[0]).item() if len(weeks) else 0
+        longest = longest.item() if isinstance(longest, np.generic) else longest
         if longest >= REMISSION_WEEKS:
             status, why = True, ""
         elif follow_up < REMISSION_WEEKS:
