@@ -581,3 +581,16 @@ def remission_on_medication(visits: pd.DataFrame, by=None, patients: pd.DataFram
                                       "follow_up_weeks", "remission_on_medication", "n", "note"])
     out["remission_on_medication"] = out["remission_on_medication"].astype("boolean")
     return out.loc[out["group"].notna()].reset_index(drop=True)
+
+
+# --- measures kept in their own modules, reachable from here ---------------------------------------
+_ELSEWHERE = {"acr_pedi": "sjia_explore.response", "acr_pedi_response": "sjia_explore.response"}
+
+
+def __getattr__(name: str):
+    """``outcomes.acr_pedi`` and the other measures of the issue, imported on first use (no import cycle)."""
+    if name in _ELSEWHERE:
+        import importlib
+
+        return getattr(importlib.import_module(_ELSEWHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

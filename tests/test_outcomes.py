@@ -195,3 +195,97 @@ def test_bundled_cohort_outcomes_carry_n_and_reconstructed_label():
     totals = states.groupby(["group", "week"])["n"].sum()
     assert (totals == states.groupby(["group", "week"])["n_total"].first()).all()
     assert np.isfinite(states["proportion"]).all()
+
+
+# --- ACR Pedi ---------------------------------------------------------------------------------------
+CORE = ["physician_global", "parent_global", "active_joints", "joints_limited_motion", "chaq", "esr_mm_h"]
+
+
+def acr_visits(baseline, visit, fever=(True, False), crp=(None, None)):
+    rows = {"patient_id": ["p", "p"], "week": [0, 12]}
+    for col, b, v in zip(CORE, baseline, visit):
+        rows[col] = [b, v]
+    rows["fever"] = list(fever)
+    rows["crp_mg_l"] = list(crp)
+    return pd.DataFrame(rows)
+
+
+def response(baseline, visit, level, variant="core", **kw):
+    out = response_module().acr_pedi_response(acr_visits(baseline, visit, **kw), level=level, variant=variant)
+    assert len(out) == 1
+    return out.iloc[0]
+
+
+def response_module():
+    from sjia_explore import response as r
+    return r
+
+
+def test_acr_pedi_hand_worked_responder_at_30_but_not_70():
+    # physician 8 -> 4 (50%), parent 6 -> 3 (50%), joints 5 -> 2 (60%), limited 2 -> 2 (0%),
+    # CHAQ 1.0 -> 1.2 (20% worse: not > 30%), ESR 60 -> 40 (33%)
+    base, now = [8, 6, 5, 2, 1.0, 60], [4, 3, 2, 2, 1.2, 40]
+    r30 = response(base, now, 30)
+    assert (r30["n_improved"], r30["n_worsened"], r30["responder"]) == (4, 0, True)
+    r50 = response(base, now, 50)
+    assert (r50["n_improved"], r50["responder"]) == (3, True)  # 50%, 50%, 60% count; exactly 50% is enough
+    r70 = response(base, now, 70)
+    assert (r70["n_improved"], r70["responder"]) == (0, False)
+
+
+def test_acr_pedi_two_variables_worse_by_more_than_30_percent_is_no_response():
+    # four improve by 100%, but limited motion 2 -> 3 (50% worse) and CHAQ 1.0 -> 1.5 (50% worse)
+    r = response([8, 6, 5, 2, 1.0, 60], [0, 0, 0, 3, 1.5, 0], 90)
+    assert (r["n_improved"], r["n_worsened"], r["responder"]) == (4, 2, False)
+
+
+def test_acr_pedi_baseline_of_zero_cannot_improve_and_a_rise_counts_as_worse():
+    # joints 0 -> 0 (no percentage: not improved, not worse); limited 0 -> 1 (rise from 0: worse);
+    # physician 8 -> 2, parent 6 -> 1, CHAQ 1 -> 0.5, ESR 60 -> 30: four improved by >= 50%
+    r = response([8, 6, 0, 0, 1.0, 60], [2, 1, 0, 1, 0.5, 30], 50)
+    assert (r["n_improved"], r["n_worsened"], r["responder"]) == (4, 1, True)
+    # with only two other improvers, the zero baselines leave it short of three
+    r = response([8, 6, 0, 0, 1.0, 60], [2, 1, 0, 0, 1.0, 60], 30)
+    assert (r["n_improved"], r["n_worsened"], r["responder"]) == (2, 0, False)
+
+
+def test_adapted_needs_no_fever_and_modified_needs_crp_and_esr_down():
+    base, now = [8, 6, 5, 2, 1.0, 60], [4, 3, 2, 2, 1.0, 40]
+    assert response(base, now, 30, "adapted", fever=(True, False))["responder"] == True  # noqa: E712
+    assert response(base, now, 30, "adapted", fever=(True, True))["responder"] == False  # noqa: E712
+    # ESR 60 -> 40: neither normal (<= 20) nor down 50% -> modified fails though the core set responds
+    mod = response(base, now, 30, "modified", crp=(80.0, 5.0))
+    assert (mod["core_response"], mod["extra_met"], mod["responder"]) == (True, False, False)
+    now_esr_30 = [4, 3, 2, 2, 1.0, 30]  # ESR down exactly 50%; CRP 80 -> 30 not normal, down 62.5%
+    assert response(base, now_esr_30, 30, "modified", crp=(80.0, 30.0))["responder"] == True  # noqa: E712
+
+
+def test_acr_pedi_is_missing_when_a_core_value_is_missing():
+    r = response([8, 6, 5, 2, None, 60], [4, 3, 2, 2, 1.0, 40], 30)
+    assert pd.isna(r["responder"]) and pd.isna(r["n_improved"])
+
+
+def test_acr_pedi_per_week_proportion_and_exact_interval():
+    frames = []
+    for pid, now in zip("abc", ([4, 3, 2, 2, 1.0, 40], [8, 6, 5, 2, 1.0, 60], [0, 0, 0, 0, 0.0, 10])):
+        v = acr_visits([8, 6, 5, 2, 1.0, 60], now)
+        frames.append(v.assign(patient_id=pid))
+    out = response_module().acr_pedi(pd.concat(frames), level=30, variant="core")
+    assert out[["week", "n_responders", "n"]].values.tolist() == [[12, 2, 3]]
+    lo, hi = exact(2, 3)
+    assert out["ci_low"].iloc[0] == pytest.approx(lo) and out["ci_high"].iloc[0] == pytest.approx(hi)
+
+
+def test_acr_pedi_on_bundled_data_gives_no_number_and_names_chaq_and_limited_motion():
+    c = load_cohort()
+    out = response_module().acr_pedi(c.visits, level=30, variant="adapted", by="study", patients=c.patients)
+    assert out["n_responders"].isna().all() and out["proportion"].isna().all()
+    assert out["note"].str.contains("CHAQ").all() and out["note"].str.contains("limited motion").all()
+    assert (out["n"] > 0).all()
+
+
+def test_acr_pedi_rejects_unknown_level_and_variant():
+    with pytest.raises(ValueError, match="level"):
+        response_module().acr_pedi(states_visits(), level=40)
+    with pytest.raises(ValueError, match="variant"):
+        response_module().acr_pedi(states_visits(), variant="standard")
