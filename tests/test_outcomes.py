@@ -289,3 +289,94 @@ def test_acr_pedi_rejects_unknown_level_and_variant():
         response_module().acr_pedi(states_visits(), level=40)
     with pytest.raises(ValueError, match="variant"):
         response_module().acr_pedi(states_visits(), variant="standard")
+
+
+# --- biomarkers -----------------------------------------------------------------------------------------
+def test_biomarkers_median_iqr_and_geometric_mean_by_hand():
+    v = pd.DataFrame({"patient_id": list("abcd"), "week": [0] * 4, "ferritin_ng_ml": [100.0, 400.0, 1600.0, 6400.0]})
+    row = outcomes.biomarkers(v, markers=("ferritin_ng_ml",)).iloc[0]
+    assert row["n"] == 4
+    assert row["median"] == pytest.approx(1000.0)  # (400 + 1600) / 2
+    assert row["q1"] == pytest.approx(325.0)  # linear: 100 + 0.75 * 300
+    assert row["q3"] == pytest.approx(2800.0)  # 1600 + 0.25 * 4800
+    assert row["geo_mean"] == pytest.approx(800.0)  # (100 * 400 * 1600 * 6400) ** (1/4)
+    logs = np.log([100.0, 400.0, 1600.0, 6400.0])
+    lo, hi = stats.t.interval(0.95, 3, loc=logs.mean(), scale=stats.sem(logs))
+    assert row["geo_ci_low"] == pytest.approx(math.exp(lo)) and row["geo_ci_high"] == pytest.approx(math.exp(hi))
+    assert row["reference_value"] == 330 and "Qiu 2024" in row["reference_source"]
+
+
+def test_biomarkers_say_not_measured_in_this_study():
+    v = pd.DataFrame({"patient_id": ["a", "b"], "week": [0, 0], "il18_pg_ml": [5000.0, None]})
+    pts = pd.DataFrame({"patient_id": ["a", "b"], "study": ["vastert2011", "qiu2024"]})
+    out = outcomes.biomarkers(v, by="study", patients=pts, markers=("il18_pg_ml", "mrp8_14_ng_ml"))
+    qiu_il18 = out[(out["group"] == "qiu2024") & (out["marker"] == "il18_pg_ml")]
+    assert len(qiu_il18) == 1 and qiu_il18["n"].iloc[0] == 0 and pd.isna(qiu_il18["week"].iloc[0])
+    assert qiu_il18["note"].iloc[0].startswith("not measured in this study")
+    assert out.loc[out["marker"] == "mrp8_14_ng_ml", "note"].str.startswith("not recorded in these data").all()
+    assert "not a normal range" in out.loc[out["marker"] == "il18_pg_ml", "reference_kind"].iloc[0]
+
+
+def test_biomarkers_on_bundled_data_mark_qiu_without_il18_and_mrp8_14():
+    c = load_cohort()
+    out = outcomes.biomarkers(c.visits, by="study", patients=c.patients)
+    missing = out[out["note"].str.startswith("not measured")]
+    assert set(zip(missing["group"], missing["marker"])) == {("qiu2024", "il18_pg_ml"), ("qiu2024", "mrp8_14_ng_ml")}
+    esr0 = out[(out["group"] == "qiu2024") & (out["marker"] == "esr_mm_h") & (out["week"] == 0)].iloc[0]
+    raw = c.visits.merge(c.patients[["patient_id", "study"]])
+    values = raw.loc[(raw["study"] == "qiu2024") & (raw["week"] == 0), "esr_mm_h"].astype(float)
+    assert esr0["n"] == 11 and esr0["median"] == pytest.approx(float(np.median(values)))
+
+
+def test_a_zero_value_gives_no_geometric_mean():
+    v = pd.DataFrame({"patient_id": ["a", "b"], "week": [0, 0], "crp_mg_l": [0.0, 4.0]})
+    row = outcomes.biomarkers(v, markers=("crp_mg_l",)).iloc[0]
+    assert pd.isna(row["geo_mean"]) and "0 or below" in row["note"] and row["median"] == 2.0
+
+
+# --- window of opportunity ------------------------------------------------------------------------
+def window_tables(n=12):
+    months = np.geomspace(0.5, 100, n)
+    patients = pd.DataFrame({"patient_id": [f"p{i}" for i in range(n)], "study": "s",
+                             "months_onset_to_treatment": months})
+    visits = pd.DataFrame({"patient_id": [f"p{i}" for i in range(n) for _ in (0, 1)],
+                           "week": [0, 24] * n,
+                           "active_joints": [v for i in range(n) for v in (10, int(i))]})
+    return patients, visits
+
+
+def test_window_points_one_row_per_patient_with_change_from_week_0():
+    patients, visits = window_tables()
+    visits = visits.iloc[:-1]  # the last patient has no week-24 visit
+    out = outcomes.window_points((patients, visits), "active_joints", week=24)
+    assert len(out) == len(patients)
+    assert out["y"].iloc[:-1].tolist() == [float(i - 10) for i in range(11)]
+    assert pd.isna(out["y"].iloc[-1]) and out["note"].iloc[-1].startswith("no visit at week 24")
+    assert (out["n"] == 11).all()
+    assert out["note"].str.contains("not an effect").all()
+
+
+def test_window_points_inactive_disease_is_0_or_1():
+    patients, visits = window_tables(3)
+    visits = visits.assign(physician_global=0.0)
+    out = outcomes.window_points({"patients": patients, "visits": visits}, "inactive", week=24)
+    assert out["y"].tolist() == [1.0, 0.0, 0.0]  # joints at week 24: 0, 1, 2
+
+
+def test_window_smoother_recovers_a_straight_line_and_refuses_small_n():
+    patients, _ = window_tables(15)
+    x = np.log10(patients["months_onset_to_treatment"].to_numpy())
+    points = pd.DataFrame({"months_onset_to_treatment": patients["months_onset_to_treatment"], "y": 3 * x - 1})
+    out = outcomes.window_smoother(points, n_boot=50)
+    grid = np.log10(out["months"].to_numpy())
+    np.testing.assert_allclose(out["fit"], 3 * grid - 1, atol=1e-8)  # local linear fits reproduce a line
+    np.testing.assert_allclose(out["ci_low"], out["fit"], atol=1e-6)
+    assert (out["n"] == 15).all()
+    small = outcomes.window_smoother(points.head(9))
+    assert len(small) == 1 and pd.isna(small["fit"].iloc[0]) and "at least 10 needed" in small["note"].iloc[0]
+
+
+def test_window_smoother_is_reproducible_for_a_seed():
+    patients, visits = window_tables(14)
+    pts = outcomes.window_points((patients, visits), "active_joints", 24)
+    pd.testing.assert_frame_equal(outcomes.window_smoother(pts, seed=3), outcomes.window_smoother(pts, seed=3))
