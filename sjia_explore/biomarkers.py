@@ -14,8 +14,7 @@ IL-18 595 pg/mL
     Not a normal range: the serum IL-18 cut-off for remission in sJIA reported in
     "Clinical significance of interleukin-18 for the diagnosis and prediction of
     disease course in systemic juvenile idiopathic arthritis", Rheumatology
-    (Oxford) 2020; read at
-    https://habcentral.habcommunity.com/clinical-significance-interleukin-18-diagnosis-and-prediction-disease-course-systemic-juvenile
+    (Oxford) 2020; read at :data:`IL18_SOURCE_URL`.
 MRP8/14 340 ng/mL
     Not an upper limit: the mean serum MRP8/14 of 50 healthy controls
     (340 ± 70 ng/mL, mean ± 95% CI), Arthritis Rheum 2009, doi 10.1002/art.24349.
@@ -55,6 +54,9 @@ class Marker:
 
 
 _QIU_TABLE_1 = "Qiu 2024 Table 1, doi 10.1186/s12969-024-00974-4"
+#: Where the IL-18 remission cut-off was read (the abstract).
+IL18_SOURCE_URL = ("https://habcentral.habcommunity.com/clinical-significance-interleukin-18-diagnosis-and-"
+                   "prediction-disease-course-systemic-juvenile")
 #: The markers summarised, in display order.
 MARKERS: tuple[Marker, ...] = (
     Marker("esr_mm_h", "ESR", "mm/h", published.ESR_UPPER_MM_H, "upper limit of normal", _QIU_TABLE_1, False),
