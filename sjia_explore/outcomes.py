@@ -286,7 +286,11 @@ def activity_states(visits: pd.DataFrame, score: str = "sjadas10", by=None,
     [1, 1, 0, 1]
     """
     _require(visits, ["patient_id", "week"], "activity states")
-    per_visit = visit_activity(visits, score)
+    try:
+        per_visit = visit_activity(visits, score)
+    except KeyError as err:  # the score cannot be computed from these data: say so on every visit's rows
+        per_visit = visits[["patient_id", "week"]].assign(score=np.nan, state=None,
+                                                          note=f"{score} cannot be computed: {err.args[0]}")
     per_visit["group"] = group_labels(visits, by, patients).to_numpy()
     per_visit = per_visit.loc[per_visit["group"].notna()]
     base_note = per_visit["note"].iloc[0] if len(per_visit) else CUTOFFS[score].note()

@@ -380,3 +380,11 @@ def test_window_smoother_is_reproducible_for_a_seed():
     patients, visits = window_tables(14)
     pts = outcomes.window_points((patients, visits), "active_joints", 24)
     pd.testing.assert_frame_equal(outcomes.window_smoother(pts, seed=3), outcomes.window_smoother(pts, seed=3))
+
+
+def test_activity_states_without_the_score_components_say_why_instead_of_failing():
+    v = pd.DataFrame({"patient_id": ["a", "b"], "week": [0, 0], "active_joints": [2, 0]})
+    out = outcomes.activity_states(v)
+    assert (out["n_total"] == 0).all() and out["proportion"].isna().all()
+    assert out["note"].str.contains("sjadas10 cannot be computed").all()
+    assert out["note"].str.contains("systemic_score").all()
