@@ -497,32 +497,62 @@ def time_to_inactive_disease(visits: pd.DataFrame, by=None, patients: pd.DataFra
     >>> km["week"].tolist(), km["n_at_risk"].tolist(), km["proportion_inactive"].tolist()
     ([0, 4, 8], [2, 2, 1], [0.0, 0.5, 1.0])
     """
-    from sjia_explore.stats import time_to_steroid_free
-
     per_visit = inactive_disease(visits)
     per_visit["group"] = group_labels(visits, by, patients).to_numpy()
     per_visit = per_visit.loc[per_visit["group"].notna()]
     note = per_visit["note"].iloc[0] if len(per_visit) else ""
     frames = []
     for group, at in per_visit.groupby("group", sort=True):
-        base = at.loc[at["week"] == baseline_week]
-        n_excluded = int(base["inactive"].eq(True).fillna(False).sum()) + int(base["inactive"].isna().sum())
-        # "not inactive" plays the part of "on steroid": a positive dose that falls to 0 at the event.
-        active = at[["patient_id", "week"]].assign(
-            not_inactive=at["inactive"].map({True: 0.0, False: 1.0}).astype(float))
-        km = time_to_steroid_free(active, dose="not_inactive", baseline_week=baseline_week)
-        km = km.rename(columns={"proportion_steroid_free": "proportion_inactive"})
-        n = int(km["n"].iloc[0])
-        km_note = _joined(note, "inactivity is only seen at visits (interval-censored): the times are those visits",
-                          f"{n_excluded} patient{'s' if n_excluded != 1 else ''} not followed (inactive or unknown "
-                          f"at week {baseline_week:g})" if n_excluded else "",
-                          "no patient was active at baseline" if n == 0 else "",
-                          f"only {n} patient{'s' if n != 1 else ''} followed" if 0 < n < MIN_PATIENTS else "")
-        km["note"] = km_note
+        base = at.loc[at["week"] == baseline_week].drop_duplicates("patient_id")
+        followed = base.loc[base["inactive"].eq(False).fillna(False).astype(bool), "patient_id"]
+        n_excluded = int(base["patient_id"].nunique()) - len(followed)
+        later = at.loc[at["patient_id"].isin(followed) & (at["week"] > baseline_week)].dropna(subset=["inactive"])
+        first_inactive = later.loc[later["inactive"].astype(bool)].groupby("patient_id")["week"].min()
+        last_known = later.groupby("patient_id")["week"].max()
+        ids = followed.tolist()
+        times = [float(first_inactive.get(p, last_known.get(p, baseline_week))) for p in ids]
+        status = [1 if p in first_inactive.index else 0 for p in ids]
+        n = len(ids)
+        km = pd.DataFrame(_kaplan_meier(times, status, baseline_week))
+        km["note"] = _joined(note, "inactivity is only seen at visits (interval-censored): the times are those visits",
+                             f"{n_excluded} patient{'s' if n_excluded != 1 else ''} not followed (inactive or "
+                             f"unknown at week {baseline_week:g})" if n_excluded else "",
+                             "no patient was active at baseline" if n == 0 else "",
+                             f"only {n} patient{'s' if n != 1 else ''} followed" if 0 < n < MIN_PATIENTS else "")
         km.insert(0, "group", group)
         frames.append(km)
     columns = ["group", "week", "n_at_risk", "n_events", "proportion_inactive", "ci_low", "ci_high", "n", "note"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def _kaplan_meier(times: list[float], status: list[int], baseline_week: float) -> list[dict]:
+    """1 − Kaplan–Meier survival at each event time, with the log(−log) Greenwood interval.
+
+    The same estimator and interval as :func:`sjia_explore.stats.time_to_steroid_free`
+    (statsmodels ``SurvfuncRight``); the first row is the baseline.
+    """
+    import math
+
+    from scipy import stats as st
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    n = len(times)
+    rows = [{"week": baseline_week, "n_at_risk": n, "n_events": 0, "proportion_inactive": 0.0 if n else np.nan,
+             "ci_low": np.nan, "ci_high": np.nan, "n": n}]
+    if not any(status):
+        return rows
+    sf = SurvfuncRight(np.array(times, dtype=float), np.array(status))
+    z = st.norm.ppf(0.5 + CI_LEVEL / 2)
+    for t, s_prob, se, at_risk, events in zip(sf.surv_times, sf.surv_prob, sf.surv_prob_se, sf.n_risk,
+                                              sf.n_events):
+        lo = hi = np.nan
+        if 0 < s_prob < 1 and se > 0:
+            theta_se = se / (s_prob * abs(math.log(s_prob)))
+            lo, hi = 1 - s_prob ** math.exp(-z * theta_se), 1 - s_prob ** math.exp(z * theta_se)
+        rows.append({"week": int(t) if float(t).is_integer() else float(t), "n_at_risk": int(at_risk),
+                     "n_events": int(events), "proportion_inactive": float(1 - s_prob), "ci_low": lo, "ci_high": hi,
+                     "n": n})
+    return rows
 
 
 def remission_on_medication(visits: pd.DataFrame, by=None, patients: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -557,28 +587,42 @@ def remission_on_medication(visits: pd.DataFrame, by=None, patients: pd.DataFram
     per_visit = inactive_disease(visits)
     per_visit["group"] = group_labels(visits, by, patients).to_numpy()
     note = per_visit["note"].iloc[0] if len(per_visit) else ""
+    order = per_visit.sort_values(["patient_id", "week"], kind="stable")
+    known = order["inactive"].notna().to_numpy()
+    flags = order["inactive"].fillna(False).astype(bool).to_numpy()
+    # per patient: first inactive week, longest run, run start, first and last known week, visits known
+    acc: dict = {}
+    for pid, w, k, f in zip(order["patient_id"], order["week"].to_numpy(dtype=float), known, flags):
+        a = acc.setdefault(pid, {"first": None, "longest": None, "start": None, "lo": None, "hi": None, "n": 0})
+        if not k:  # a visit of unknown status neither breaks nor extends a run
+            continue
+        a["n"] += 1
+        a["lo"] = w if a["lo"] is None else a["lo"]
+        a["hi"] = w
+        if f:
+            a["first"] = w if a["first"] is None else a["first"]
+            a["start"] = w if a["start"] is None else a["start"]
+            a["longest"] = max(a["longest"] or 0.0, w - a["start"])
+        else:
+            a["start"] = None
+    groups = per_visit.groupby("patient_id", sort=False)["group"].first()
+
+    def plain(x):
+        return pd.NA if x is None else (int(x) if float(x).is_integer() else float(x))
+
     rows = []
-    for pid, at in per_visit.groupby("patient_id", sort=True):
-        known = at.dropna(subset=["inactive"]).sort_values("week")
-        weeks, flags = known["week"].to_numpy(), known["inactive"].astype(bool).to_numpy()
-        longest, start = 0, None
-        for w, f in zip(weeks, flags):
-            start = (w if start is None else start) if f else None
-            if start is not None:
-                longest = max(longest, w - start)
-        first = weeks[flags][0].item() if flags.any() else None
-        follow_up = (weeks[-1] - weeks[0]).item() if len(weeks) else 0
-        longest = longest.item() if isinstance(longest, np.generic) else longest
+    for pid, a in acc.items():
+        longest = a["longest"] if a["longest"] is not None else 0.0
+        follow_up = (a["hi"] - a["lo"]) if a["n"] else 0.0
         if longest >= REMISSION_WEEKS:
             status, why = True, ""
         elif follow_up < REMISSION_WEEKS:
             status, why = pd.NA, f"follow-up of {follow_up:g} weeks is shorter than 6 months: cannot be judged"
         else:
             status, why = False, ""
-        rows.append({"patient_id": pid, "group": at["group"].iloc[0],
-                     "first_inactive_week": first if first is not None else pd.NA,
-                     "longest_inactive_weeks": longest if flags.any() else pd.NA, "follow_up_weeks": follow_up,
-                     "remission_on_medication": status, "n": len(known),
+        rows.append({"patient_id": pid, "group": groups.get(pid), "first_inactive_week": plain(a["first"]),
+                     "longest_inactive_weeks": plain(a["longest"]), "follow_up_weeks": plain(follow_up),
+                     "remission_on_medication": status, "n": a["n"],
                      "note": _joined(note, why, "on medication assumed: stopping the IL-1 blocker is not recorded",
                                      "inactive between consecutive inactive visits is assumed")})
     out = pd.DataFrame(rows, columns=["patient_id", "group", "first_inactive_week", "longest_inactive_weeks",
