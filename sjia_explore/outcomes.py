@@ -381,7 +381,10 @@ def inactive_disease(visits: pd.DataFrame) -> pd.DataFrame:
     A visit is inactive when every available item is met, not inactive when
     any is not met, and unknown (missing) otherwise. Items the data do not
     record are named in ``note`` ("inactive by the available criteria:
-    uveitis not recorded").
+    uveitis not recorded"). Fever and rash count whatever their cause (Wallace
+    asks for features "due to JIA"; a fever from pneumonia makes the visit
+    active here, and the note says so). Morning stiffness (added by the 2011
+    ACR criteria) is not used.
 
     Parameters
     ----------
@@ -420,11 +423,13 @@ def inactive_disease(visits: pd.DataFrame) -> pd.DataFrame:
     not_met = table.eq(False).fillna(False).to_numpy(dtype=bool)
     out["not_met"] = [", ".join(names[row]) for row in not_met]
     out["unknown"] = [", ".join(names[row]) for row in table.isna().to_numpy(dtype=bool)]
+    signs = [item for item, column in WALLACE_ABSENT_ITEMS[:2] if column in visits.columns]
+    counted = (f"{' and '.join(signs)} counted whatever the cause (the data do not say whether due to JIA)"
+               if signs else "")
     out["note"] = _joined("Wallace 2004 criteria", "inactive by the available criteria: "
                           + ", ".join(not_recorded) + " not recorded" if not_recorded else "",
                           f"normal: ESR ≤ {ESR_UPPER_MM_H:g} mm/h, CRP ≤ {CRP_UPPER_MG_L:g} mg/L "
-                          "(Qiu 2024 Table 1)",
-                          provenance_note(visits))
+                          "(Qiu 2024 Table 1)", counted, provenance_note(visits))
     return out[INACTIVE_COLUMNS]
 
 
