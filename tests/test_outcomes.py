@@ -388,3 +388,22 @@ def test_activity_states_without_the_score_components_say_why_instead_of_failing
     assert (out["n_total"] == 0).all() and out["proportion"].isna().all()
     assert out["note"].str.contains("sjadas10 cannot be computed").all()
     assert out["note"].str.contains("systemic_score").all()
+
+
+def test_no_outcome_function_changes_its_input():
+    c = load_cohort()
+    visits, patients = c.visits.copy(), c.patients.copy()
+    calls = [
+        lambda: outcomes.activity_states(c.visits, by="study", patients=c.patients),
+        lambda: outcomes.inactive_by_week(c.visits),
+        lambda: outcomes.time_to_inactive_disease(c.visits),
+        lambda: outcomes.remission_on_medication(c.visits),
+        lambda: outcomes.acr_pedi(c.visits),
+        lambda: outcomes.biomarkers(c.visits, by="study", patients=c.patients),
+        lambda: outcomes.window_smoother(outcomes.window_points(c, "sjadas10", 24)),
+    ]
+    for call in calls:
+        out = call()
+        assert "n" in out.columns and "note" in out.columns
+    pd.testing.assert_frame_equal(c.visits, visits)
+    pd.testing.assert_frame_equal(c.patients, patients)
