@@ -91,3 +91,53 @@ def datapackage_resource() -> dict:
         "sjia:provenance": "published",
         "schema": {"fields": [{"name": name, "type": kind, "description": text} for name, kind, text in FIELDS]},
     }
+
+
+def reference_points(outcome: str | None = None, matches: str | None = None) -> pd.DataFrame:
+    """Published figures to draw beside a cohort, with an exact 95% interval where the counts are printed.
+
+    The interval (Clopper–Pearson) is computed here from the printed numerator
+    and denominator, and is missing when the source prints only a percentage.
+
+    Parameters
+    ----------
+    outcome
+        Keep rows of this outcome key (e.g. ``"inactive_disease"``).
+    matches
+        Keep rows whose outcome matches this sjia_explore function (e.g. ``"inactive_by_week"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`literature` plus ``ci_low``, ``ci_high`` and
+        ``label`` (study, group and time point, for a tooltip).
+
+    Examples
+    --------
+    >>> pts = reference_points(outcome="inactive_disease")
+    >>> row = pts[pts["study_id"] == "pardeo2015"].iloc[0]
+    >>> round(float(row["ci_low"]), 3), round(float(row["ci_high"]), 3)
+    (0.349, 0.756)
+    """
+    from sjia_explore.outcomes import exact_ci
+
+    table = literature()
+    if outcome is not None:
+        table = table.loc[table["outcome"] == outcome]
+    if matches is not None:
+        table = table.loc[table["matches"] == matches]
+    table = table.reset_index(drop=True)
+    lows, highs, notes = [], [], []
+    for num, den, note in zip(table["numerator"], table["denominator"], table["note"]):
+        if pd.isna(num) or pd.isna(den):
+            lows.append(float("nan"))
+            highs.append(float("nan"))
+            notes.append(f"{note}; no interval: the source prints a percentage only")
+        else:
+            low, high = exact_ci(int(num), int(den))
+            lows.append(low)
+            highs.append(high)
+            notes.append(f"{note}; exact 95% interval computed here from the printed counts")
+    table["ci_low"], table["ci_high"], table["note"] = lows, highs, notes
+    table["label"] = table["study"] + " — " + table["group"] + ", " + table["time_point"]
+    return table

@@ -154,3 +154,19 @@ def test_the_bundled_cohort_does_not_warn_about_the_literature_file():
     from sjia_explore import load_cohort
 
     assert not any("literature" in w for w in load_cohort().warnings)
+
+
+def test_reference_points_have_exact_intervals_only_where_counts_are_printed():
+    from scipy import stats
+
+    from sjia_explore.literature import reference_points
+
+    pts = reference_points(matches="inactive_by_week")
+    assert set(pts["outcome"]) == {"inactive_disease"}
+    for _, row in pts.iterrows():
+        if pd.isna(row["numerator"]):
+            assert pd.isna(row["ci_low"]) and "percentage only" in row["note"]
+        else:
+            ci = stats.binomtest(int(row["numerator"]), int(row["denominator"])).proportion_ci(method="exact")
+            assert row["ci_low"] == pytest.approx(ci.low) and row["ci_high"] == pytest.approx(ci.high)
+    assert pts["label"].str.contains("Foley").any()
