@@ -639,7 +639,8 @@ def remission_on_medication(visits: pd.DataFrame, by=None, patients: pd.DataFram
 # --- measures kept in their own modules, reachable from here ---------------------------------------
 _ELSEWHERE = {"acr_pedi": "sjia_explore.response", "acr_pedi_response": "sjia_explore.response",
               "biomarkers": "sjia_explore.biomarkers", "window_points": "sjia_explore.window",
-              "window_smoother": "sjia_explore.window", "literature": "sjia_explore.literature"}
+              "window_smoother": "sjia_explore.window", "literature": "sjia_explore.literature",
+              "reference_points": "sjia_explore.literature"}
 
 
 def __getattr__(name: str):
