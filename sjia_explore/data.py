@@ -230,6 +230,9 @@ def load_cohort(path: str | Path | None = None) -> Cohort:
     if path is None:
         folder = bundled_data_dir()
         reading = readers.read_folder(folder, limits)
+        # data/literature.csv (published figures of other studies) sits beside the cohort's tables: not a table.
+        reading.warnings = [w for w in reading.warnings
+                            if not (w.message.startswith("not read") and w.message.endswith(": literature.csv"))]
         return _cohort_from_reading(reading, BUNDLED_SOURCE, _provenance_from_datapackage(folder), trusted=True)
     path = Path(path)
     if not path.exists():

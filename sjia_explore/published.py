@@ -219,3 +219,11 @@ VASTERT_N_PATIENTS = 5  # "5 'suspected SoJIA' patients"
 VASTERT_ANAKINRA_MG_KG_DAY = 2  # "Anakinra (dose 2mg/kg/day)"
 VASTERT_FOLLOW_UP_MONTHS_MEDIAN = 10  # "prospectively followed them for 10 months (5-12) months"
 VASTERT_FOLLOW_UP_MONTHS_RANGE = (5, 12)
+
+
+# --- other studies' published figures (data/literature.csv) -----------------------------------------
+def literature():
+    """Published figures of other sJIA studies, one row per figure: see :func:`sjia_explore.literature.literature`."""
+    from sjia_explore.literature import literature as load
+
+    return load()
