@@ -38,10 +38,6 @@ from sjia_explore import identifiers, readers
 from sjia_explore.cohort import Cohort
 from sjia_explore.schema import TABLES, Problem, type_trusted_tables, validate_tables
 
-#: Largest input file read, in bytes (a CSV, workbook, archive or archive member); larger
-#: files are refused from their size before being read. See :mod:`sjia_explore.readers`
-#: for the limits on unpacked size, entries, rows and columns.
-MAX_FILE_BYTES = readers.MAX_FILE_BYTES
 #: Longest uploaded file name kept for messages and provenance.
 MAX_FILENAME_CHARS = 120
 #: Source text of the bundled studies, shown in provenance stamps.
@@ -93,8 +89,8 @@ def _provenance_from_datapackage(folder: Path) -> pd.DataFrame:
 
 
 def _limits() -> readers.Limits:
-    # Read MAX_FILE_BYTES at call time, so that changing it on this module takes effect.
-    return readers.Limits(max_file_bytes=MAX_FILE_BYTES)
+    """The size limits of a load: those of :class:`sjia_explore.readers.Limits`, defined there once."""
+    return readers.Limits()
 
 
 _TOKEN = "\x00table:"  # internal file names given to the validator, mapped back afterwards
@@ -241,7 +237,8 @@ def _safe_filename(filename: str) -> str:
 def load_cohort_from_bytes(content: bytes, filename: str) -> Cohort:
     """Load a cohort from one uploaded file's bytes (CSV, .xlsx workbook or .zip of CSV files).
 
-    The size is checked on ``len(content)`` (never a client-supplied size), and
+    The size is checked on ``len(content)`` (never a client-supplied size; the
+    limit is :data:`sjia_explore.readers.MAX_FILE_BYTES`), and
     the format is sniffed from the content's magic bytes; ``filename`` is only
     used in messages and must agree with the content (a ``.xlsx`` that is really
     text is refused). Nothing is written to disk.
@@ -268,9 +265,5 @@ def load_cohort_from_bytes(content: bytes, filename: str) -> Cohort:
     [12.5, 2.0]
     """
     name = _safe_filename(filename)
-    size = memoryview(content).nbytes
-    if size > MAX_FILE_BYTES:
-        raise CohortValidationError([Problem(name, None, None, f"the file is {size / 1e6:.1f} MB, over the "
-                                             f"{MAX_FILE_BYTES / 1e6:.0f} MB limit; split it or remove unused columns")])
-    reading = readers.read_bytes(bytes(content), name, _limits())
+    reading = readers.read_bytes(content, name, _limits())  # size checked there, before the bytes are copied
     return _cohort_from_reading(reading, name)
