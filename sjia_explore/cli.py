@@ -13,9 +13,16 @@ import sys
 def _validate(args: argparse.Namespace) -> int:
     """Check a cohort: warnings and problems to stderr, the summary to stdout; 0 valid, 1 invalid."""
     from sjia_explore.data import CohortValidationError, load_cohort
+    from sjia_explore.readers import parse_visit_windows, visit_windows
 
     try:
-        cohort = load_cohort(args.path)
+        windows = parse_visit_windows(args.visit_windows) if args.visit_windows else None
+        visit_windows(windows)
+    except ValueError as err:
+        print(f"sjia-explore validate: --visit-windows: {err}", file=sys.stderr)
+        return 2
+    try:
+        cohort = load_cohort(args.path, visit_windows=windows)
     except CohortValidationError as err:
         for warning in err.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -73,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a cohort (folder, .zip, .xlsx or long .csv); one line per problem (file:row:column: message)")
     p.add_argument("path", help="folder or .zip of patients.csv and visits.csv, an .xlsx workbook with a sheet per table, "
                    "or one long .csv/.xlsx with a row per patient and visit")
+    p.add_argument("--visit-windows", metavar="WINDOWS",
+                   help="for visits given by date or study day: the window of each nominal week, as WEEK=HALF_WIDTH "
+                   "or WEEK=EARLIEST-LATEST in weeks, comma-separated (default 0=0-1,4=1,8=2,12=2,24=4)")
     p.set_defaults(func=_validate)
     p = sub.add_parser("reproduce", help="print every number Qiu 2024 reports beside ours; exit 1 on any mismatch")
     p.set_defaults(func=_reproduce)

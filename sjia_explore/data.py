@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -36,7 +37,9 @@ import pandas as pd
 
 from sjia_explore import identifiers, readers
 from sjia_explore.cohort import Cohort
-from sjia_explore.schema import TABLES, Problem, type_trusted_tables, validate_tables
+from sjia_explore.schema import (
+    TABLES, UNSCHEDULED_VISITS, Problem, type_trusted_tables, validate_table, validate_tables,
+)
 
 #: Longest uploaded file name kept for messages and provenance.
 MAX_FILENAME_CHARS = 120
@@ -93,6 +96,13 @@ def _limits() -> readers.Limits:
     return readers.Limits()
 
 
+UNSCHEDULED = UNSCHEDULED_VISITS.name
+def _options(visit_windows: Mapping | None) -> readers.ReadOptions:
+    """How to read what files cannot say; the visit windows checked first (a ValueError when wrong)."""
+    readers.visit_windows(visit_windows)
+    return readers.ReadOptions(visit_windows=visit_windows)
+
+
 _TOKEN = "\x00table:"  # internal file names given to the validator, mapped back afterwards
 _FIRST_ROW = re.compile(r"first given on row (\d+)")
 
@@ -114,7 +124,8 @@ def _to_file_rows(problem: Problem, table: str, reading: readers.Reading) -> Pro
     patients_label = reading.labels.get("patients")
     if patients_label and patients_label != TABLES["patients"].filename:
         message = message.replace("in patients.csv", f"in {patients_label}")
-    return Problem(reading.labels.get(table, TABLES[table].filename), spreadsheet_row(problem.row),
+    default = TABLES[table].filename if table in TABLES else UNSCHEDULED_VISITS.filename
+    return Problem(reading.labels.get(table, default), spreadsheet_row(problem.row),
                    problem.column, identifiers.redact(message))
 
 
@@ -129,7 +140,12 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
         found, typed = [], type_trusted_tables(reading.frames)
     else:
         tokens = {name: f"{_TOKEN}{name}" for name in TABLES}
-        found, typed = validate_tables(reading.frames, filenames=tokens)
+        found, typed = validate_tables({k: v for k, v in reading.frames.items() if k in TABLES}, filenames=tokens)
+        if UNSCHEDULED in reading.frames:
+            known = typed["patients"]["patient_id"] if "patient_id" in typed.get("patients", {}) else None
+            more, typed[UNSCHEDULED] = validate_table(reading.frames[UNSCHEDULED], UNSCHEDULED_VISITS, known,
+                                                      f"{_TOKEN}{UNSCHEDULED}")
+            found += more
     problems = list(reading.problems)
     checked = []
     for problem in found:
@@ -139,7 +155,7 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
         elif table in reading.frames:
             checked.append(_to_file_rows(problem, table, reading))
         # else: a table that was not found or not readable; the reader has said why
-    order = {name: i for i, name in enumerate(TABLES)}
+    order = {name: i for i, name in enumerate([*TABLES, UNSCHEDULED])}
     # file by file in table order, then top to bottom, as a reader of the spreadsheet would go
     problems += sorted(checked, key=lambda p: (min((order[t] for t, label in reading.labels.items() if label == p.file),
                                                    default=len(order)), p.row or 0))
@@ -151,6 +167,7 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
         visits=typed["visits"],
         treatments=typed.get("treatments"),
         adverse_events=typed.get("adverse_events"),
+        unscheduled_visits=typed.get(UNSCHEDULED),
         provenance=provenance if provenance is not None else pd.DataFrame(
             columns=["table", "column", "study", "status"]),
         source=source,
@@ -159,7 +176,7 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
     )
 
 
-def load_cohort(path: str | Path | None = None) -> Cohort:
+def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None = None) -> Cohort:
     """Load the bundled cohort, or your own cohort from a folder, a .zip, an .xlsx workbook or a CSV file.
 
     Parameters
@@ -182,6 +199,18 @@ def load_cohort(path: str | Path | None = None) -> Cohort:
         yes/no flags as yes/no, 1/0, Y/N or +/-, and steroid doses in mg/day
         with a body-weight column (converted to mg/kg/day).
 
+        Visits may be given by date (``visit_date``) with each patient's IL-1
+        start date (``il1_start_date``), or by ``study_day``, instead of
+        ``week``; ``onset_date`` gives ``months_onset_to_treatment``; an
+        adverse event's onset date gives its week. Dates are used only for
+        these intervals and then dropped (see :mod:`sjia_explore.readers.timing`).
+    visit_windows
+        For visits given by date or day: nominal week -> half-width in weeks
+        (``{4: 1}``) or ``(earliest, latest)`` week (``{0: (0, 1)}``); default
+        :data:`sjia_explore.readers.DEFAULT_VISIT_WINDOWS` (0: 0–1, 4 ± 1,
+        8 ± 2, 12 ± 2, 24 ± 4). A visit outside every window goes to
+        ``Cohort.unscheduled_visits``, out of the per-week summaries.
+
     Returns
     -------
     Cohort
@@ -202,6 +231,8 @@ def load_cohort(path: str | Path | None = None) -> Cohort:
     CohortValidationError
         With every problem found, each naming file, spreadsheet row and column
         (``cohort.xlsx[visits]:4:active_joints: ...``).
+    ValueError
+        When ``visit_windows`` is not a valid set of windows.
 
     Examples
     --------
@@ -211,7 +242,7 @@ def load_cohort(path: str | Path | None = None) -> Cohort:
     >>> sorted(c.patients["study"].unique())
     ['qiu2024', 'vastert2011']
     """
-    limits = _limits()
+    limits, options = _limits(), _options(visit_windows)
     if path is None:
         folder = bundled_data_dir()
         reading = readers.read_folder(folder, limits)
@@ -220,7 +251,7 @@ def load_cohort(path: str | Path | None = None) -> Cohort:
     if not path.exists():
         raise CohortValidationError([Problem(str(path), None, None, "no such file or folder; check the path")])
     try:
-        reading = readers.read_path(path, limits)
+        reading = readers.read_path(path, limits, options)
     except OSError as err:  # unreadable (permissions, a device, a vanished file)
         raise CohortValidationError([Problem(path.name or str(path), None, None,
                                              f"the file could not be opened ({err.strerror or err}); check it")]) from None
@@ -234,7 +265,7 @@ def _safe_filename(filename: str) -> str:
     return (name or "upload")[:MAX_FILENAME_CHARS]
 
 
-def load_cohort_from_bytes(content: bytes, filename: str) -> Cohort:
+def load_cohort_from_bytes(content: bytes, filename: str, *, visit_windows: Mapping | None = None) -> Cohort:
     """Load a cohort from one uploaded file's bytes (CSV, .xlsx workbook or .zip of CSV files).
 
     The size is checked on ``len(content)`` (never a client-supplied size; the
@@ -250,6 +281,8 @@ def load_cohort_from_bytes(content: bytes, filename: str) -> Cohort:
         (bytes or a memoryview).
     filename
         The name the file was uploaded under.
+    visit_windows
+        As for :func:`load_cohort`.
 
     Raises
     ------
@@ -265,5 +298,6 @@ def load_cohort_from_bytes(content: bytes, filename: str) -> Cohort:
     [12.5, 2.0]
     """
     name = _safe_filename(filename)
-    reading = readers.read_bytes(content, name, _limits())  # size checked there, before the bytes are copied
+    # the size is checked there, before the bytes are copied
+    reading = readers.read_bytes(content, name, _limits(), _options(visit_windows))
     return _cohort_from_reading(reading, name)

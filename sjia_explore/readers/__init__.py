@@ -66,15 +66,17 @@ from sjia_explore.readers.limits import (
     MAX_ARCHIVE_ENTRIES, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MAX_UNCOMPRESSED_BYTES, MIB, Limits, format_size,
     too_large,
 )
-from sjia_explore.readers.reading import Reading, Sheet, column_letter
+from sjia_explore.readers.reading import Reading, ReadOptions, Sheet, column_letter
 from sjia_explore.readers.sniff import (
     FORMAT_WORDS, TEXT_SUFFIXES, WORKBOOK_SUFFIXES, decode_text, detect_format, sniff_delimiter,
 )
+from sjia_explore.readers.timing import DEFAULT_VISIT_WINDOWS, parse_visit_windows, visit_windows
 
 __all__ = [
-    "CONVERSION_HEADERS", "FORMAT_WORDS", "MAX_ARCHIVE_ENTRIES", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_ROWS",
-    "MAX_UNCOMPRESSED_BYTES", "MAX_WEIGHT_KG", "MIB", "MIN_WEIGHT_KG", "SEX_SPELLINGS", "STEROID_MG_DAY", "TABLE_NAMES",
-    "TEXT_SUFFIXES", "WEIGHT_KG", "WORKBOOK_SUFFIXES", "Limits", "Reading", "Sheet", "archive_kind", "column_letter",
-    "decimal_point", "decode_text", "detect_format", "format_size", "open_archive", "read_bytes", "read_folder",
-    "read_path", "sniff_delimiter", "table_for_name", "too_large",
+    "CONVERSION_HEADERS", "DEFAULT_VISIT_WINDOWS", "FORMAT_WORDS", "MAX_ARCHIVE_ENTRIES", "MAX_COLUMNS",
+    "MAX_FILE_BYTES", "MAX_ROWS", "MAX_UNCOMPRESSED_BYTES", "MAX_WEIGHT_KG", "MIB", "MIN_WEIGHT_KG",
+    "SEX_SPELLINGS", "STEROID_MG_DAY", "TABLE_NAMES", "TEXT_SUFFIXES", "WEIGHT_KG", "WORKBOOK_SUFFIXES", "Limits",
+    "ReadOptions", "Reading", "Sheet", "archive_kind", "column_letter", "decimal_point", "decode_text",
+    "detect_format", "format_size", "open_archive", "parse_visit_windows", "read_bytes", "read_folder", "read_path",
+    "sniff_delimiter", "table_for_name", "too_large", "visit_windows"
 ]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from sjia_explore import identifiers
 from sjia_explore.readers.reading import Reading, Sheet, column_letter, is_missing, short
+from sjia_explore.readers.timing import time_target
 from sjia_explore.schema import TABLES, canonical_column, normalise_header
 
 #: Steroid dose in mg/day (prednisone equivalent) and body weight in kg: not schema columns,
@@ -48,6 +49,9 @@ def _targets(header: str, tables: tuple[str, ...]) -> list[tuple[str, str]]:
             found.append((table, col))
     if found:
         return found
+    timed = time_target(header, tables)
+    if timed:
+        return [timed]
     conversion = CONVERSION_HEADERS.get(normalise_header(header))
     if conversion == STEROID_MG_DAY and "visits" in tables:
         return [("visits", STEROID_MG_DAY)]

@@ -9,12 +9,12 @@ from pathlib import Path, PurePosixPath
 from sjia_explore.readers.archive import archive_kind, open_archive, read_member
 from sjia_explore.readers.layout import assemble
 from sjia_explore.readers.limits import Limits, too_large
-from sjia_explore.readers.reading import Candidate, Reading, Sheet, short
+from sjia_explore.readers.reading import Candidate, Reading, ReadOptions, Sheet, short
 from sjia_explore.readers.sniff import FORMAT_WORDS, TEXT_SUFFIXES, WORKBOOK_SUFFIXES, detect_format, read_text
 from sjia_explore.readers.workbook import read_workbook
 
 # -- entry points ------------------------------------------------------------------------
-def read_path(path: Path, limits: Limits | None = None) -> Reading:
+def read_path(path: Path, limits: Limits | None = None, options: ReadOptions | None = None) -> Reading:
     """Read a folder, or one file (CSV, .xlsx or .zip), refusing files over the size limit unread.
 
     Examples
@@ -30,7 +30,7 @@ def read_path(path: Path, limits: Limits | None = None) -> Reading:
     limits = limits or Limits()
     path = Path(path)
     if path.is_dir():
-        return read_folder(path, limits)
+        return read_folder(path, limits, options)
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         reading = Reading()
@@ -38,10 +38,10 @@ def read_path(path: Path, limits: Limits | None = None) -> Reading:
         return reading
     with open(path, "rb") as fh:  # read-only: input files are never changed
         raw = fh.read(limits.max_file_bytes + 1)
-    return read_bytes(raw, path.name, limits)
+    return read_bytes(raw, path.name, limits, options)
 
 
-def read_folder(folder: Path, limits: Limits | None = None) -> Reading:
+def read_folder(folder: Path, limits: Limits | None = None, options: ReadOptions | None = None) -> Reading:
     """Read a folder of CSV files named after the tables (or one long CSV)."""
     limits = limits or Limits()
     reading = Reading()
@@ -67,7 +67,7 @@ def read_folder(folder: Path, limits: Limits | None = None) -> Reading:
         return load
 
     candidates = [Candidate(p.stem, p.name, loader(p)) for p in files]
-    assemble(candidates, reading, folder.name, "folder")
+    assemble(candidates, reading, folder.name, "folder", options)
     digest = hashlib.sha256()
     for name in sorted(read):
         digest.update(name.encode())
@@ -76,7 +76,8 @@ def read_folder(folder: Path, limits: Limits | None = None) -> Reading:
     return reading
 
 
-def read_bytes(content: bytes, filename: str, limits: Limits | None = None) -> Reading:
+def read_bytes(content: bytes, filename: str, limits: Limits | None = None,
+               options: ReadOptions | None = None) -> Reading:
     """Read one file's bytes (CSV, .xlsx workbook or .zip archive), its format sniffed from the content.
 
     Parameters
@@ -127,7 +128,7 @@ def read_bytes(content: bytes, filename: str, limits: Limits | None = None) -> R
         def load(r: Reading) -> Sheet | None:
             return read_text(content, label, stem, limits, r)
 
-        assemble([Candidate(stem, label, load)], reading, label, "file")
+        assemble([Candidate(stem, label, load)], reading, label, "file", options)
         return reading
     if kind == "xlsx":
         before = len(reading.problems)
@@ -140,7 +141,7 @@ def read_bytes(content: bytes, filename: str, limits: Limits | None = None) -> R
             return reading
         candidates = [Candidate(s.name, s.label, (lambda r, s=s: s if s.header else _empty_sheet(s, r)))
                       for s in sheets]
-        assemble(candidates, reading, label, "workbook")
+        assemble(candidates, reading, label, "workbook", options)
         return reading
     # a zip archive of CSV files
     members = [i for i in archive.infolist() if not i.is_dir()
@@ -160,7 +161,7 @@ def read_bytes(content: bytes, filename: str, limits: Limits | None = None) -> R
             return None if raw is None else read_text(raw, member_label, stem, limits, r)
 
         candidates.append(Candidate(member.stem, member_label, load))
-    assemble(candidates, reading, label, "zip")
+    assemble(candidates, reading, label, "zip", options)
     return reading
 
 

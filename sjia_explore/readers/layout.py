@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from sjia_explore.readers.columns import convert_steroid, map_columns
-from sjia_explore.readers.reading import Candidate, Reading, Sheet, is_missing, short
+from sjia_explore.readers.intervals import dates_to_intervals
+from sjia_explore.readers.reading import Candidate, Reading, ReadOptions, Sheet, is_missing, short
+from sjia_explore.readers.timing import visit_windows
 from sjia_explore.schema import FALSE_TOKENS, TABLES, TRUE_TOKENS, normalise_header
 
 # -- tables and columns ------------------------------------------------------------------
@@ -32,7 +34,8 @@ def table_for_name(name: str) -> str | None:
 
 
 # -- layout ------------------------------------------------------------------------------
-def assemble(candidates: list[Candidate], reading: Reading, where: str, kind: str) -> None:
+def assemble(candidates: list[Candidate], reading: Reading, where: str, kind: str,
+             options: ReadOptions | None = None) -> None:
     """Decide the layout, read the tables it needs, map columns and convert units."""
     by_table: dict[str, list[Candidate]] = {}
     others: list[Candidate] = []
@@ -71,6 +74,7 @@ def assemble(candidates: list[Candidate], reading: Reading, where: str, kind: st
                          + ", ".join(short(c.label) for c in others))
     _missing_tables(reading, where, kind, others)
     convert_steroid(reading)
+    dates_to_intervals(reading, visit_windows((options or ReadOptions()).visit_windows))
 
 
 def _missing_tables(reading: Reading, where: str, kind: str, others: list[Candidate]) -> None:
@@ -110,6 +114,8 @@ def _table_from_sheet(sheet: Sheet, table: str, reading: Reading) -> None:
     mapped = map_columns(sheet, (table,), reading)
     reading.frames[table] = _frame(mapped[table], len(sheet.rows))
     reading.labels[table] = sheet.label
+    if sheet.workbook:
+        reading.workbook_tables.add(table)
     reading.row_numbers[table] = list(sheet.row_numbers)
     reading.header_rows[table] = sheet.header_row
 
@@ -170,3 +176,5 @@ def _split_long(sheet: Sheet, reading: Reading) -> None:
     reading.labels["visits"] = sheet.label
     reading.row_numbers["visits"] = list(sheet.row_numbers)
     reading.header_rows["patients"] = reading.header_rows["visits"] = sheet.header_row
+    if sheet.workbook:
+        reading.workbook_tables.update({"patients", "visits"})

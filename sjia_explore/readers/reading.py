@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -14,6 +14,21 @@ MESSAGE_CELL_CHARS = 40
 
 
 # -- results -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the files cannot say themselves: how to turn dates into visit weeks.
+
+    Attributes
+    ----------
+    visit_windows
+        Nominal week -> half-width in weeks, or (earliest, latest) week; ``None`` for
+        :data:`sjia_explore.readers.timing.DEFAULT_VISIT_WINDOWS`. Used when visits are
+        given by date or study day.
+    """
+
+    visit_windows: Mapping | None = None
+
+
 @dataclass
 class Sheet:
     """One grid of text cells as read from a file or worksheet, header found.
@@ -28,6 +43,7 @@ class Sheet:
     row_numbers: list[int]
     header_row: int = 1
     delimiter: str | None = None  # for CSV text; decimal commas are read only when it is not ","
+    workbook: bool = False  # from an .xlsx sheet (numbers in date columns are Excel serial days)
 
     @property
     def decimal_comma(self) -> bool:
@@ -58,6 +74,10 @@ class Reading:
         problems when the input is invalid.
     unreadable
         Tables that were found but could not be read (no "not found" problem for them).
+    headers
+        (table, column) -> the header as written in the file, for messages.
+    workbook_tables
+        Tables read from an .xlsx sheet.
     sha256
         Digest of the bytes read.
     """
@@ -73,6 +93,7 @@ class Reading:
     unreadable: set[str] = field(default_factory=set)
     sha256: str = ""
     headers: dict[tuple[str, str], str] = field(default_factory=dict)
+    workbook_tables: set[str] = field(default_factory=set)
 
     def problem(self, file: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(file, row, column, message))

@@ -99,6 +99,7 @@ def read_workbook(raw: bytes, archive: zipfile.ZipFile, label: str, limits: Limi
             if sheet is None and table_for_name(ws.title):
                 sheet = Sheet(sheet_label, ws.title, [], [], [])
             if sheet is not None:
+                sheet.workbook = True
                 sheets.append(sheet)
     except Exception as err:  # malformed sheet XML, entity expansion refused by defusedxml, ...
         reading.problem(label, None, None, f"the workbook could not be read ({why(err)}); "
