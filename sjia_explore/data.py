@@ -97,10 +97,21 @@ def _limits() -> readers.Limits:
 
 
 UNSCHEDULED = UNSCHEDULED_VISITS.name
-def _options(visit_windows: Mapping | None) -> readers.ReadOptions:
-    """How to read what files cannot say; the visit windows checked first (a ValueError when wrong)."""
+def _options(visit_windows: Mapping | None, event_weeks: Mapping[str, float] | None) -> readers.ReadOptions:
+    """How to read what files cannot say; checked first (a ValueError when wrong)."""
     readers.visit_windows(visit_windows)
-    return readers.ReadOptions(visit_windows=visit_windows)
+    if event_weeks is not None:
+        bad = {k: v for k, v in dict(event_weeks).items() if not _is_week(v)}
+        if bad:
+            raise ValueError(f"event_weeks must map event names to weeks (whole numbers 0-520), not {bad!r}")
+    return readers.ReadOptions(visit_windows=visit_windows, event_weeks=event_weeks)
+
+
+def _is_week(value) -> bool:
+    try:
+        return float(value).is_integer() and 0 <= float(value) <= 520
+    except (TypeError, ValueError):
+        return False
 
 
 _TOKEN = "\x00table:"  # internal file names given to the validator, mapped back afterwards
@@ -121,12 +132,13 @@ def _to_file_rows(problem: Problem, table: str, reading: readers.Reading) -> Pro
         return rows[index] if 0 <= index < len(rows) else row
 
     message = _FIRST_ROW.sub(lambda m: f"first given on row {spreadsheet_row(int(m.group(1)))}", problem.message)
+    column = problem.column
     patients_label = reading.labels.get("patients")
     if patients_label and patients_label != TABLES["patients"].filename:
         message = message.replace("in patients.csv", f"in {patients_label}")
     default = TABLES[table].filename if table in TABLES else UNSCHEDULED_VISITS.filename
     return Problem(reading.labels.get(table, default), spreadsheet_row(problem.row),
-                   problem.column, identifiers.redact(message))
+                   column, identifiers.redact(message))
 
 
 def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.DataFrame | None = None,
@@ -176,7 +188,8 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
     )
 
 
-def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None = None) -> Cohort:
+def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None = None,
+                event_weeks: Mapping[str, float] | None = None) -> Cohort:
     """Load the bundled cohort, or your own cohort from a folder, a .zip, an .xlsx workbook or a CSV file.
 
     Parameters
@@ -210,6 +223,12 @@ def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None
         :data:`sjia_explore.readers.DEFAULT_VISIT_WINDOWS` (0: 0–1, 4 ± 1,
         8 ± 2, 12 ± 2, 24 ± 4). A visit outside every window goes to
         ``Cohort.unscheduled_visits``, out of the per-week summaries.
+    event_weeks
+        For a REDCap export: event name -> week, for events whose name does not
+        say their time (``{"flare_arm_1": 16}``); ``baseline``, ``week_12_arm_1``,
+        ``month_3_arm_1``, ``day_28_arm_1`` ... are read without it. A REDCap
+        records CSV is recognised by its header, alone or with its data dictionary
+        beside it (see :mod:`sjia_explore.readers.redcap`).
 
     Returns
     -------
@@ -242,7 +261,7 @@ def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None
     >>> sorted(c.patients["study"].unique())
     ['qiu2024', 'vastert2011']
     """
-    limits, options = _limits(), _options(visit_windows)
+    limits, options = _limits(), _options(visit_windows, event_weeks)
     if path is None:
         folder = bundled_data_dir()
         reading = readers.read_folder(folder, limits)
@@ -265,7 +284,8 @@ def _safe_filename(filename: str) -> str:
     return (name or "upload")[:MAX_FILENAME_CHARS]
 
 
-def load_cohort_from_bytes(content: bytes, filename: str, *, visit_windows: Mapping | None = None) -> Cohort:
+def load_cohort_from_bytes(content: bytes, filename: str, *, visit_windows: Mapping | None = None,
+                           event_weeks: Mapping[str, float] | None = None) -> Cohort:
     """Load a cohort from one uploaded file's bytes (CSV, .xlsx workbook or .zip of CSV files).
 
     The size is checked on ``len(content)`` (never a client-supplied size; the
@@ -281,7 +301,7 @@ def load_cohort_from_bytes(content: bytes, filename: str, *, visit_windows: Mapp
         (bytes or a memoryview).
     filename
         The name the file was uploaded under.
-    visit_windows
+    visit_windows, event_weeks
         As for :func:`load_cohort`.
 
     Raises
@@ -299,5 +319,5 @@ def load_cohort_from_bytes(content: bytes, filename: str, *, visit_windows: Mapp
     """
     name = _safe_filename(filename)
     # the size is checked there, before the bytes are copied
-    reading = readers.read_bytes(content, name, _limits(), _options(visit_windows))
+    reading = readers.read_bytes(content, name, _limits(), _options(visit_windows, event_weeks))
     return _cohort_from_reading(reading, name)

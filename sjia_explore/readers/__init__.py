@@ -1,6 +1,6 @@
 """Read cohort files in the shapes real exports come in, as text tables named as the schema names them.
 
-Three layouts are accepted and told apart automatically:
+These layouts are accepted and told apart automatically:
 
 * **tables**: a folder, or a ``.zip`` archive, of CSV files named after the tables
   (``patients.csv`` and ``visits.csv`` required; ``treatments.csv`` and
@@ -10,7 +10,12 @@ Three layouts are accepted and told apart automatically:
 * **long**: one CSV file or sheet with one row per patient and visit, the
   patient's own columns (sex, study, baseline flags ...) repeated on each of
   their rows. It is split into ``patients`` and ``visits``; a patient whose
-  repeated values disagree is a problem naming both rows.
+  repeated values disagree is a problem naming both rows;
+* **redcap**: a REDCap records export, recognised by its header, with its data
+  dictionary when one is beside it (:mod:`~sjia_explore.readers.redcap`).
+
+Visits may be given by date or study day instead of week, and the onset by
+date: the dates become intervals and are dropped (:mod:`~sjia_explore.readers.timing`).
 
 The format is told by the content (magic bytes), never by the name alone; a
 name that promises one format and content that is another is a problem.
@@ -38,6 +43,10 @@ The package has one module per concern, so that a new input shape is one module:
 * :mod:`~sjia_explore.readers.workbook`: .xlsx workbooks;
 * :mod:`~sjia_explore.readers.columns`: headers to schema names, values, steroid units;
 * :mod:`~sjia_explore.readers.layout`: which table a sheet is, the long layout, assembling;
+* :mod:`~sjia_explore.readers.redcap`: REDCap records, events and data dictionaries;
+* :mod:`~sjia_explore.readers.dates`: date cells, day/month order, Excel serial days;
+* :mod:`~sjia_explore.readers.timing`: date and day columns, visit windows;
+* :mod:`~sjia_explore.readers.intervals`: dates → weeks and months, then dropped;
 * :mod:`~sjia_explore.readers.files`: the entry points :func:`read_path`, :func:`read_folder`, :func:`read_bytes`.
 
 Every message is a :class:`~sjia_explore.schema.Problem` whose ``row`` is the
@@ -67,16 +76,17 @@ from sjia_explore.readers.limits import (
     too_large,
 )
 from sjia_explore.readers.reading import Reading, ReadOptions, Sheet, column_letter
+from sjia_explore.readers.redcap import event_week, parse_event_weeks
 from sjia_explore.readers.sniff import (
     FORMAT_WORDS, TEXT_SUFFIXES, WORKBOOK_SUFFIXES, decode_text, detect_format, sniff_delimiter,
 )
 from sjia_explore.readers.timing import DEFAULT_VISIT_WINDOWS, parse_visit_windows, visit_windows
 
 __all__ = [
-    "CONVERSION_HEADERS", "DEFAULT_VISIT_WINDOWS", "FORMAT_WORDS", "MAX_ARCHIVE_ENTRIES", "MAX_COLUMNS",
-    "MAX_FILE_BYTES", "MAX_ROWS", "MAX_UNCOMPRESSED_BYTES", "MAX_WEIGHT_KG", "MIB", "MIN_WEIGHT_KG",
-    "SEX_SPELLINGS", "STEROID_MG_DAY", "TABLE_NAMES", "TEXT_SUFFIXES", "WEIGHT_KG", "WORKBOOK_SUFFIXES", "Limits",
-    "ReadOptions", "Reading", "Sheet", "archive_kind", "column_letter", "decimal_point", "decode_text",
-    "detect_format", "format_size", "open_archive", "parse_visit_windows", "read_bytes", "read_folder", "read_path",
-    "sniff_delimiter", "table_for_name", "too_large", "visit_windows"
+    "CONVERSION_HEADERS", "DEFAULT_VISIT_WINDOWS", "FORMAT_WORDS", "Limits", "MAX_ARCHIVE_ENTRIES", "MAX_COLUMNS",
+    "MAX_FILE_BYTES", "MAX_ROWS", "MAX_UNCOMPRESSED_BYTES", "MAX_WEIGHT_KG", "MIB", "MIN_WEIGHT_KG", "ReadOptions",
+    "Reading", "SEX_SPELLINGS", "STEROID_MG_DAY", "Sheet", "TABLE_NAMES", "TEXT_SUFFIXES", "WEIGHT_KG",
+    "WORKBOOK_SUFFIXES", "archive_kind", "column_letter", "decimal_point", "decode_text", "detect_format",
+    "event_week", "format_size", "open_archive", "parse_event_weeks", "parse_visit_windows", "read_bytes",
+    "read_folder", "read_path", "sniff_delimiter", "table_for_name", "too_large", "visit_windows"
 ]

@@ -7,6 +7,7 @@ import pandas as pd
 from sjia_explore.readers.columns import convert_steroid, map_columns
 from sjia_explore.readers.intervals import dates_to_intervals
 from sjia_explore.readers.reading import Candidate, Reading, ReadOptions, Sheet, is_missing, short
+from sjia_explore.readers.redcap import is_dictionary, is_records, split_records
 from sjia_explore.readers.timing import visit_windows
 from sjia_explore.schema import FALSE_TOKENS, TABLES, TRUE_TOKENS, normalise_header
 
@@ -51,6 +52,15 @@ def assemble(candidates: list[Candidate], reading: Reading, where: str, kind: st
                             f"{', '.join(short(c.label) for c in found)}; keep one")
             reading.unreadable.add(table)
             del by_table[table]
+    if "patients" not in by_table and "patients" not in reading.unreadable and others:
+        others, found = _probe(others)
+        records = [c for c in others if found[c.label] is not None and is_records(found[c.label])]
+        if records:
+            _read_redcap(records, others, found, by_table, reading, where, options or ReadOptions())
+            _missing_tables(reading, where, kind, [])
+            convert_steroid(reading)
+            dates_to_intervals(reading, visit_windows((options or ReadOptions()).visit_windows))
+            return
     if "patients" in by_table or "patients" in reading.unreadable:
         reading.layout = "tables"
         _read_tables(("patients", "treatments", "visits", "adverse_events"), by_table, reading)
@@ -75,6 +85,52 @@ def assemble(candidates: list[Candidate], reading: Reading, where: str, kind: st
     _missing_tables(reading, where, kind, others)
     convert_steroid(reading)
     dates_to_intervals(reading, visit_windows((options or ReadOptions()).visit_windows))
+
+
+def _probe(candidates: list[Candidate]) -> tuple[list[Candidate], dict[str, Sheet | None]]:
+    """Read each candidate aside, to see what it holds; its messages are given when it is used."""
+    out, found = [], {}
+    for c in candidates:
+        aside = Reading()
+        sheet = c.load(aside)
+        found[c.label] = sheet
+
+        def load(r: Reading, aside=aside, sheet=sheet) -> Sheet | None:
+            r.problems.extend(aside.problems)
+            r.notes.extend(aside.notes)
+            for w in aside.warnings:
+                r.warn(w.file, w.row, w.column, w.message)
+            return sheet
+
+        out.append(Candidate(c.name, c.label, load))
+    return out, found
+
+
+def _read_redcap(records: list[Candidate], others: list[Candidate], found: dict[str, Sheet | None],
+                 by_table: dict[str, list[Candidate]], reading: Reading, where: str, options: ReadOptions) -> None:
+    """A REDCap records export (with its data dictionary when one is beside it) → the tables."""
+    reading.layout = "redcap"
+    if len(records) > 1:
+        reading.problem(where, None, None, "more than one REDCap records export: "
+                        f"{', '.join(short(c.label) for c in records)}; keep one")
+        reading.unreadable.update({"patients", "visits"})
+        return
+    dictionaries = [c for c in others if found[c.label] is not None and is_dictionary(found[c.label])]
+    unused = [c for c in others if c is not records[0] and c not in dictionaries[:1]]
+    sheet = records[0].load(reading)
+    dictionary = dictionaries[0].load(reading) if dictionaries else None
+    windows = visit_windows(options.visit_windows)
+    long, tables = split_records(sheet, dictionary, reading, options.event_weeks, windows)
+    if long is None:
+        reading.unreadable.update({"patients", "visits"})
+    else:
+        _split_long(long, reading)
+    for table, instrument in tables.items():
+        _table_from_sheet(instrument, table, reading)
+    _read_tables(tuple(t for t in ("treatments", "adverse_events") if t not in tables), by_table, reading)
+    if unused:
+        reading.warn(where, None, None, "not read (neither the REDCap records, its data dictionary nor a table): "
+                     + ", ".join(short(c.label) for c in unused))
 
 
 def _missing_tables(reading: Reading, where: str, kind: str, others: list[Candidate]) -> None:

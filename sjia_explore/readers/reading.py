@@ -24,9 +24,13 @@ class ReadOptions:
         Nominal week -> half-width in weeks, or (earliest, latest) week; ``None`` for
         :data:`sjia_explore.readers.timing.DEFAULT_VISIT_WINDOWS`. Used when visits are
         given by date or study day.
+    event_weeks
+        REDCap event name -> week, for events whose name does not say it
+        (``{"flare_arm_1": 16}``); see :mod:`sjia_explore.readers.redcap`.
     """
 
     visit_windows: Mapping | None = None
+    event_weeks: Mapping[str, float] | None = None
 
 
 @dataclass
@@ -57,7 +61,7 @@ class Reading:
     Attributes
     ----------
     layout
-        ``"tables"`` or ``"long"`` (empty when nothing usable was found).
+        ``"tables"``, ``"long"`` or ``"redcap"`` (empty when nothing usable was found).
     frames
         Table name -> frame of text cells with the schema's column names (other
         columns keep their header as written).

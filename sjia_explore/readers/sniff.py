@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 
 from sjia_explore.readers.limits import Limits
 from sjia_explore.readers.reading import Reading, Sheet
-from sjia_explore.schema import TABLES, Problem, canonical_column
+from sjia_explore.schema import TABLES, Problem, canonical_column, normalise_header
 
 #: Bytes looked at to tell text from binary (a NUL byte in them means binary).
 SNIFF_BYTES = 8192
@@ -19,6 +19,9 @@ SNIFF_LINES = 50
 CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 #: Non-blank rows searched for the header (title rows above it are skipped).
 HEADER_SEARCH_ROWS = 10
+#: Headers that mark a REDCap records export and data dictionary (see :mod:`sjia_explore.readers.redcap`).
+REDCAP_EVENT = "redcap_event_name"
+REDCAP_DICTIONARY_FIRST_HEADER = "variable_field_name"
 #: File name endings read as delimited text inside a folder or archive.
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -189,6 +192,10 @@ def grid_to_sheet(records: Iterable[tuple[int, list[str]]], label: str, name: st
 
 
 def _looks_like_header(cells: list[str]) -> bool:
+    """A patient id header in the row, or the header of a REDCap export or data dictionary."""
+    names = [normalise_header(c) for c in cells if str(c).strip()]
+    if names and (names[0] == REDCAP_DICTIONARY_FIRST_HEADER or REDCAP_EVENT in names):
+        return True
     return any(_is_id_header(str(c)) for c in cells if str(c).strip())
 
 

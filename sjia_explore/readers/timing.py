@@ -178,6 +178,27 @@ def nominal_week(day: int, windows: tuple[tuple[int, int, int], ...]) -> int | N
     return None if best is None else best[1]
 
 
+def time_point_week(unit: str, n: int, windows: tuple[tuple[int, int, int], ...] | None = None) -> int:
+    """The week of a time point named by a number of ``"weeks"``, ``"months"`` or ``"days"``.
+
+    Weeks are taken as written. Months (30.4375 days) and days go to the nominal
+    week of the visit window they fall in (``windows``, default
+    :data:`DEFAULT_VISIT_WINDOWS`), else to the nearest whole week.
+
+    Examples
+    --------
+    >>> time_point_week("weeks", 10), time_point_week("months", 3), time_point_week("days", 28)
+    (10, 12, 4)
+    >>> time_point_week("months", 18)  # day 548, outside every default window
+    78
+    """
+    if unit == "weeks":
+        return int(n)
+    days = n * DAYS_PER_MONTH if unit == "months" else float(n)
+    nominal = nominal_week(round(days), windows if windows is not None else visit_windows())
+    return nominal if nominal is not None else int(round(days / DAYS_PER_WEEK))
+
+
 def describe_windows(windows: tuple[tuple[int, int, int], ...]) -> str:
     """The windows in words (days since the start, both ends included)."""
     return ", ".join(f"week {week} (days {first}–{last})" for week, first, last in windows)
