@@ -133,6 +133,8 @@ def _to_file_rows(problem: Problem, table: str, reading: readers.Reading) -> Pro
 
     message = _FIRST_ROW.sub(lambda m: f"first given on row {spreadsheet_row(int(m.group(1)))}", problem.message)
     column = problem.column
+    if problem.row is not None and problem.row >= 2:
+        column = reading.source_columns.get(table, {}).get((problem.row - 2, column), column)
     patients_label = reading.labels.get("patients")
     if patients_label and patients_label != TABLES["patients"].filename:
         message = message.replace("in patients.csv", f"in {patients_label}")

@@ -10,7 +10,8 @@ These layouts are accepted and told apart automatically:
 * **long**: one CSV file or sheet with one row per patient and visit, the
   patient's own columns (sex, study, baseline flags ...) repeated on each of
   their rows. It is split into ``patients`` and ``visits``; a patient whose
-  repeated values disagree is a problem naming both rows;
+  repeated values disagree is a problem naming both rows. A **wide** sheet (one
+  row per patient, a column per visit: ``joints_wk12``) is made long first;
 * **redcap**: a REDCap records export, recognised by its header, with its data
   dictionary when one is beside it (:mod:`~sjia_explore.readers.redcap`).
 
@@ -43,6 +44,7 @@ The package has one module per concern, so that a new input shape is one module:
 * :mod:`~sjia_explore.readers.workbook`: .xlsx workbooks;
 * :mod:`~sjia_explore.readers.columns`: headers to schema names, values, steroid units;
 * :mod:`~sjia_explore.readers.layout`: which table a sheet is, the long layout, assembling;
+* :mod:`~sjia_explore.readers.wide`: a column per visit → a row per visit;
 * :mod:`~sjia_explore.readers.redcap`: REDCap records, events and data dictionaries;
 * :mod:`~sjia_explore.readers.dates`: date cells, day/month order, Excel serial days;
 * :mod:`~sjia_explore.readers.timing`: date and day columns, visit windows;

@@ -9,6 +9,7 @@ from sjia_explore.readers.intervals import dates_to_intervals
 from sjia_explore.readers.reading import Candidate, Reading, ReadOptions, Sheet, is_missing, short
 from sjia_explore.readers.redcap import is_dictionary, is_records, split_records
 from sjia_explore.readers.timing import visit_windows
+from sjia_explore.readers.wide import is_wide, to_long
 from sjia_explore.schema import FALSE_TOKENS, TABLES, TRUE_TOKENS, normalise_header
 
 # -- tables and columns ------------------------------------------------------------------
@@ -77,6 +78,8 @@ def assemble(candidates: list[Candidate], reading: Reading, where: str, kind: st
             if sheet is None:
                 reading.unreadable.update({"patients", "visits"})
             else:
+                if is_wide(sheet):
+                    sheet = to_long(sheet, reading, visit_windows((options or ReadOptions()).visit_windows))
                 _split_long(sheet, reading)
         _read_tables(("treatments", "adverse_events"), by_table, reading)
         if others and long is not None:

@@ -82,6 +82,9 @@ class Reading:
         (table, column) -> the header as written in the file, for messages.
     workbook_tables
         Tables read from an .xlsx sheet.
+    source_columns
+        Table -> (frame row, column) -> the header of the cell it was read from,
+        where that is not the column's own header (wide tables).
     sha256
         Digest of the bytes read.
     """
@@ -98,6 +101,7 @@ class Reading:
     sha256: str = ""
     headers: dict[tuple[str, str], str] = field(default_factory=dict)
     workbook_tables: set[str] = field(default_factory=set)
+    source_columns: dict[str, dict[tuple[int, str], str]] = field(default_factory=dict)
 
     def problem(self, file: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(file, row, column, message))
