@@ -13,9 +13,17 @@ import sys
 def _validate(args: argparse.Namespace) -> int:
     """Check a cohort: warnings and problems to stderr, the summary to stdout; 0 valid, 1 invalid."""
     from sjia_explore.data import CohortValidationError, load_cohort
+    from sjia_explore.readers import parse_event_weeks, parse_visit_windows, visit_windows
 
     try:
-        cohort = load_cohort(args.path)
+        windows = parse_visit_windows(args.visit_windows) if args.visit_windows else None
+        visit_windows(windows)
+        events = parse_event_weeks(args.event_weeks) if args.event_weeks else None
+    except (ValueError, OSError) as err:
+        print(f"sjia-explore validate: {err}", file=sys.stderr)
+        return 2
+    try:
+        cohort = load_cohort(args.path, visit_windows=windows, event_weeks=events)
     except CohortValidationError as err:
         for warning in err.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -47,14 +55,25 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.n_patients < 1:
         print("sjia-explore simulate: N must be at least 1", file=sys.stderr)
         return 2
-    write_cohort(registry(args.n_patients, seed=args.seed), args.out)
+    cohort = registry(args.n_patients, seed=args.seed)
+    if args.format == "redcap":
+        from sjia_explore.clinic_exports import write_redcap
+
+        write_redcap(cohort, args.out)
+    elif args.format == "dates":
+        from sjia_explore.clinic_exports import write_dates
+
+        write_dates(cohort, args.out, seed=args.seed)
+    else:
+        write_cohort(cohort, args.out)
     try:
         cohort = load_cohort(args.out)
     except CohortValidationError as err:  # pragma: no cover - the simulator writes valid data
         for problem in err.problems:
             print(problem, file=sys.stderr)
         return 1
-    print(f"{args.out}: simulated registry of {cohort.n_patients} patients, {len(cohort.visits)} visits (valid)")
+    shape = {"redcap": " as a REDCap export", "dates": " with visit dates"}.get(args.format, "")
+    print(f"{args.out}: simulated registry of {cohort.n_patients} patients, {len(cohort.visits)} visits{shape} (valid)")
     return 0
 
 
@@ -73,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a cohort (folder, .zip, .xlsx or long .csv); one line per problem (file:row:column: message)")
     p.add_argument("path", help="folder or .zip of patients.csv and visits.csv, an .xlsx workbook with a sheet per table, "
                    "or one long .csv/.xlsx with a row per patient and visit")
+    p.add_argument("--visit-windows", metavar="WINDOWS",
+                   help="for visits given by date or study day: the window of each nominal week, as WEEK=HALF_WIDTH "
+                   "or WEEK=EARLIEST-LATEST in weeks, comma-separated (default 0=0-1,4=1,8=2,12=2,24=4)")
+    p.add_argument("--event-weeks", metavar="MAP",
+                   help="for a REDCap export whose event names do not say their week: EVENT=WEEK pairs, "
+                   "comma-separated (flare_arm_1=16), or a CSV file of event,week lines")
     p.set_defaults(func=_validate)
     p = sub.add_parser("reproduce", help="print every number Qiu 2024 reports beside ours; exit 1 on any mismatch")
     p.set_defaults(func=_reproduce)
@@ -80,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("n_patients", metavar="N", type=int, help="number of patients")
     p.add_argument("out", metavar="OUT", help="folder to write patients.csv, visits.csv, ... into")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--format", choices=("tables", "dates", "redcap"), default="tables",
+                   help="tables: the bundled CSV layout (default); dates: visit, onset and IL-1 start dates instead "
+                   "of weeks and months; redcap: a REDCap records export with its data dictionary")
     p.set_defaults(func=_simulate)
     p = sub.add_parser("app", help="serve the dashboard (app.ipynb) with Voila on this computer only")
     p.add_argument("--port", type=int, default=8866, help="port to serve on (default 8866)")

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sjia_explore import derive
-from sjia_explore.schema import TABLES
+from sjia_explore.schema import TABLES, UNSCHEDULED_VISITS
 
 Duration = Literal["any", "early", "late"]
 
@@ -177,6 +177,10 @@ def _empty(table: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in TABLES[table].names})
 
 
+def _empty_unscheduled() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in UNSCHEDULED_VISITS.names})
+
+
 @dataclass(frozen=True)
 class Cohort:
     """Four tidy tables of one cohort (or a subgroup of it), with their provenance.
@@ -200,6 +204,11 @@ class Cohort:
         What the loader assumed or dropped while reading the files (columns
         renamed or dropped as identifiers, encoding guessed, units converted),
         one ``file:row:column: message`` line each.
+    unscheduled_visits
+        Visits given by date that fall outside every visit window (or second in
+        one), with ``study_day`` and their exact ``week`` (a number): for a
+        patient's own timeline only, never in per-week summaries. Empty unless
+        visits were given by date or study day.
     """
 
     patients: pd.DataFrame
@@ -211,12 +220,16 @@ class Cohort:
     sha256: str = ""
     subgroup: Subgroup = field(default_factory=Subgroup)
     warnings: tuple[str, ...] = ()
+    unscheduled_visits: pd.DataFrame = field(default_factory=lambda: _empty_unscheduled())
 
     @classmethod
     def from_tables(cls, patients: pd.DataFrame, visits: pd.DataFrame,
                     treatments: pd.DataFrame | None = None, adverse_events: pd.DataFrame | None = None,
-                    **kwargs) -> Cohort:
+                    unscheduled_visits: pd.DataFrame | None = None, **kwargs) -> Cohort:
         """Build a cohort from frames already in the schema's types (missing optional tables become empty)."""
+        if unscheduled_visits is not None:
+            kwargs["unscheduled_visits"] = unscheduled_visits.sort_values(["patient_id", "study_day"]
+                                                                          ).reset_index(drop=True)
         return cls(
             patients=patients.reset_index(drop=True),
             visits=visits.sort_values(["patient_id", "week"]).reset_index(drop=True),
@@ -405,7 +418,7 @@ class Cohort:
 
         out = replace(self, patients=rows(self.patients), visits=rows(self.visits),
                       treatments=rows(self.treatments), adverse_events=rows(self.adverse_events),
-                      subgroup=sub)
+                      unscheduled_visits=rows(self.unscheduled_visits), subgroup=sub)
         # The kept patients' cut-off-free features are already known: hand them on rather than recompute.
         out.__dict__["_base_features"] = self._base_features.loc[mask.to_numpy()].reset_index(drop=True)
         return out

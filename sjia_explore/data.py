@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -36,12 +37,10 @@ import pandas as pd
 
 from sjia_explore import derive, identifiers, readers
 from sjia_explore.cohort import Cohort
-from sjia_explore.schema import TABLES, Problem, type_trusted_tables, validate_tables
+from sjia_explore.schema import (
+    TABLES, UNSCHEDULED_VISITS, Problem, type_trusted_tables, validate_table, validate_tables,
+)
 
-#: Largest input file read, in bytes (a CSV, workbook, archive or archive member); larger
-#: files are refused from their size before being read. See :mod:`sjia_explore.readers`
-#: for the limits on unpacked size, entries, rows and columns.
-MAX_FILE_BYTES = readers.MAX_FILE_BYTES
 #: Longest uploaded file name kept for messages and provenance.
 MAX_FILENAME_CHARS = 120
 #: Source text of the bundled studies, shown in provenance stamps.
@@ -93,8 +92,26 @@ def _provenance_from_datapackage(folder: Path) -> pd.DataFrame:
 
 
 def _limits() -> readers.Limits:
-    # Read MAX_FILE_BYTES at call time, so that changing it on this module takes effect.
-    return readers.Limits(max_file_bytes=MAX_FILE_BYTES)
+    """The size limits of a load: those of :class:`sjia_explore.readers.Limits`, defined there once."""
+    return readers.Limits()
+
+
+UNSCHEDULED = UNSCHEDULED_VISITS.name
+def _options(visit_windows: Mapping | None, event_weeks: Mapping[str, float] | None) -> readers.ReadOptions:
+    """How to read what files cannot say; checked first (a ValueError when wrong)."""
+    readers.visit_windows(visit_windows)
+    if event_weeks is not None:
+        bad = {k: v for k, v in dict(event_weeks).items() if not _is_week(v)}
+        if bad:
+            raise ValueError(f"event_weeks must map event names to weeks (whole numbers 0-520), not {bad!r}")
+    return readers.ReadOptions(visit_windows=visit_windows, event_weeks=event_weeks)
+
+
+def _is_week(value) -> bool:
+    try:
+        return float(value).is_integer() and 0 <= float(value) <= 520
+    except (TypeError, ValueError):
+        return False
 
 
 _TOKEN = "\x00table:"  # internal file names given to the validator, mapped back afterwards
@@ -115,11 +132,15 @@ def _to_file_rows(problem: Problem, table: str, reading: readers.Reading) -> Pro
         return rows[index] if 0 <= index < len(rows) else row
 
     message = _FIRST_ROW.sub(lambda m: f"first given on row {spreadsheet_row(int(m.group(1)))}", problem.message)
+    column = problem.column
+    if problem.row is not None and problem.row >= 2:
+        column = reading.source_columns.get(table, {}).get((problem.row - 2, column), column)
     patients_label = reading.labels.get("patients")
     if patients_label and patients_label != TABLES["patients"].filename:
         message = message.replace("in patients.csv", f"in {patients_label}")
-    return Problem(reading.labels.get(table, TABLES[table].filename), spreadsheet_row(problem.row),
-                   problem.column, identifiers.redact(message))
+    default = TABLES[table].filename if table in TABLES else UNSCHEDULED_VISITS.filename
+    return Problem(reading.labels.get(table, default), spreadsheet_row(problem.row),
+                   column, identifiers.redact(message))
 
 
 def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.DataFrame | None = None,
@@ -133,7 +154,12 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
         found, typed = [], type_trusted_tables(reading.frames)
     else:
         tokens = {name: f"{_TOKEN}{name}" for name in TABLES}
-        found, typed = validate_tables(reading.frames, filenames=tokens)
+        found, typed = validate_tables({k: v for k, v in reading.frames.items() if k in TABLES}, filenames=tokens)
+        if UNSCHEDULED in reading.frames:
+            known = typed["patients"]["patient_id"] if "patient_id" in typed.get("patients", {}) else None
+            more, typed[UNSCHEDULED] = validate_table(reading.frames[UNSCHEDULED], UNSCHEDULED_VISITS, known,
+                                                      f"{_TOKEN}{UNSCHEDULED}")
+            found += more
     problems = list(reading.problems)
     checked = []
     for problem in found:
@@ -143,7 +169,7 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
         elif table in reading.frames:
             checked.append(_to_file_rows(problem, table, reading))
         # else: a table that was not found or not readable; the reader has said why
-    order = {name: i for i, name in enumerate(TABLES)}
+    order = {name: i for i, name in enumerate([*TABLES, UNSCHEDULED])}
     # file by file in table order, then top to bottom, as a reader of the spreadsheet would go
     problems += sorted(checked, key=lambda p: (min((order[t] for t, label in reading.labels.items() if label == p.file),
                                                    default=len(order)), p.row or 0))
@@ -159,6 +185,7 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
         visits=derived.visits,
         treatments=typed.get("treatments"),
         adverse_events=typed.get("adverse_events"),
+        unscheduled_visits=typed.get(UNSCHEDULED),
         provenance=provenance,
         source=source,
         sha256=reading.sha256,
@@ -174,7 +201,8 @@ def _derive(typed: dict[str, pd.DataFrame], reading: readers.Reading) -> derive.
         headers={column: header for (table, column), header in reading.headers.items() if table == "visits"})
 
 
-def load_cohort(path: str | Path | None = None) -> Cohort:
+def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None = None,
+                event_weeks: Mapping[str, float] | None = None) -> Cohort:
     """Load the bundled cohort, or your own cohort from a folder, a .zip, an .xlsx workbook or a CSV file.
 
     Parameters
@@ -197,6 +225,24 @@ def load_cohort(path: str | Path | None = None) -> Cohort:
         yes/no flags as yes/no, 1/0, Y/N or +/-, and steroid doses in mg/day
         with a body-weight column (converted to mg/kg/day).
 
+        Visits may be given by date (``visit_date``) with each patient's IL-1
+        start date (``il1_start_date``), or by ``study_day``, instead of
+        ``week``; ``onset_date`` gives ``months_onset_to_treatment``; an
+        adverse event's onset date gives its week. Dates are used only for
+        these intervals and then dropped (see :mod:`sjia_explore.readers.timing`).
+    visit_windows
+        For visits given by date or day: nominal week -> half-width in weeks
+        (``{4: 1}``) or ``(earliest, latest)`` week (``{0: (0, 1)}``); default
+        :data:`sjia_explore.readers.DEFAULT_VISIT_WINDOWS` (0: 0–1, 4 ± 1,
+        8 ± 2, 12 ± 2, 24 ± 4). A visit outside every window goes to
+        ``Cohort.unscheduled_visits``, out of the per-week summaries.
+    event_weeks
+        For a REDCap export: event name -> week, for events whose name does not
+        say their time (``{"flare_arm_1": 16}``); ``baseline``, ``week_12_arm_1``,
+        ``month_3_arm_1``, ``day_28_arm_1`` ... are read without it. A REDCap
+        records CSV is recognised by its header, alone or with its data dictionary
+        beside it (see :mod:`sjia_explore.readers.redcap`).
+
     Returns
     -------
     Cohort
@@ -217,6 +263,8 @@ def load_cohort(path: str | Path | None = None) -> Cohort:
     CohortValidationError
         With every problem found, each naming file, spreadsheet row and column
         (``cohort.xlsx[visits]:4:active_joints: ...``).
+    ValueError
+        When ``visit_windows`` is not a valid set of windows.
 
     Examples
     --------
@@ -226,7 +274,7 @@ def load_cohort(path: str | Path | None = None) -> Cohort:
     >>> sorted(c.patients["study"].unique())
     ['qiu2024', 'vastert2011']
     """
-    limits = _limits()
+    limits, options = _limits(), _options(visit_windows, event_weeks)
     if path is None:
         folder = bundled_data_dir()
         reading = readers.read_folder(folder, limits)
@@ -238,7 +286,7 @@ def load_cohort(path: str | Path | None = None) -> Cohort:
     if not path.exists():
         raise CohortValidationError([Problem(str(path), None, None, "no such file or folder; check the path")])
     try:
-        reading = readers.read_path(path, limits)
+        reading = readers.read_path(path, limits, options)
     except OSError as err:  # unreadable (permissions, a device, a vanished file)
         raise CohortValidationError([Problem(path.name or str(path), None, None,
                                              f"the file could not be opened ({err.strerror or err}); check it")]) from None
@@ -252,10 +300,12 @@ def _safe_filename(filename: str) -> str:
     return (name or "upload")[:MAX_FILENAME_CHARS]
 
 
-def load_cohort_from_bytes(content: bytes, filename: str) -> Cohort:
+def load_cohort_from_bytes(content: bytes, filename: str, *, visit_windows: Mapping | None = None,
+                           event_weeks: Mapping[str, float] | None = None) -> Cohort:
     """Load a cohort from one uploaded file's bytes (CSV, .xlsx workbook or .zip of CSV files).
 
-    The size is checked on ``len(content)`` (never a client-supplied size), and
+    The size is checked on ``len(content)`` (never a client-supplied size; the
+    limit is :data:`sjia_explore.readers.MAX_FILE_BYTES`), and
     the format is sniffed from the content's magic bytes; ``filename`` is only
     used in messages and must agree with the content (a ``.xlsx`` that is really
     text is refused). Nothing is written to disk.
@@ -267,6 +317,8 @@ def load_cohort_from_bytes(content: bytes, filename: str) -> Cohort:
         (bytes or a memoryview).
     filename
         The name the file was uploaded under.
+    visit_windows, event_weeks
+        As for :func:`load_cohort`.
 
     Raises
     ------
@@ -282,9 +334,6 @@ def load_cohort_from_bytes(content: bytes, filename: str) -> Cohort:
     [12.5, 2.0]
     """
     name = _safe_filename(filename)
-    size = memoryview(content).nbytes
-    if size > MAX_FILE_BYTES:
-        raise CohortValidationError([Problem(name, None, None, f"the file is {size / 1e6:.1f} MB, over the "
-                                             f"{MAX_FILE_BYTES / 1e6:.0f} MB limit; split it or remove unused columns")])
-    reading = readers.read_bytes(bytes(content), name, _limits())
+    # the size is checked there, before the bytes are copied
+    reading = readers.read_bytes(content, name, _limits(), _options(visit_windows, event_weeks))
     return _cohort_from_reading(reading, name)

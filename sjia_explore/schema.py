@@ -233,6 +233,24 @@ VISITS = Table(
     ),
 )
 
+#: Visits given by date (or study day) that fall outside every visit window, or second in one: kept
+#: for the patient's own timeline at their exact week, never in the per-week summaries. Read from
+#: the visits file and checked with the visits' columns; not a table of the bundled data.
+UNSCHEDULED_VISITS = Table(
+    name="unscheduled_visits",
+    filename="visits.csv",
+    required=False,
+    description="Visits outside every visit window, at their exact time since the IL-1 blocker was started.",
+    columns=(
+        VISITS.column("patient_id"),
+        Column("study_day", "integer", "Days since the IL-1 blocker was started.", required=True, nullable=False,
+               minimum=0, maximum=3640, noun="days"),
+        Column("week", "number", "Exact weeks since the IL-1 blocker was started (study day / 7).", required=True,
+               nullable=False, minimum=0, maximum=520, noun="weeks"),
+        *(c for c in VISITS.columns if c.name not in ("patient_id", "week")),
+    ),
+)
+
 ADVERSE_EVENTS = Table(
     name="adverse_events",
     filename="adverse_events.csv",

@@ -361,8 +361,9 @@ def test_a_workbook_bomb_is_refused_before_parsing():
     src = zipfile.ZipFile(io.BytesIO(book))
     members = {i.filename: src.read(i) for i in src.infolist()}
     members["xl/worksheets/sheet3.xml"] = b" " * (MAX_UNCOMPRESSED_BYTES + 1)
+    bomb = zip_bytes(members)  # made before the clock starts: only the refusal is timed
     start = time.perf_counter()
-    found = problems(lambda: load_cohort_from_bytes(zip_bytes(members), "cohort.xlsx"))
+    found = problems(lambda: load_cohort_from_bytes(bomb, "cohort.xlsx"))
     assert time.perf_counter() - start < 1 and "zip bombs" in found[0]
 
 
@@ -419,7 +420,7 @@ def test_an_empty_or_header_only_file_is_explained():
 def test_uploads_are_checked_on_their_length_and_names_are_only_labels(monkeypatch):
     content = csv_text(long_rows()).encode()
     assert load_cohort_from_bytes(memoryview(content), "../../etc/cohort.csv").source == "cohort.csv"
-    monkeypatch.setattr(data, "MAX_FILE_BYTES", len(content) - 1)
+    monkeypatch.setattr(data, "_limits", lambda: data.readers.Limits(max_file_bytes=len(content) - 1))
     assert "over the" in problems(lambda: load_cohort_from_bytes(content, "cohort.csv"))[0]
 
 
@@ -432,7 +433,7 @@ def test_a_file_over_the_limit_is_refused_from_its_size_without_reading_it(tmp_p
     monkeypatch.setattr("builtins.open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
     start = time.perf_counter()
     found = problems(lambda: load_cohort(big))
-    assert time.perf_counter() - start < 1 and "over the 21 MB limit" in found[0]
+    assert time.perf_counter() - start < 1 and "the file is 2048 MiB, over the 20 MiB limit" in found[0]
     assert str(big) not in map(str, opened)
 
 

@@ -98,7 +98,7 @@ def test_a_file_that_is_not_utf8_is_refused_with_a_fix(tmp_path):
 def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
     import sjia_explore.data as data
 
-    monkeypatch.setattr(data, "MAX_FILE_BYTES", 50)
+    monkeypatch.setattr(data, "_limits", lambda: data.readers.Limits(max_file_bytes=50))
     found = problems_of(write_cohort(tmp_path / "c"))
     assert any("over the" in line and "limit" in line for line in found)
 
