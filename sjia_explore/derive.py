@@ -208,12 +208,16 @@ def _scores(out: _Collector) -> None:
     filled = out.fill("sjadas27", computed["sjadas27"], COMPUTED_FROM_COMPONENTS)
     if not filled:
         return
-    also = [_SCORES[n][0] for n in ("jadas27", "cjadas27") if out.fill(n, computed[n], COMPUTED_FROM_COMPONENTS)]
+    also = {_SCORES[n][0]: out.fill(n, computed[n], COMPUTED_FROM_COMPONENTS) for n in ("jadas27", "cjadas27")}
+    also_words = " and ".join(f"{name} ({_visits(n)})" for name, n in also.items() if n)
     out.warnings.append(Problem(
         out.file, None, "sjadas27",
-        f"sJADAS27 was computed from its five components ({', '.join(scores.SJADAS27_COMPONENTS)}) for {filled} "
-        f"visit{'s' if filled != 1 else ''} where it was not given"
-        + (f"; {' and '.join(also)} likewise" if also else "")))
+        f"sJADAS27 was computed from its five components ({', '.join(scores.SJADAS27_COMPONENTS)}) for "
+        f"{_visits(filled)} where it was not given" + (f"; so were {also_words}" if also_words else "")))
+
+
+def _visits(n: int) -> str:
+    return f"{n} visit{'s' if n != 1 else ''}"
 
 
 def derive_visits(visits: pd.DataFrame, patients: pd.DataFrame | None = None, *, file: str = "visits.csv",

@@ -50,7 +50,7 @@ def test_sjadas27_jadas27_and_cjadas27_are_computed_when_the_total_is_missing(tm
     said = warnings_about(c, "sjadas27")
     assert len(said) == 1 and said[0].startswith("visits.csv::sjadas27: ")
     assert "computed from its five components" in said[0] and "3 visits" in said[0]
-    assert "JADAS27 and cJADAS27 likewise" in said[0]
+    assert said[0].endswith("; so were JADAS27 (3 visits) and cJADAS27 (3 visits)")
     assert c.missing_outcome_note("sjadas27") is None
 
 
@@ -62,7 +62,11 @@ def test_only_empty_totals_are_filled_and_given_ones_kept(tmp_path):
     c = load_cohort(folder(tmp_path, visits))
     got = c.visits["sjadas27"].tolist()
     assert got[:2] == [26.5, 4.0] and pd.isna(got[2])
-    assert "for 1 visit where" in warnings_about(c, "sjadas27")[0]
+    said = warnings_about(c, "sjadas27")[0]
+    # JADAS27 and cJADAS27 were not given at all: computed wherever their components are (all three rows:
+    # only the systemic score, which neither uses, is missing on the third)
+    assert "for 1 visit where" in said and said.endswith("; so were JADAS27 (3 visits) and cJADAS27 (3 visits)")
+    assert c.visits["jadas27"].tolist() == [23.5, 4.0, 5.0]  # 6+5+10+2.5; 2+1+1+0; 3+2+0+0
 
 
 def test_nothing_is_computed_or_said_when_totals_are_given_and_agree(tmp_path):
