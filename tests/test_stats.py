@@ -892,3 +892,19 @@ def test_a_restart_is_not_steroid_free_at_the_visit_it_stopped():
     assert "restarted later" in out.loc[4, "note"]
     assert out.loc[24, "k"] == 1 and out.loc[24, "k_restarted_later"] == 0
     assert out["note"].str.contains("sustained").all()
+
+
+def test_the_within_patient_check_equals_the_two_way_fixed_effects_residual():
+    import statsmodels.formula.api as smf
+
+    from sjia_explore.stats.mixed import _no_within_variation
+
+    visits = random_cohort(21, n=7)
+    visits.loc[[2, 9, 20], "y"] = np.nan  # unbalanced
+    data = visits.dropna().rename(columns={"patient_id": "subject", "y": "value"})
+    assert smf.ols("value ~ C(subject) + C(week)", data).fit().ssr > 1
+    assert not _no_within_variation(data)
+    # values that are exactly patient + visit effects: no residual at all
+    exact = data.assign(value=data["subject"].str[1:].astype(float) * 3 + data["week"] / 4)
+    assert smf.ols("value ~ C(subject) + C(week)", exact).fit().ssr == pytest.approx(0, abs=1e-9)
+    assert _no_within_variation(exact)

@@ -62,14 +62,21 @@ def _fit_warnings_note(caught, converged: bool) -> str:
 
 
 def _no_within_variation(data: pd.DataFrame) -> bool:
-    """Whether patient + visit (two-way, fixed) explain every value: nothing varies within patients."""
-    subj = pd.get_dummies(data["subject"].astype(str)).to_numpy(float)
-    week = pd.get_dummies(data["week"].astype(str)).to_numpy(float)[:, 1:]
-    x = np.column_stack([subj, week])
+    """Whether patient + visit (two-way, fixed) explain every value: nothing varies within patients.
+
+    The two-way residual by Frisch–Waugh–Lovell: the visit indicators and the values, each centred within
+    patient, then one least-squares fit on the visit indicators (memory grows with rows × visits only).
+    """
+    groups = data["subject"].astype(str).to_numpy()
     y = data["value"].to_numpy(float)
-    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    sse = float(((y - x @ beta) ** 2).sum())
-    return _is_zero(sse, float(((y - y.mean()) ** 2).sum()))
+    week = pd.get_dummies(data["week"].astype(str)).to_numpy(float)[:, 1:]
+    frame = pd.DataFrame(np.column_stack([y, week]))
+    centred = (frame - frame.groupby(groups).transform("mean")).to_numpy()
+    yc, wc = centred[:, 0], centred[:, 1:]
+    if wc.shape[1]:
+        beta, *_ = np.linalg.lstsq(wc, yc, rcond=None)
+        yc = yc - wc @ beta
+    return _is_zero(float((yc ** 2).sum()), float(((y - y.mean()) ** 2).sum()))
 
 
 def _changes(data: pd.DataFrame, baseline: float, compared: list) -> np.ndarray:
