@@ -38,7 +38,12 @@ import pandas as pd
 from sjia_explore import derive, identifiers, readers
 from sjia_explore.cohort import Cohort
 from sjia_explore.schema import (
-    TABLES, UNSCHEDULED_VISITS, Problem, type_trusted_tables, validate_table, validate_tables,
+    TABLES,
+    UNSCHEDULED_VISITS,
+    Problem,
+    type_trusted_tables,
+    validate_table,
+    validate_tables,
 )
 
 #: Longest uploaded file name kept for messages and provenance.

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from sjia_explore import Subgroup, load_cohort
+from sjia_explore import Subgroup
 
 
 def cases(*numbers: int) -> set[str]:

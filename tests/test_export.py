@@ -13,8 +13,19 @@ from hypothesis import strategies as st
 
 from sjia_explore.data import load_cohort_from_bytes
 from sjia_explore.export import (
-    COMPLEMENTARY_MASK, FORMULA_TRIGGERS, NEUTRALISING_PREFIX, RECONSTRUCTED_LABEL, Provenance, Suppression,
-    chart_png, chart_spec_with_footer, chart_svg, neutralise_cell, state_json, suppress_small_counts, table_csv,
+    COMPLEMENTARY_MASK,
+    FORMULA_TRIGGERS,
+    NEUTRALISING_PREFIX,
+    RECONSTRUCTED_LABEL,
+    Provenance,
+    Suppression,
+    chart_png,
+    chart_spec_with_footer,
+    chart_svg,
+    neutralise_cell,
+    state_json,
+    suppress_small_counts,
+    table_csv,
     table_xlsx,
 )
 

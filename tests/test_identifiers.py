@@ -6,7 +6,12 @@ import pytest
 from sjia_explore import CohortValidationError
 from sjia_explore.data import load_cohort_from_bytes
 from sjia_explore.identifiers import (
-    check_column, content_rule, find_identifiers, header_rule, looks_identifying, redact,
+    check_column,
+    content_rule,
+    find_identifiers,
+    header_rule,
+    looks_identifying,
+    redact,
 )
 from sjia_explore.schema import SYNONYMS
 

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from sjia_explore import load_cohort, plots
+from sjia_explore import plots
 from sjia_explore.trajectories import patient_values, summarise
 
 WEEKS = [0, 4, 8, 12, 24]

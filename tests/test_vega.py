@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sjia_explore import load_cohort, plots, vega
+from sjia_explore import plots, vega
 from sjia_explore.trajectories import summarise
 
 WEEKS = [0, 4, 8, 12, 24]

@@ -69,18 +69,36 @@ from __future__ import annotations
 
 from sjia_explore.readers.archive import archive_kind, open_archive
 from sjia_explore.readers.columns import (
-    CONVERSION_HEADERS, MAX_WEIGHT_KG, MIN_WEIGHT_KG, SEX_SPELLINGS, STEROID_MG_DAY, WEIGHT_KG, decimal_point,
+    CONVERSION_HEADERS,
+    MAX_WEIGHT_KG,
+    MIN_WEIGHT_KG,
+    SEX_SPELLINGS,
+    STEROID_MG_DAY,
+    WEIGHT_KG,
+    decimal_point,
 )
 from sjia_explore.readers.files import read_bytes, read_folder, read_path
 from sjia_explore.readers.layout import TABLE_NAMES, table_for_name
 from sjia_explore.readers.limits import (
-    MAX_ARCHIVE_ENTRIES, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MAX_UNCOMPRESSED_BYTES, MIB, Limits, format_size,
+    MAX_ARCHIVE_ENTRIES,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_UNCOMPRESSED_BYTES,
+    MIB,
+    Limits,
+    format_size,
     too_large,
 )
 from sjia_explore.readers.reading import Reading, ReadOptions, Sheet, column_letter
 from sjia_explore.readers.redcap import event_week, parse_event_weeks
 from sjia_explore.readers.sniff import (
-    FORMAT_WORDS, TEXT_SUFFIXES, WORKBOOK_SUFFIXES, decode_text, detect_format, sniff_delimiter,
+    FORMAT_WORDS,
+    TEXT_SUFFIXES,
+    WORKBOOK_SUFFIXES,
+    decode_text,
+    detect_format,
+    sniff_delimiter,
 )
 from sjia_explore.readers.timing import DEFAULT_VISIT_WINDOWS, parse_visit_windows, visit_windows
 

@@ -13,6 +13,7 @@ from sjia_explore.readers.reading import Candidate, Reading, ReadOptions, Sheet,
 from sjia_explore.readers.sniff import FORMAT_WORDS, TEXT_SUFFIXES, WORKBOOK_SUFFIXES, detect_format, read_text
 from sjia_explore.readers.workbook import read_workbook
 
+
 # -- entry points ------------------------------------------------------------------------
 def read_path(path: Path, limits: Limits | None = None, options: ReadOptions | None = None) -> Reading:
     """Read a folder, or one file (CSV, .xlsx or .zip), refusing files over the size limit unread.

@@ -28,8 +28,16 @@ import pandas as pd
 from sjia_explore.readers.dates import day_month_order, parse_dates
 from sjia_explore.readers.reading import Reading, is_missing, short
 from sjia_explore.readers.timing import (
-    AE_DATE, DAYS_PER_MONTH, DAYS_PER_WEEK, ONSET_DATE, START_DATE, STUDY_DAY, TIME_COLUMNS, VISIT_DATE,
-    describe_windows, nominal_week,
+    AE_DATE,
+    DAYS_PER_MONTH,
+    DAYS_PER_WEEK,
+    ONSET_DATE,
+    START_DATE,
+    STUDY_DAY,
+    TIME_COLUMNS,
+    VISIT_DATE,
+    describe_windows,
+    nominal_week,
 )
 
 #: Decimals kept: months from onset to treatment (as the schema's published values) and exact weeks.

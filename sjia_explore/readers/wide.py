@@ -25,7 +25,7 @@ import re
 
 from sjia_explore.readers.reading import Reading, Sheet, short
 from sjia_explore.readers.timing import time_point_week, time_target
-from sjia_explore.schema import TABLES, SYNONYMS, canonical_column, normalise_header
+from sjia_explore.schema import SYNONYMS, TABLES, canonical_column, normalise_header
 
 _TIME_POINT = re.compile(r"(.+?)_?_(?:(w|wk|week|weeks)|(m|mo|month|months)|(d|day|days)|(t|v|visit|tp))_?(\d+)")
 _UNITS = ("weeks", "months", "days", "visit")

@@ -56,19 +56,42 @@ import numpy as np
 import pandas as pd
 
 from ._common import (  # noqa: F401
-    CI_LEVEL, DAYS_PER_WEEK, EXACT_WITH_TIES_MAX_N, HL_EXACT_MAX_PAIRS, MIN_PATIENTS, MONTHS_PER_YEAR,
-    PATIENT_YEARS_UNIT, ZERO_VARIANCE_RTOL,
+    CI_LEVEL,
+    DAYS_PER_WEEK,
+    EXACT_WITH_TIES_MAX_N,
+    HL_EXACT_MAX_PAIRS,
+    MIN_PATIENTS,
+    MONTHS_PER_YEAR,
+    PATIENT_YEARS_UNIT,
+    ZERO_VARIANCE_RTOL,
 )
-from .exact import FRIEDMAN_EXACT_MAX_STATES, friedman_exact_p  # noqa: F401
-from .exact import _mann_whitney_null_cdf, _rank_sum_exact_with_ties, _signed_rank_exact_with_ties  # noqa: F401
+from .exact import (  # noqa: F401  # noqa: F401
+    FRIEDMAN_EXACT_MAX_STATES,
+    _mann_whitney_null_cdf,
+    _rank_sum_exact_with_ties,
+    _signed_rank_exact_with_ties,
+    friedman_exact_p,
+)
 from .groups import GROUP_COLUMNS, compare_groups, hodges_lehmann  # noqa: F401
 from .ledger import LEDGER_ALPHA, LedgerScope, TestLedger  # noqa: F401
 from .mixed import MIXED_MIN_PATIENTS_FOR_MODEL_P, MIXED_TESTS, sign_flip_p  # noqa: F401
 from .rates import (  # noqa: F401
-    AE_COLUMNS, NoRecordingWindowWarning, adverse_event_summary, describe_window, poisson_rate_ci, recording_windows,
+    AE_COLUMNS,
+    NoRecordingWindowWarning,
+    adverse_event_summary,
+    describe_window,
+    poisson_rate_ci,
+    recording_windows,
 )
 from .steroids import STEROID_COLUMN, cumulative_steroid_dose, steroid_free, time_to_steroid_free  # noqa: F401
 from .within import (  # noqa: F401
-    METHOD_DESCRIPTIONS, METHODS, OMNIBUS_COLUMNS, PAPER_PAIRING_NOTE, VS_BASELINE_COLUMNS, compare_methods,
-    compare_omnibus, omnibus, vs_baseline,
+    METHOD_DESCRIPTIONS,
+    METHODS,
+    OMNIBUS_COLUMNS,
+    PAPER_PAIRING_NOTE,
+    VS_BASELINE_COLUMNS,
+    compare_methods,
+    compare_omnibus,
+    omnibus,
+    vs_baseline,
 )

@@ -31,8 +31,18 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ._common import MIN_PATIENTS, _Analysis, _base_rows, _empty_omnibus, _few, _holm, \
-    _is_zero, _joined, _usable_weeks, _weeks_tuple
+from ._common import (
+    MIN_PATIENTS,
+    _Analysis,
+    _base_rows,
+    _empty_omnibus,
+    _few,
+    _holm,
+    _is_zero,
+    _joined,
+    _usable_weeks,
+    _weeks_tuple,
+)
 
 #: Fewest patients for which the mixed model's own t and F are used; below it, exact sign-flip permutation.
 MIXED_MIN_PATIENTS_FOR_MODEL_P = 6

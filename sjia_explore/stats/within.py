@@ -7,8 +7,19 @@ import math
 import numpy as np
 import pandas as pd
 
-from ._common import MIN_PATIENTS, _Analysis, _base_rows, _empty_omnibus, _few, _holm, _is_zero, _joined, _long, \
-    _usable_weeks, _weeks_tuple
+from ._common import (
+    MIN_PATIENTS,
+    _Analysis,
+    _base_rows,
+    _empty_omnibus,
+    _few,
+    _holm,
+    _is_zero,
+    _joined,
+    _long,
+    _usable_weeks,
+    _weeks_tuple,
+)
 from .exact import _signed_rank, friedman_exact_p
 from .ledger import TestLedger, _record
 from .mixed import _mixed
