@@ -301,13 +301,18 @@ class Cohort:
         >>> load_cohort().provenance_studies("visits", "not reported", ["steroid_mg_kg_day"])
         ['vastert2011']
         """
-        prov = self.provenance
-        if prov is None or prov.empty:
-            return []
-        rows = prov[(prov["table"] == table) & prov["study"].isin(self.studies) & (prov["status"] == status)]
+        rows = self._provenance_rows(table)
+        rows = rows[rows["status"] == status]
         if columns is not None:
             rows = rows[rows["column"].isin(columns)]
         return sorted(rows["study"].astype(str).unique())
+
+    def _provenance_rows(self, table: str) -> pd.DataFrame:
+        """The data package's provenance rows of ``table`` for this cohort's studies (the one look-up)."""
+        prov = self.provenance
+        if prov is None or prov.empty:
+            return pd.DataFrame(columns=["table", "column", "study", "status"])
+        return prov[(prov["table"] == table) & prov["study"].isin(self.studies)]
 
     def is_reconstructed(self, table: str = "visits", columns: list[str] | None = None) -> bool:
         """True when any value of ``table`` (or of ``columns`` in it) shown for this cohort is reconstructed."""
@@ -344,10 +349,8 @@ class Cohort:
         >>> load_cohort().column_provenance("visits", "steroid_mg_kg_day")
         {'qiu2024': 'reconstructed', 'vastert2011': 'not reported'}
         """
-        prov = self.provenance
-        if prov is None or prov.empty:
-            return {}
-        rows = prov[(prov["table"] == table) & (prov["column"] == column) & prov["study"].isin(self.studies)]
+        rows = self._provenance_rows(table)
+        rows = rows[rows["column"] == column]
         return {str(r.study): str(r.status) for r in rows.sort_values("study").itertuples()}
 
     def missing_outcome_note(self, column: str) -> str | None:

@@ -487,3 +487,16 @@ def test_each_patients_line_is_drawn_for_a_stated_sample_of_a_large_cohort():
     small = CohortExplorer(load_cohort())
     ids, subtitle = drawn(small.session.compute(state).trajectories.spec)
     assert len(ids) == small.cohort.n_patients and "picked at random" not in subtitle
+
+
+def test_a_cohort_without_a_core_column_says_so_where_its_chart_would_be(app):
+    content = (b"patient_id,study,months_onset_to_treatment,week,sjadas27\n"
+               b"P1,s,3,0,10\nP1,s,3,4,5\nP2,s,20,0,12\nP2,s,20,4,8\n")
+    assert app.load_file(content, "no_joints.csv")
+    shown = app.trajectories.missing
+    assert shown.layout.display == ""
+    assert "No active-joint counts" in shown.value and "add a column active_joints" in shown.value
+    assert "No corticosteroid doses" in shown.value
+    assert "sjadas27" not in shown.value  # the score that is there is not said to be missing
+    app.sidebar.back_button.click()
+    assert app.trajectories.missing.layout.display == "none"

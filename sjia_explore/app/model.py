@@ -51,6 +51,7 @@ class TrajectoriesModel:
 
     spec: dict
     numbers: tuple[tuple[str, pd.DataFrame], ...]  # (outcome column, summary)
+    missing: tuple[str, ...] = ()  # for each outcome with no value at all: what would fill its chart
 
     def table(self) -> pd.DataFrame:
         """The numbers of every panel in one table, with an ``outcome`` column first."""

@@ -61,11 +61,16 @@ class TrajectoriesView:
         self.chart = chart_widget("sjia-chart")
         self.chart.add_class("sjia-chart-joints")  # the first panel is active joints
         self.chart_box = W.Box([self.chart], layout=W.Layout(overflow="auto hidden", width="100%"))
-        self.box = W.VBox([self.chart_box, downloads])
+        self.missing = W.HTML(layout=W.Layout(display="none"))
+        self.missing.add_class("sjia-missing-outcomes")
+        self.missing.add_class("sjia-notice")
+        self.box = W.VBox([self.missing, self.chart_box, downloads])
 
     def render(self, model) -> None:
         if model is not None:
             self.chart.chart = model.spec  # only its rows are sent when only they changed
+            self.missing.value = "".join(f"<p>{esc(note)}</p>" for note in model.missing)
+            self.missing.layout.display = "" if model.missing else "none"
 
 
 # -- window of opportunity ------------------------------------------------------------------------
