@@ -78,8 +78,12 @@ def load(path: Path | None):
 
 
 def forget(explorer) -> None:
-    """Make the explorer forget the selections and charts it remembers, so the next update computes them."""
-    explorer.session.forget()
+    """Make the explorer forget the selections and charts it remembers, so the next update computes them.
+
+    What depends only on the patients of a selection and not on what changed in the timed pair of views
+    (the provenance of the values drawn: the ``about`` section) stays remembered, as in the app.
+    """
+    explorer.session.forget(sections=("trajectories", "window", "safety", "table1"))
 
 
 def run_tests(explorer, state) -> None:

@@ -105,10 +105,13 @@ class Session:
         self._index: Any = False  # made on first use, for this cohort
         self.forget()
 
-    def forget(self) -> None:
-        """Forget every selection and section computed (the next update computes anew)."""
+    def forget(self, sections: tuple[str, ...] | None = None) -> None:
+        """Forget the selections of patients and the sections computed (default: every section), so that the
+        next update computes them anew."""
         self._selections: OrderedDict[Subgroup, tuple[Cohort, dict[str, int]]] = OrderedDict()
-        self._sections: dict[str, OrderedDict] = {s.name: OrderedDict() for s in SECTIONS}
+        kept = {} if sections is None else {k: v for k, v in getattr(self, "_sections", {}).items()
+                                            if k not in sections}
+        self._sections: dict[str, OrderedDict] = {s.name: kept.get(s.name, OrderedDict()) for s in SECTIONS}
 
     @property
     def index(self):
@@ -153,10 +156,16 @@ class Session:
         """Everything a section needs for ``state``."""
         selected, _ = self.selected(state)
         features = selected.patient_features(state.early_cutoff_months)
-        return Context(cohort=self.cohort, selected=selected, features=features, state=state,
-                       dark=self.dark(state) if dark is None else dark, options=self.options,
-                       group_counts=group_counts(features), index=self.index, analyses=self.analyses_for(state),
-                       panel=self.panel)
+        ctx = Context(cohort=self.cohort, selected=selected, features=features, state=state,
+                      dark=self.dark(state) if dark is None else dark, options=self.options,
+                      group_counts=group_counts(features), index=self.index, analyses=self.analyses_for(state),
+                      panel=self.panel)
+
+        def remember_part(name: str, inputs: tuple[str, ...], make: Callable[[], Any]) -> Any:
+            cache = self._sections.setdefault(name, OrderedDict())
+            return remember(cache, ctx.key(inputs), make, 8)
+
+        return replace(ctx, remember=remember_part)
 
     def section_model(self, sec: Section, ctx: Context) -> Any:
         """One section's model for ``ctx``, computed only when its inputs changed."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
 
@@ -106,8 +106,12 @@ class Context:
     index: Any  # trajectories.TrajectoryIndex of the cohort, or None
     analyses: Any  # the session's record of tests run on these patients (sjia_explore.app.session.Analyses)
     panel: str | None = None  # the detail panel open under the sections ("table1", "statistics", "share")
+    #: ``remember(name, inputs, make)``: a part of a section's work kept on its own inputs (the session's caches).
+    remember: Callable[[str, tuple[str, ...], Callable[[], Any]], Any] = lambda name, inputs, make: make()
 
     def key(self, inputs: tuple[str, ...]) -> tuple:
-        """The values of ``inputs`` (``"selection"``, ``"dark"``, ``"panel"`` or a ViewState field)."""
+        """The values of ``inputs`` (``"selection"``, ``"studies"``, ``"dark"``, ``"panel"`` or a ViewState field)."""
         values = {"selection": self.state.selection(), "dark": self.dark, "panel": self.panel}
+        if "studies" in inputs:
+            values["studies"] = tuple(self.selected.studies)
         return tuple(values[name] if name in values else getattr(self.state, name) for name in inputs)
