@@ -27,8 +27,9 @@ install-test: $(VENV)/.installed-test
 app: install
 	$(VENV)/bin/sjia-explore app --port $(PORT)
 
-## make test: install everything, then run every test (unit, notebooks, browser)
+## make test: install everything, check the code with ruff, then run every test (unit, notebooks, browser)
 test: install-test check-chromium
+	$(PY) -m ruff check .
 	$(PY) -m pytest --nbmake --doctest-modules sjia_explore tests notebooks app.ipynb
 
 check-chromium:

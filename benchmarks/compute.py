@@ -227,7 +227,7 @@ def _top(prof: cProfile.Profile, per: int, top: int, dump: Path | None) -> dict:
 
     def rows(key: str, only_project: bool) -> list[dict]:
         entries = []
-        for (file, line, func), (cc, nc, tt, ct, _callers) in stats.stats.items():
+        for (file, line, func), (_primitive_calls, nc, tt, ct, _callers) in stats.stats.items():
             if only_project and "sjia_explore" not in file:
                 continue
             entries.append({"function": f"{_short(file)}:{line}({func})", "calls": round(nc / per, 1) if per else nc,

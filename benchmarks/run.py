@@ -89,8 +89,11 @@ CohortExplorer(load_cohort({folder!r})).view
 '''
 
 
-def log(msg: str, start=[time.perf_counter()]) -> None:  # noqa: B006 - the run's start time
-    print(f"[{time.perf_counter() - start[0]:6.0f} s] {msg}", flush=True)
+RUN_STARTED = time.perf_counter()  # log lines show seconds since the run started
+
+
+def log(msg: str) -> None:
+    print(f"[{time.perf_counter() - RUN_STARTED:6.0f} s] {msg}", flush=True)
 
 
 def write_notebook(path: Path, code: str) -> Path:

@@ -116,8 +116,8 @@ if str(REPO) not in sys.path:  # run as a plain script from any directory
 
 from sjia_explore import published as pub  # noqa: E402
 from sjia_explore import scores  # noqa: E402
-from sjia_explore.schema import TABLES, datapackage_schema  # noqa: E402
 from sjia_explore.literature import datapackage_resource as literature_resource  # noqa: E402
+from sjia_explore.schema import TABLES, datapackage_schema  # noqa: E402
 
 #: Seed of every random draw below.
 SEED = 20240338

@@ -215,7 +215,8 @@ class Cohort:
     treatments: pd.DataFrame
     visits: pd.DataFrame
     adverse_events: pd.DataFrame
-    provenance: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", "column", "study", "status"]))
+    provenance: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["table", "column", "study", "status"]))
     source: str = ""
     sha256: str = ""
     subgroup: Subgroup = field(default_factory=Subgroup)
@@ -234,7 +235,9 @@ class Cohort:
             patients=patients.reset_index(drop=True),
             visits=visits.sort_values(["patient_id", "week"]).reset_index(drop=True),
             treatments=(treatments if treatments is not None else _empty("treatments")).reset_index(drop=True),
-            adverse_events=(adverse_events if adverse_events is not None else _empty("adverse_events")).reset_index(drop=True),
+            adverse_events=(
+                adverse_events if adverse_events is not None else _empty("adverse_events")
+            ).reset_index(drop=True),
             **kwargs,
         )
 

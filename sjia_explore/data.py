@@ -21,8 +21,9 @@ Examples
 >>> c = load_cohort(folder / "cohort.csv")
 >>> c.n_patients, c.visits["active_joints"].tolist()
 (1, [4, 1])
->>> print(c.warnings[0])
-cohort.csv::: columns read under the schema's names: "subject_id" → patient_id, "visit_week" → week, "joints" → active_joints
+>>> print(c.warnings[0])  # doctest: +NORMALIZE_WHITESPACE
+cohort.csv::: columns read under the schema's names: "subject_id" → patient_id, "visit_week" → week,
+"joints" → active_joints
 """
 
 from __future__ import annotations
@@ -294,7 +295,8 @@ def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None
         reading = readers.read_path(path, limits, options)
     except OSError as err:  # unreadable (permissions, a device, a vanished file)
         raise CohortValidationError([Problem(path.name or str(path), None, None,
-                                             f"the file could not be opened ({err.strerror or err}); check it")]) from None
+                                             f"the file could not be opened ({err.strerror or err}); "
+                                             "check it")]) from None
     return _cohort_from_reading(reading, path.name or str(path))
 
 

@@ -139,8 +139,10 @@ PATIENTS = Table(
     description="One row per patient: demographics, disease duration and baseline features (Qiu 2024 Table 1).",
     primary_key=("patient_id",),
     columns=(
-        Column("patient_id", "string", "Study code of the patient (never a name or record number).", required=True, nullable=False),
-        Column("study", "string", "Study the patient belongs to (qiu2024, vastert2011, or your own label).", required=True, nullable=False),
+        Column("patient_id", "string", "Study code of the patient (never a name or record number).",
+               required=True, nullable=False),
+        Column("study", "string", "Study the patient belongs to (qiu2024, vastert2011, or your own label).",
+               required=True, nullable=False),
         Column("case_label", "string", "The patient's label in the source publication, e.g. 'Case 1'."),
         Column("sex", "string", "Sex: F or M.", codes=("F", "M")),
         Column("age_onset_years", "number", "Age at disease onset.", minimum=0, maximum=18, unit="years"),
@@ -151,7 +153,8 @@ PATIENTS = Table(
             required=True, minimum=0, maximum=240, unit="months",
         ),
         Column("treatment", "string", "IL-1 blocker started at week 0 (e.g. canakinumab, anakinra)."),
-        Column("exposure_months", "number", "Time on the IL-1 blocker up to the data cut.", minimum=0, maximum=240, unit="months"),
+        Column("exposure_months", "number", "Time on the IL-1 blocker up to the data cut.",
+               minimum=0, maximum=240, unit="months"),
         Column(
             "prior_steroid_months", "number", "Months of corticosteroid therapy before week 0.",
             minimum=0, maximum=240, unit="months",
@@ -179,11 +182,13 @@ TREATMENTS = Table(
     name="treatments",
     filename="treatments.csv",
     required=False,
-    description="Previous and baseline (concomitant) treatments, one row per patient, period and drug (Qiu 2024 Table 2).",
+    description="Previous and baseline (concomitant) treatments, one row per patient, period and drug "
+    "(Qiu 2024 Table 2).",
     primary_key=("patient_id", "period", "drug"),
     columns=(
         Column("patient_id", "string", "Patient (see patients.csv).", required=True, nullable=False),
-        Column("period", "string", "previous: before week 0; baseline: taken at week 0.", required=True, nullable=False, codes=("previous", "baseline")),
+        Column("period", "string", "previous: before week 0; baseline: taken at week 0.",
+               required=True, nullable=False, codes=("previous", "baseline")),
         Column("drug_class", "string", "Class of the drug.", required=True, nullable=False, codes=DRUG_CLASSES),
         Column("drug", "string", "Drug (or treatment) as named in the source.", required=True, nullable=False),
         Column("received", "boolean", "Whether the patient received it in that period.", required=True, nullable=False),
@@ -194,22 +199,30 @@ VISITS = Table(
     name="visits",
     filename="visits.csv",
     required=True,
-    description="One row per patient and visit week: joints, sJADAS27 and its components, steroid dose, laboratory values, symptoms.",
+    description="One row per patient and visit week: joints, sJADAS27 and its components, steroid dose, "
+    "laboratory values, symptoms.",
     primary_key=("patient_id", "week"),
     columns=(
         Column("patient_id", "string", "Patient (see patients.csv).", required=True, nullable=False),
-        Column("week", "integer", "Weeks since the IL-1 blocker was started (0 = baseline).", required=True, nullable=False, minimum=0, maximum=520, noun="weeks"),
-        Column("active_joints", "integer", "Number of joints with active arthritis.", minimum=0, maximum=71, noun="joints"),
-        Column("physician_global", "number", "Physician global assessment of disease activity.", minimum=0, maximum=10, unit="0–10 scale"),
-        Column("parent_global", "number", "Parent/patient global assessment of well-being.", minimum=0, maximum=10, unit="0–10 scale"),
+        Column("week", "integer", "Weeks since the IL-1 blocker was started (0 = baseline).",
+               required=True, nullable=False, minimum=0, maximum=520, noun="weeks"),
+        Column("active_joints", "integer", "Number of joints with active arthritis.",
+               minimum=0, maximum=71, noun="joints"),
+        Column("physician_global", "number", "Physician global assessment of disease activity.",
+               minimum=0, maximum=10, unit="0–10 scale"),
+        Column("parent_global", "number", "Parent/patient global assessment of well-being.",
+               minimum=0, maximum=10, unit="0–10 scale"),
         Column("esr_mm_h", "number", "Erythrocyte sedimentation rate.", minimum=0, maximum=200, unit="mm/h"),
-        Column("systemic_score", "number", "Systemic manifestation score of sJADAS (fever, rash, serositis, ...).", minimum=0, maximum=10, unit="0–10 scale"),
-        Column("sjadas27", "number", "sJADAS27: the sum of the five components above (joints capped at 27, ESR normalised to 0–10).", minimum=0, maximum=67, unit="0–67 scale"),
+        Column("systemic_score", "number", "Systemic manifestation score of sJADAS (fever, rash, serositis, ...).",
+               minimum=0, maximum=10, unit="0–10 scale"),
+        Column("sjadas27", "number", "sJADAS27: the sum of the five components above (joints capped at 27, ESR "
+               "normalised to 0–10).", minimum=0, maximum=67, unit="0–67 scale"),
         Column("jadas27", "number", "JADAS27: sJADAS27 without the systemic score (physician and parent global, "
                "joints capped at 27, normalised ESR).", minimum=0, maximum=57, unit="0–57 scale"),
         Column("cjadas27", "number", "Clinical JADAS27: JADAS27 without ESR (physician and parent global, joints "
                "capped at 27).", minimum=0, maximum=47, unit="0–47 scale"),
-        Column("steroid_mg_kg_day", "number", "Corticosteroid dose, prednisone equivalent; 0 when off steroid.", minimum=0, maximum=30, unit="mg/kg/day"),
+        Column("steroid_mg_kg_day", "number", "Corticosteroid dose, prednisone equivalent; 0 when off steroid.",
+               minimum=0, maximum=30, unit="mg/kg/day"),
         Column("crp_mg_l", "number", "C-reactive protein.", minimum=0, maximum=1000, unit="mg/L"),
         Column("ferritin_ng_ml", "number", "Serum ferritin.", minimum=0, maximum=200000, unit="ng/mL"),
         Column("il18_pg_ml", "number", "Serum IL-18.", minimum=0, maximum=10000000, unit="pg/mL"),
@@ -229,7 +242,8 @@ VISITS = Table(
         Column("haemoglobin_g_dl", "number", "Haemoglobin (mSMS item: < 9 g/dL).", minimum=0, maximum=25, unit="g/dL"),
         Column("platelets_10e9_l", "number", "Platelet count (mSMS item with ferritin: > 600 × 10⁹/L).",
                minimum=0, maximum=3000, unit="10⁹/L"),
-        Column("provenance", "string", "published; reconstructed (synthetic, consistent with published aggregates); simulated (synthetic registry); or observed (your own records).", codes=PROVENANCE_CODES),
+        Column("provenance", "string", "published; reconstructed (synthetic, consistent with published aggregates); "
+               "simulated (synthetic registry); or observed (your own records).", codes=PROVENANCE_CODES),
     ),
 )
 
@@ -576,7 +590,8 @@ def validate_table(df: pd.DataFrame, table: Table, known_patients: pd.Series | N
     missing = [c.name for c in t.columns if c.required and c.name not in df.columns]
     for name in missing:
         problems.append(Problem(t.filename, 1, name,
-                                f"required column is missing; add a column headed {name} ({t.column(name).expectation()})"))
+                                f"required column is missing; add a column headed {name} "
+                                f"({t.column(name).expectation()})"))
     if len(df) == 0:
         problems.append(Problem(t.filename, None, None, "the file has a header but no rows; add at least one row"))
     typed = _coerce(_normalise_cells(df, t), t, problems)

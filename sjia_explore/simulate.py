@@ -105,7 +105,8 @@ def registry(n_patients: int, seed: int = 0, p_missing_visit: float = 0.08, earl
     months = np.minimum(months, (18 - age_onset) * 12).round(1)
     age_diagnosis = np.minimum(age_onset + rng.uniform(0, 0.5, n), 18).round(2)
     joints0 = np.where(first_line & (rng.random(n) < 0.5), 0,
-                       rng.negative_binomial(JOINT_DISPERSION, JOINT_DISPERSION / (JOINT_DISPERSION + pub.JOINTS_MEAN_WEEK_0.value), n))
+                       rng.negative_binomial(JOINT_DISPERSION,
+                                             JOINT_DISPERSION / (JOINT_DISPERSION + pub.JOINTS_MEAN_WEEK_0.value), n))
     joints0 = np.minimum(joints0, 40)
     fever0 = rng.random(n) < 0.64
     rash0 = rng.random(n) < 0.3
@@ -118,7 +119,8 @@ def registry(n_patients: int, seed: int = 0, p_missing_visit: float = 0.08, earl
         "age_diagnosis_years": age_diagnosis,
         "months_onset_to_treatment": months,
         "treatment": np.where(rng.random(n) < 0.5, "canakinumab", "anakinra"),
-        "exposure_months": np.clip(rng.normal(pub.EXPOSURE_MONTHS_MEAN.value, pub.EXPOSURE_MONTHS_SD.value, n), 6, 36).round(1),
+        "exposure_months": np.clip(
+            rng.normal(pub.EXPOSURE_MONTHS_MEAN.value, pub.EXPOSURE_MONTHS_SD.value, n), 6, 36).round(1),
         "prior_steroid_months": np.where(first_line, 0.0, np.minimum(months, rng.uniform(1, 60, n))).round(1),
         "active_joints_baseline": joints0,
         "fever": fever0,
@@ -150,8 +152,10 @@ def registry(n_patients: int, seed: int = 0, p_missing_visit: float = 0.08, earl
     response = np.exp(-np.outer(rate, WEEKS))  # patients x weeks, 1 at week 0
     joints = rng.binomial(joints0[:, None].repeat(len(WEEKS), 1), np.clip(response + 0.03, 0, 1))
     joints[:, 0] = joints0
-    pga = np.clip(np.round(2 * (rng.uniform(5, 9, n)[:, None] * response + rng.normal(0, 0.5, response.shape))) / 2, 0, 10)
-    parent = np.clip(np.round(2 * (rng.uniform(4, 9, n)[:, None] * response + rng.normal(0, 0.7, response.shape))) / 2, 0, 10)
+    pga = np.clip(
+        np.round(2 * (rng.uniform(5, 9, n)[:, None] * response + rng.normal(0, 0.5, response.shape))) / 2, 0, 10)
+    parent = np.clip(
+        np.round(2 * (rng.uniform(4, 9, n)[:, None] * response + rng.normal(0, 0.7, response.shape))) / 2, 0, 10)
     esr = np.clip(rng.lognormal(np.log(45), 0.4, n)[:, None] * (0.25 + 0.75 * response), 2, 150).round(0)
     crp = np.clip(rng.lognormal(np.log(40), 0.7, n)[:, None] * (0.05 + 0.95 * response), 0.1, 400).round(1)
     ferritin = np.clip(rng.lognormal(np.log(500), 0.8, n)[:, None] * (0.15 + 0.85 * response), 10, 20000).round(0)
@@ -190,8 +194,9 @@ def registry(n_patients: int, seed: int = 0, p_missing_visit: float = 0.08, earl
 
     n_ae = rng.poisson(AE_RATE_PER_PATIENT_YEAR * pub.AE_FOLLOW_UP_YEARS, n)
     ae_ids = np.repeat(ids, n_ae)
-    terms = rng.choice(np.array(["viral upper respiratory tract infection", "gastroenteritis", "pneumonia", "headache"]),
-                       len(ae_ids), p=[0.6, 0.2, 0.05, 0.15])
+    terms = rng.choice(
+        np.array(["viral upper respiratory tract infection", "gastroenteritis", "pneumonia", "headache"]),
+        len(ae_ids), p=[0.6, 0.2, 0.05, 0.15])
     adverse_events = pd.DataFrame({
         "patient_id": ae_ids,
         "week": rng.integers(0, 25, len(ae_ids)),

@@ -72,7 +72,10 @@ def _bundle_name(source: str) -> str:
 
 
 def bundle_path(folder: Path | None = None) -> Path:
-    """Where the widget's JavaScript is (or will be) cached: the name carries the source's hash and vl-convert's version."""
+    """Where the widget's JavaScript is (or will be) cached.
+
+    The file name carries the widget source's hash and vl-convert's version.
+    """
     folder = cache_dir() if folder is None else Path(folder)
     return folder / _bundle_name(_widget_source())
 

@@ -87,7 +87,8 @@ def test_filters_compose_and_remember_the_subgroup(cohort):
 
 
 def test_subgroup_round_trips_through_a_dict():
-    sub = Subgroup(prior_biologic_any=("etanercept", "adalimumab"), duration="late", early_cutoff_months=18, prior_mas=False)
+    sub = Subgroup(prior_biologic_any=("etanercept", "adalimumab"), duration="late", early_cutoff_months=18,
+                   prior_mas=False)
     assert Subgroup.from_dict(sub.to_dict()) == sub
     assert sub.prior_biologic_any == ("adalimumab", "etanercept")
 

@@ -120,5 +120,6 @@ def test_problems_never_echo_a_value_that_looks_like_an_identifier():
     with pytest.raises(CohortValidationError) as err:
         load_cohort_from_bytes(text.encode(), "mine.csv")
     lines = [str(p) for p in err.value.problems]
-    assert "mine.csv:2:week: (a value that looks like an exact date, not shown) is not a whole number of weeks (0–520)" in lines
+    assert ("mine.csv:2:week: (a value that looks like an exact date, not shown) "
+            "is not a whole number of weeks (0–520)") in lines
     assert "2024-03-01" not in str(err.value)

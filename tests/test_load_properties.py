@@ -153,7 +153,8 @@ def valid_long_cohorts(draw):
         sex = draw(st.sampled_from(["F", "M", "female", "male", ""]))
         for week in draw(st.lists(st.sampled_from([0, 4, 8, 12, 24]), min_size=1, max_size=5, unique=True)):
             rows.append([pid, "Zürich", sex, months, str(week), str(draw(st.integers(0, 71))),
-                         draw(st.decimals(0, 1000, places=2).map(str)), draw(st.sampled_from(["yes", "no", "+", "-", "1", "0", "Y", "N"]))])
+                         draw(st.decimals(0, 1000, places=2).map(str)),
+                         draw(st.sampled_from(["yes", "no", "+", "-", "1", "0", "Y", "N"]))])
     header = ["Subject ID", "study", "Sex", "months_onset_to_treatment", "Visit week", "Joints", "CRP (mg/L)", "fever"]
     return patients, (header, rows)
 

@@ -32,7 +32,8 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_carries_the_data_and_the_app(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("patients.csv", "visits.csv", "treatments.csv", "adverse_events.csv", "datapackage.json", "README.md"):
+    for required in ("patients.csv", "visits.csv", "treatments.csv", "adverse_events.csv", "datapackage.json",
+                     "README.md"):
         assert f"sjia_explore/_bundled/data/{required}" in names
     assert "sjia_explore/_bundled/app.ipynb" in names
 

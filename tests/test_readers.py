@@ -4,6 +4,7 @@ import hashlib
 import io
 import time
 import zipfile
+from functools import partial
 from pathlib import Path
 
 import openpyxl
@@ -153,7 +154,8 @@ def test_trailing_empty_rows_and_blank_lines_are_ignored_but_rows_keep_their_num
     assert len(load_cohort(folder).visits) == 4
     # a blank line in the middle still counts as a spreadsheet row
     (folder / "visits.csv").write_text(csv_text(VISITS[:3]) + "\n" + csv_text(VISITS[3:]).replace("0,0.5", "x,0.5"))
-    assert 'visits.csv:6:active_joints: "x" is not a whole number of joints (0–71)' in problems(lambda: load_cohort(folder))
+    found = problems(lambda: load_cohort(folder))
+    assert 'visits.csv:6:active_joints: "x" is not a whole number of joints (0–71)' in found
 
 
 def test_title_rows_above_the_header_are_skipped_and_counted(tmp_path):
@@ -167,7 +169,8 @@ def test_title_rows_above_the_header_are_skipped_and_counted(tmp_path):
 def test_duplicate_headers_are_a_problem_naming_both(tmp_path):
     visits = [VISITS[0] + ["joints"]] + [row + [row[2]] for row in VISITS[1:]]
     found = problems(lambda: load_cohort(write_folder(tmp_path / "c", visits=visits)))
-    assert 'visits.csv:1:active_joints: the columns "active_joints" and "joints" both give active_joints; keep one of them' in found
+    assert ('visits.csv:1:active_joints: the columns "active_joints" and "joints" both give active_joints; '
+            "keep one of them") in found
     visits = [VISITS[0] + ["week"]] + [row + ["9"] for row in VISITS[1:]]
     assert any(line.startswith("visits.csv:1:week: the columns") for line in
                problems(lambda: load_cohort(write_folder(tmp_path / "d", visits=visits))))
@@ -202,7 +205,8 @@ def test_common_header_spellings_are_read_as_the_schema_names_them(tmp_path):
     ("id", "visits", "patient_id"), ("patient", "patients", "patient_id"), ("subject_id", "visits", "patient_id"),
     ("visit_week", "visits", "week"), ("joints", "visits", "active_joints"),
     ("active joint count", "visits", "active_joints"), ("crp", "visits", "crp_mg_l"),
-    ("CRP (mg/L)", "visits", "crp_mg_l"), ("ESR", "visits", "esr_mm_h"), ("Ferritin (µg/L)", "visits", "ferritin_ng_ml"),
+    ("CRP (mg/L)", "visits", "crp_mg_l"), ("ESR", "visits", "esr_mm_h"),
+    ("Ferritin (µg/L)", "visits", "ferritin_ng_ml"),
     ("gender", "patients", "sex"), ("Age at onset", "patients", "age_onset_years"),
     ("drug", "patients", "treatment"), ("drug", "treatments", "drug"), ("SAE", "adverse_events", "serious"),
     ("steroid", "visits", None), ("comments", "visits", None),
@@ -370,7 +374,7 @@ def test_a_workbook_bomb_is_refused_before_parsing():
 def test_unsafe_member_names_and_too_many_entries_are_refused(monkeypatch):
     for name in ("../visits.csv", "/etc/visits.csv", "c/../../visits.csv", "C:\\visits.csv"):
         archive = zip_bytes({"patients.csv": b"patient_id\n1\n", name: b"x"})
-        assert "unsafe path" in problems(lambda: load_cohort_from_bytes(archive, "c.zip"))[0]
+        assert "unsafe path" in problems(partial(load_cohort_from_bytes, archive, "c.zip"))[0]
     many = zip_bytes({f"f{i}.txt": b"" for i in range(30)})
     monkeypatch.setattr(data, "_limits", lambda: data.readers.Limits(max_archive_entries=20))
     assert "30 entries, over the limit of 20" in problems(lambda: load_cohort_from_bytes(many, "c.zip"))[0]
@@ -487,13 +491,15 @@ def test_validate_exits_1_with_sheet_rows_for_an_invalid_workbook_and_2_for_usag
 def test_row_and_column_caps_are_checked_while_reading(monkeypatch):
     monkeypatch.setattr(data, "_limits", lambda: data.readers.Limits(max_columns=4))
     found = problems(lambda: load_cohort_from_bytes(csv_text(long_rows()).encode(), "long.csv"))
-    assert found == ["long.csv:1:: the header has 9 columns, over the limit of 4; remove columns the cohort does not need"]
+    assert found == ["long.csv:1:: the header has 9 columns, over the limit of 4; "
+                     "remove columns the cohort does not need"]
     monkeypatch.setattr(data, "_limits", lambda: data.readers.Limits(max_rows=3))
     assert problems(lambda: load_cohort_from_bytes(csv_text(long_rows()).encode(), "long.csv")) == [
         "long.csv:5:: more than 3 data rows; split the file or remove rows the cohort does not need"]
     rows = [r[:4] for r in long_rows()]
     found = problems(lambda: load_cohort_from_bytes(workbook_bytes({"data": rows}), "long.xlsx"))
-    assert found == ["long.xlsx[data]:5:: more than 3 data rows; split the file or remove rows the cohort does not need"]
+    assert found == ["long.xlsx[data]:5:: more than 3 data rows; "
+                     "split the file or remove rows the cohort does not need"]
 
 
 def test_a_macro_enabled_workbook_is_read_as_data_only(reference):

@@ -58,8 +58,9 @@ def test_trajectories_improve_on_average(big):
 def test_no_true_early_late_difference_by_default(big):
     feats = big.patient_features()
     v = big.visits.merge(feats[["patient_id", "early"]], on="patient_id")
-    change = v[v["week"] == 24].set_index("patient_id")["sjadas27"] - v[v["week"] == 0].set_index("patient_id")["sjadas27"]
-    relative = (change / v[v["week"] == 0].set_index("patient_id")["sjadas27"]).dropna()
+    baseline = v[v["week"] == 0].set_index("patient_id")["sjadas27"]
+    change = v[v["week"] == 24].set_index("patient_id")["sjadas27"] - baseline
+    relative = (change / baseline).dropna()
     early = feats.set_index("patient_id")["early"].reindex(relative.index).astype(bool)
     assert abs(relative[early].mean() - relative[~early].mean()) < 0.05
 

@@ -197,7 +197,8 @@ def test_data_text_is_escaped_in_every_html_the_app_builds(hostile):
     text = "\n".join(seen)
     assert PAYLOAD not in text
     assert ESCAPED in text
-    for where in (app.total.value, app.window.intro.value, app.safety.safety_text.value, app.messages.upload_problems.value):
+    for where in (app.total.value, app.window.intro.value, app.safety.safety_text.value,
+                  app.messages.upload_problems.value):
         assert PAYLOAD not in where
     assert ESCAPED in app.messages.upload_problems.value
     assert all(PAYLOAD not in "".join(html_values(box)) for box in (app.sidebar.drug_box,))
@@ -345,7 +346,8 @@ def test_a_good_upload_swaps_in_the_cohort_and_back_returns(app, cohort):
     assert "Simulated data" in app.messages.reconstructed_label.value
     assert app.sidebar.upload.value == ()  # released
     app.update(ViewState(section="safety"))
-    assert app.messages.error.layout.display == "none" and "simulated" in app.session.model.safety.adverse_events.table["study"].tolist()
+    assert app.messages.error.layout.display == "none"
+    assert "simulated" in app.session.model.safety.adverse_events.table["study"].tolist()
     app.sidebar.back_button.click()
     assert app.cohort is cohort and f"{cohort.n_patients} patients" in app.total.value
     assert app.sidebar.back_button.layout.display == "none"

@@ -78,7 +78,8 @@ def test_every_problem_is_reported_not_only_the_first(tmp_path):
 def test_missing_required_column_is_named(tmp_path):
     patients = "patient_id,study\nP1,mine\nP2,mine\n"
     found = problems_of(write_cohort(tmp_path / "c", patients=patients))
-    assert any(line.startswith("patients.csv:1:months_onset_to_treatment: required column is missing") for line in found)
+    assert any(line.startswith("patients.csv:1:months_onset_to_treatment: required column is missing")
+               for line in found)
 
 
 def test_missing_visits_file_and_empty_file_are_explained(tmp_path):
@@ -91,7 +92,8 @@ def test_missing_visits_file_and_empty_file_are_explained(tmp_path):
 
 def test_a_file_that_is_not_utf8_is_refused_with_a_fix(tmp_path):
     folder = write_cohort(tmp_path / "c")
-    (folder / "patients.csv").write_bytes("patient_id,study,months_onset_to_treatment\nJos\xe9,mine,3\n".encode("cp1252"))
+    (folder / "patients.csv").write_bytes(
+        "patient_id,study,months_onset_to_treatment\nJos\xe9,mine,3\n".encode("cp1252"))
     assert any("not UTF-8" in line and "patients.csv" in line for line in problems_of(folder))
 
 

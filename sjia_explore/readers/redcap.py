@@ -147,15 +147,17 @@ def is_dictionary(sheet: Sheet) -> bool:
 def read_dictionary(sheet: Sheet) -> dict[str, Field]:
     """The fields of a data dictionary, by name."""
     col = {normalise_header(h): j for j, h in enumerate(sheet.header)}
+
+    def cell(row: list[str], header: str) -> str:
+        j = col.get(header)
+        return row[j].strip() if j is not None and j < len(row) else ""
+
     out = {}
     for row in sheet.rows:
-        def cell(name: str) -> str:
-            j = col.get(name)
-            return row[j].strip() if j is not None and j < len(row) else ""
         name = row[0].strip()
         if name:
-            out[name] = Field(name, cell(_FIELD_TYPE).lower(), parse_choices(cell(_CHOICES)),
-                              cell(_IDENTIFIER).lower() in ("y", "yes", "1"))
+            out[name] = Field(name, cell(row, _FIELD_TYPE).lower(), parse_choices(cell(row, _CHOICES)),
+                              cell(row, _IDENTIFIER).lower() in ("y", "yes", "1"))
     return out
 
 
@@ -213,7 +215,7 @@ def _decode(records: Sheet, fields: dict[str, Field] | None, reading: Reading) -
     rows = []
     for row in records.rows:
         out = [row[j] if dec is None else dec.get(row[j].strip(), row[j]) for j, dec in zip(keep, decoders)]
-        for target, columns in flags.items():
+        for columns in flags.values():  # in the order of the flag columns added to the header
             values = [row[j].strip() for j in columns if not is_missing(row[j])]
             out.append("" if not values else "1" if "1" in values else "0")
         rows.append(out)

@@ -44,9 +44,7 @@ def _mann_whitney_null_cdf(m: int, n: int) -> np.ndarray:
     """P(U ≤ u), u = 0..m·n, of the Mann–Whitney U statistic with no ties (exact recursion)."""
     # p[a][b] holds the distribution of U for sample sizes a and b; built up one observation at a time:
     # P_{a,b}(u) = a/(a+b) P_{a-1,b}(u-b) + b/(a+b) P_{a,b-1}(u).
-    prev_row = [np.ones(1)]  # a = 0: U = 0 for every b
-    for b in range(1, n + 1):
-        prev_row.append(np.ones(1))
+    prev_row = [np.ones(1) for _ in range(n + 1)]  # a = 0: U = 0 for every b
     for a in range(1, m + 1):
         row = [np.ones(1)]  # b = 0
         for b in range(1, n + 1):
