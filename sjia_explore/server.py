@@ -24,6 +24,13 @@ What the command sets, and why:
   carries the token the server checks; see the template). Kernels left idle
   anyway (a browser that crashed, a lost connection) are shut down after 10 minutes.
 - Cell output is awaited for up to 60 s, not Voila's 4 s, so viewers arriving together all get the app.
+- Kernels talk to Voila over Unix sockets in Voila's private temporary folder
+  (``--KernelManager.transport=ipc``; POSIX systems), not over TCP ports of
+  127.0.0.1. With TCP, the port chosen for a kernel can be taken by another
+  process before the kernel binds it; when many viewers arrive together the
+  kernel then dies ("Address already in use") and that viewer's page never
+  arrives (seen with 10 simultaneous requests on 2 cores). A Unix socket in a
+  folder only this user can open cannot collide, and no other local user can reach it.
 - Host-header check on (``allow_remote_access=False``) when bound to a loopback address.
 - Websocket messages up to 32 MiB (Tornado's default is 10 MiB). The app accepts
   uploads up to 8 MiB and checks the size in the kernel; the larger message limit
@@ -157,6 +164,8 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = 
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
         *pool,
     ]
+    if os.name == "posix":
+        cmd.append("--KernelManager.transport=ipc")
     tornado_settings = {"websocket_max_message_size": WEBSOCKET_MAX_MESSAGE_BYTES}
     if ip in _LOOPBACK:
         tornado_settings["allow_remote_access"] = False
