@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +114,43 @@ def same_process(p: ProcInfo) -> bool:
     """True while the process ``p`` describes still runs (a reused pid is another process)."""
     now = info(p.pid)
     return now is not None and now.running and now.start_ticks == p.start_ticks
+
+
+class CpuQuiet:
+    """Tells when processes have used (almost) no CPU over the last ``window_s`` seconds.
+
+    Feed it the processes every fraction of a second (:meth:`update`); it answers
+    True once each of them has used at most ``tolerance_s`` of CPU since a reading
+    at least ``window_s`` old. Comparing over a window, not between two close
+    readings, keeps a busy process on a crowded machine (which may get only a few
+    milliseconds of CPU per reading) from looking idle.
+
+    Examples
+    --------
+    >>> q = CpuQuiet(window_s=3.0)
+    >>> busy = [ProcInfo(pid=7, ppid=1, state="S", cpu_s=t / 10, start_ticks=0) for t in range(8)]
+    >>> [q.update([p], now=float(t)) for t, p in enumerate(busy)][-1]
+    False
+    >>> q.update([ProcInfo(pid=7, ppid=1, state="S", cpu_s=0.7, start_ticks=0)], now=8.0)
+    False
+    >>> q.update([ProcInfo(pid=7, ppid=1, state="S", cpu_s=0.7, start_ticks=0)], now=11.0)
+    True
+    """
+
+    def __init__(self, window_s: float = 3.0, tolerance_s: float = 0.02):
+        self.window_s, self.tolerance_s = window_s, tolerance_s
+        self._history: deque[tuple[float, dict[int, float]]] = deque()
+
+    def update(self, procs: list[ProcInfo], now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        cpu = {p.pid: p.cpu_s for p in procs}
+        self._history.append((now, cpu))
+        while len(self._history) > 1 and self._history[1][0] <= now - self.window_s:
+            self._history.popleft()
+        then, old = self._history[0]
+        if not cpu or now - then < self.window_s:
+            return False
+        return all(pid in old and c - old[pid] <= self.tolerance_s for pid, c in cpu.items())
 
 
 def kill_left_over(remembered: list[ProcInfo], grace_s: float = 3.0) -> list[int]:

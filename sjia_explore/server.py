@@ -219,35 +219,28 @@ class PoolWatch:
     """Says once, with the memory measured, when the ``viewers`` kernels kept ready have all run the app.
 
     Call :meth:`tick` every half second or so; ready means ``viewers`` kernels
-    exist and none has used more than a trace of CPU for ``quiet_s``. Silent where
-    processes cannot be read (no ``/proc``) or when no kernel is kept ready.
+    exist, each has used at least ``min_cpu_s`` of CPU (a kernel that has only
+    started has used under 1 s; one that has run the app, 6 s or more), and none
+    has used more than a trace of CPU over the last ``quiet_s`` seconds
+    (:class:`sjia_explore.processes.CpuQuiet`). Silent where processes cannot be
+    read (no ``/proc``) or when no kernel is kept ready.
     """
 
-    def __init__(self, server_pid: int, viewers: int, quiet_s: float = 2.0, give_up_s: float = 900.0):
-        self.server_pid, self.viewers, self.quiet_s = server_pid, viewers, quiet_s
+    def __init__(self, server_pid: int, viewers: int, quiet_s: float = 3.0, min_cpu_s: float = 2.0,
+                 give_up_s: float = 900.0):
+        self.server_pid, self.viewers, self.min_cpu_s = server_pid, viewers, min_cpu_s
         self.done = viewers <= 0 or not processes.HAVE_PROC
         self._give_up = time.monotonic() + give_up_s
-        self._cpu: dict[int, float] = {}
-        self._quiet_since: float | None = None
+        self._quiet = processes.CpuQuiet(window_s=quiet_s)
 
     def tick(self, out=None) -> None:
         if self.done:
             return
-        now = time.monotonic()
-        if now > self._give_up:
+        if time.monotonic() > self._give_up:
             self.done = True
             return
         ks = processes.kernels(self.server_pid)
-        cpu = {k.pid: k.cpu_s for k in ks}
-        busy = len(ks) < self.viewers or any(abs(c - self._cpu.get(pid, -1.0)) > 0.05 for pid, c in cpu.items())
-        self._cpu = cpu
-        if busy:
-            self._quiet_since = None
-            return
-        if self._quiet_since is None:
-            self._quiet_since = now
-            return
-        if now - self._quiet_since < self.quiet_s:
+        if not self._quiet.update(ks) or len(ks) < self.viewers or any(k.cpu_s < self.min_cpu_s for k in ks):
             return
         sizes = [m for k in ks for m in [processes.rss_mb(k.pid)] if m is not None]
         if sizes:
