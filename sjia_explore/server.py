@@ -25,7 +25,8 @@ What the command sets, and why:
   anyway (a browser that crashed, a lost connection) are shut down after 10 minutes.
 - Cell output is awaited for up to 60 s, not Voila's 4 s, so viewers arriving together all get the app.
 - Kernels talk to Voila over Unix sockets in Voila's private temporary folder
-  (``--KernelManager.transport=ipc``; POSIX systems), not over TCP ports of
+  (``--KernelManager.transport=ipc``; POSIX systems whose temporary folder's path
+  is short enough for a socket path, see :func:`ipc_fits`), not over TCP ports of
   127.0.0.1. With TCP, the port chosen for a kernel can be taken by another
   process before the kernel binds it; when many viewers arrive together the
   kernel then dies ("Address already in use") and that viewer's page never
@@ -69,6 +70,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -164,7 +166,7 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = 
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
         *pool,
     ]
-    if os.name == "posix":
+    if ipc_fits():
         cmd.append("--KernelManager.transport=ipc")
     tornado_settings = {"websocket_max_message_size": WEBSOCKET_MAX_MESSAGE_BYTES}
     if ip in _LOOPBACK:
@@ -173,6 +175,25 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = 
     if not open_browser:
         cmd.append("--no-browser")
     return cmd
+
+
+def ipc_fits(tmp: str | None = None) -> bool:
+    """True where kernels can use Unix sockets in Voila's temporary folder: a POSIX system whose socket paths
+    (``<tmp>/voila_XXXXXXXX/kernel-<uuid>-ipc-N``) fit the system's limit (107 bytes on Linux, 103 on macOS,
+    where the temporary folder can be long). Elsewhere kernels keep TCP.
+
+    Examples
+    --------
+    >>> ipc_fits("/tmp") == (os.name == "posix")
+    True
+    >>> ipc_fits("/" + "x" * 60)
+    False
+    """
+    if os.name != "posix":
+        return False
+    tmp = tempfile.gettempdir() if tmp is None else tmp
+    longest = len(os.fsencode(tmp)) + len("/voila_XXXXXXXX/kernel-") + 36 + len("-ipc-10")
+    return longest < 103
 
 
 def prepare_chart_javascript() -> None:
