@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8866
+# Kernels kept ready for viewers arriving together (about 165 MB each); e.g. make app VIEWERS=30 before a class.
+VIEWERS ?= 1
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
@@ -25,7 +27,7 @@ install-test: $(VENV)/.installed-test
 
 ## make app: serve the dashboard with Voila on http://127.0.0.1:$(PORT)/ (this computer only)
 app: install
-	$(VENV)/bin/sjia-explore app --port $(PORT)
+	$(VENV)/bin/sjia-explore app --port $(PORT) --viewers $(VIEWERS)
 
 ## make test: install everything, check the code with ruff, then run every test (unit, notebooks, browser)
 test: install-test check-chromium

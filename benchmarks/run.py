@@ -19,6 +19,9 @@ Usage::
     python benchmarks/run.py --quick      # fewer repeats, no preheat comparison: about 2 minutes
     python benchmarks/run.py --load       # also the 10-viewer load test (benchmarks/load_test.py): +3 minutes
     python benchmarks/run.py --no-browser # compute figures only
+    python benchmarks/run.py --concurrent # only the concurrent-viewers figures (benchmarks/crowd.py), merged
+                                          # into the existing results.json: about 10 minutes
+    python benchmarks/run.py --soak       # only the soak test (benchmarks/soak.py), merged likewise: ~5 minutes
 
 Extra arguments can also come from the ``BENCH_ARGS`` environment variable
 (``make bench BENCH_ARGS=--quick``).
@@ -62,6 +65,10 @@ TARGETS = (
     ("redraw_ratio_10k", 2.0, "redraw: app (cut-off not shown before) / bare widget round trip, 10,000 patients"),
     ("update_ms_10k", 50.0, "compute per update, 10,000 patients (ms)"),
     ("kernel_rss_mb_10k", 250.0, "kernel memory after the first chart, 10,000 patients (MB)"),
+    ("concurrent_ratio_10", 1.3, "10 simultaneous page requests, p95: app / trivial notebook (no browser)"),
+    ("viewers_ratio_10", 0.6, "10 simultaneous page requests, p95: app with --viewers 10 (warm) / trivial notebook"),
+    ("concurrent_ratio_30", 1.3, "30 simultaneous page requests, p95: app / trivial notebook (no browser)"),
+    ("viewers_ratio_30", 0.6, "30 simultaneous page requests, p95: app with --viewers 30 (warm) / trivial notebook"),
 )
 
 #: Cut-offs a page is moved to, each for the first time (nothing about them has been computed yet); then it
@@ -515,6 +522,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--viewers", type=int, default=10, help="viewers in the load test (default 10)")
     parser.add_argument("--load-timeout", type=float, default=180,
                         help="hard limit for the load test's viewers, seconds (default 180)")
+    parser.add_argument("--concurrent", action="store_true",
+                        help="only the concurrent-viewers figures (benchmarks/crowd.py), merged into --out")
+    parser.add_argument("--no-concurrent", action="store_true", help="skip the concurrent-viewers figures")
+    parser.add_argument("--soak", action="store_true",
+                        help="only the soak test (benchmarks/soak.py: 200 filter changes by one viewer, kernel "
+                             "memory), merged into --out; with --concurrent, both")
+    parser.add_argument("--concurrent-levels", default="10,30",
+                        help="simultaneous viewers, comma-separated (default 10,30; --quick: 10)")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"results file (default {DEFAULT_OUT})")
     extra = shlex.split(os.environ.get("BENCH_ARGS", ""))
@@ -523,12 +538,74 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.repeats, args.repeats_10k, args.redraws = 1, 1, 2
         args.compute_repeats = min(args.compute_repeats, 3)
         args.no_preheat = True
+        if args.concurrent_levels == "10,30":
+            args.concurrent_levels = "10"
+    args.concurrent_levels = tuple(int(n) for n in str(args.concurrent_levels).split(",") if n.strip())
     return args
+
+
+def run_concurrent(args, results: dict) -> None:
+    from benchmarks import crowd
+
+    log(f"concurrent page requests: {', '.join(map(str, args.concurrent_levels))} viewers")
+    try:
+        results.update(crowd.run(levels=args.concurrent_levels, log_dir=ARTIFACTS, say=log))
+    except Exception:  # noqa: BLE001 - record it and keep the other figures
+        results.setdefault("errors", []).append("concurrent: " + traceback.format_exc(limit=3))
+
+
+def run_soak(args, results: dict) -> None:
+    from benchmarks import soak
+
+    log("soak: 200 filter changes by one viewer")
+    try:
+        results.update(soak.run(chromium=args.chromium, log_dir=ARTIFACTS, say=log))
+    except Exception:  # noqa: BLE001 - record it and keep the other figures
+        results.setdefault("errors", []).append("soak: " + traceback.format_exc(limit=3))
+
+
+def main_merge(args) -> int:
+    """``--concurrent`` / ``--soak``: measure only those figures and merge them into ``args.out``."""
+    from benchmarks import crowd
+
+    try:
+        results = json.loads(args.out.read_text())
+    except (OSError, ValueError):
+        results = {}
+    parts = [(flag, prefixes, runner) for flag, prefixes, runner in (
+        (args.concurrent, ("concurrent", "viewers_ratio"), run_concurrent), (args.soak, ("soak",), run_soak)) if flag]
+    for _, prefixes, runner in parts:
+        results["errors"] = [e for e in results.get("errors", []) if not e.startswith(prefixes)]
+        for key in [k for k in results if k.startswith(prefixes)]:
+            del results[key]
+        t0 = time.perf_counter()
+        results[f"{prefixes[0]}_date"] = dt.datetime.now().isoformat(timespec="seconds")
+        runner(args, results)
+        results[f"{prefixes[0]}_wall_s"] = round(time.perf_counter() - t0, 1)
+    results["targets"] = evaluate_targets(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
+    if args.concurrent:
+        crowd.print_report(results)
+        for t in results["targets"]:
+            if t["key"].startswith(("concurrent", "viewers")):
+                value = "–" if t["value"] is None else f"{t['value']:g}"
+                print(f"  {t['status']:<12} {t['key']:<22} {value:>8}  (≤ {t['limit']:g})  {t['what']}")
+    if args.soak and "soak_readings" in results:
+        print("\nSoak: kernel memory (MB) after N filter changes: "
+              + ", ".join(f"{n}: {m:.0f}" for n, m in results["soak_readings"])
+              + f"; growth {results['soak_rss_growth']:+.1%} (limit +10%)")
+    for e in results.get("errors", []):
+        print("error: " + e)
+    print(f"\nMerged into {args.out}. Server logs: {ARTIFACTS}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if args.concurrent or args.soak:
+        return main_merge(args)
     results: dict = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
                      "versions": versions(),
                      "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
@@ -542,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"Chromium not found at {args.chromium}: browser figures skipped")
             else:
                 run_browser(args, large_folder, work, results)
+            if not args.no_concurrent:
+                run_concurrent(args, results)  # servers, no browser; skipped with --no-browser ("compute only")
         if args.load:
             from benchmarks import load_test
 
@@ -554,6 +633,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
     print_report(results)
+    if "concurrent" in results:
+        from benchmarks import crowd
+
+        crowd.print_report(results)
     if "load_test" in results:
         from benchmarks import load_test
 

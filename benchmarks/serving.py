@@ -90,28 +90,20 @@ def tree_memory(pid: int) -> dict:
     return {"server_mb": server_mb, "kernels_mb": kernels_mb, "total_mb": server_mb + sum(kernels_mb) + rest}
 
 
-def wait_for_idle_kernels(pid: int, count: int, timeout_s: float = 120, quiet_s: float = 1.5) -> bool:
-    """Wait until ``count`` kernels exist and have used (almost) no CPU for ``quiet_s`` (a preheated pool)."""
+def wait_for_idle_kernels(pid: int, count: int, timeout_s: float = 120, quiet_s: float = 3.0,
+                          min_cpu_s: float = 0.0) -> bool:
+    """Wait until ``count`` kernels exist, each has used at least ``min_cpu_s`` of CPU, and none has used CPU
+    over the last ``quiet_s`` (a preheated pool that has run the notebook). The CPU is compared over the
+    whole window, so a kernel starved of CPU on a crowded machine does not pass for idle; ``min_cpu_s``
+    tells a kernel that has run the notebook from one that has started and is still waiting to run it
+    (measured: many kernels starting at once can each sit idle for seconds before running anything)."""
+    from sjia_explore.processes import CpuQuiet, kernels as kernel_infos
+
     deadline = time.monotonic() + timeout_s
-    last: dict[int, float] = {}
-    quiet_since = None
+    quiet = CpuQuiet(window_s=quiet_s)
     while time.monotonic() < deadline:
-        ks = kernels(pid)
-        cpu = {}
-        for k in ks:
-            try:
-                t = k.cpu_times()
-                cpu[k.pid] = t.user + t.system
-            except psutil.Error:
-                pass
-        busy = len(cpu) < count or any(abs(cpu[p] - last.get(p, -1)) > 0.05 for p in cpu)
-        last = cpu
-        now = time.monotonic()
-        if busy:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = now
-        elif now - quiet_since >= quiet_s:
+        ks = kernel_infos(pid)
+        if quiet.update(ks) and len(ks) >= count and all(k.cpu_s >= min_cpu_s for k in ks):
             return True
         time.sleep(0.5)
     return False

@@ -80,10 +80,15 @@ def _simulate(args: argparse.Namespace) -> int:
 def _app(args: argparse.Namespace) -> int:
     from sjia_explore.server import serve
 
-    return serve(port=args.port, open_browser=not args.no_browser, ip=args.ip)
+    if args.viewers < 0:
+        print("sjia-explore app: --viewers must be 0 or more", file=sys.stderr)
+        return 2
+    return serve(port=args.port, open_browser=not args.no_browser, ip=args.ip, viewers=args.viewers)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from sjia_explore.server import KERNEL_RSS_MB, PREHEAT_POOL_SIZE
+
     parser = argparse.ArgumentParser(
         prog="sjia-explore",
         description="Explore cohorts of children with systemic JIA treated with IL-1 blockade.",
@@ -114,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ip", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this computer only)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--viewers", type=int, default=PREHEAT_POOL_SIZE, metavar="N",
+                   help=f"kernels kept ready, each having run the app, so that N viewers arriving together get "
+                        f"the page at once (default {PREHEAT_POOL_SIZE}; about {KERNEL_RSS_MB} MB of memory each; "
+                        "start the server a few minutes before a class)")
     p.set_defaults(func=_app)
     return parser
 

@@ -11,14 +11,27 @@ What the command sets, and why:
   ``JUPYTER_PATH``). Template and theme cannot be switched from the URL.
 - ``show_tracebacks=False`` and ``strip_sources=True``: no code or traceback in the page.
 - ``file_allowlist=[]``: Voila serves no file from beside the notebook.
-- One kernel is kept ready (``--preheat_kernel=True --pool_size=1``): it has run
-  the notebook, first chart included, before the viewer arrives, and the page's
-  address is applied once the request comes (``app.ipynb`` waits for it with
-  :func:`sjia_explore.ui.page_query`). A new kernel is made ready after each page.
-  Voila never culls a kernel waiting in the pool, and Voila's progressive
-  rendering (incompatible with preheating) stays off.
-- Idle kernels (a closed tab) are shut down after 10 minutes.
+- ``viewers`` kernels are kept ready (``--preheat_kernel=True --pool_size=N``,
+  default 1; ``sjia-explore app --viewers N``): each has run the notebook, first
+  chart included, before a viewer arrives, and the page's address is applied once
+  the request comes (``app.ipynb`` waits for it with
+  :func:`sjia_explore.ui.page_query`). Voila starts a new kernel in the background
+  a second after each page takes one, so the pool refills by itself. Voila never
+  culls a kernel waiting in the pool, and Voila's progressive rendering
+  (incompatible with preheating) stays off. ``viewers=0`` keeps none ready: each
+  viewer's kernel starts when the page is asked for.
+- A closed or reloaded tab shuts its kernel down (the page's shutdown request
+  carries the token the server checks; see the template). Kernels left idle
+  anyway (a browser that crashed, a lost connection) are shut down after 10 minutes.
 - Cell output is awaited for up to 60 s, not Voila's 4 s, so viewers arriving together all get the app.
+- Kernels talk to Voila over Unix sockets in Voila's private temporary folder
+  (``--KernelManager.transport=ipc``; POSIX systems whose temporary folder's path
+  is short enough for a socket path, see :func:`ipc_fits`), not over TCP ports of
+  127.0.0.1. With TCP, the port chosen for a kernel can be taken by another
+  process before the kernel binds it; when many viewers arrive together the
+  kernel then dies ("Address already in use") and that viewer's page never
+  arrives (seen with 10 simultaneous requests on 2 cores). A Unix socket in a
+  folder only this user can open cannot collide, and no other local user can reach it.
 - Host-header check on (``allow_remote_access=False``) when bound to a loopback address.
 - Websocket messages up to 32 MiB (Tornado's default is 10 MiB). The app accepts
   uploads up to 8 MiB and checks the size in the kernel; the larger message limit
@@ -34,6 +47,13 @@ calls deprecated (it prints a DeprecationWarning at start-up): the newer
 Flags are used rather than a config file because flags override any
 ``voila.json`` lying in the working folder.
 
+Stopping: :func:`serve` runs Voila as a child process in a session of its own and
+handles SIGTERM, SIGINT (Ctrl+C) and SIGHUP itself: it passes SIGTERM on to Voila,
+which shuts every kernel down, and after :data:`STOP_TIMEOUT_S` it kills Voila and
+any kernel still running (a second Ctrl+C does that at once). On Linux Voila is
+also told to stop if ``sjia-explore`` itself is killed. So ``systemctl stop``,
+``docker stop`` and Ctrl+C leave no process and free the port.
+
 Examples
 --------
 >>> cmd = voila_command(port=8870)
@@ -46,14 +66,18 @@ True
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from sjia_explore import processes
 
 TEMPLATE_NAME = "sjia-offline"
 #: Seconds between checks for idle kernels, and idle time before one is shut down.
@@ -67,6 +91,13 @@ WEBSOCKET_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 #: Kernels kept ready per notebook, having run it before any viewer arrives (Voila's preheating).
 #: Measured (benchmarks/README.md): first chart 1.90x a trivial notebook's without, 1.05-1.29x with.
 PREHEAT_POOL_SIZE = 1
+#: Resident memory of one app kernel once it has drawn the first chart, in MB, as measured on the bundled
+#: cohort (benchmarks/results.json, ``kernel_rss_mb_bundled``: 165 MB); used to say what ``--viewers`` reserves
+#: before the kernels exist. The server measures its own kernels once they are ready and says so too.
+KERNEL_RSS_MB = 165
+#: Seconds Voila gets to shut its kernels down after SIGTERM before it and they are killed
+#: (below ``docker stop``'s 10 s, after which Docker kills the container).
+STOP_TIMEOUT_S = 8.0
 THEMES = ("light", "dark")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -93,7 +124,8 @@ def voila_env(environ: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = False,
-                  notebook: str | Path | None = None, theme: str = "light") -> list[str]:
+                  notebook: str | Path | None = None, theme: str = "light",
+                  viewers: int = PREHEAT_POOL_SIZE) -> list[str]:
     """The command line that serves the app with Voila (run it with :func:`voila_env`).
 
     Parameters
@@ -108,9 +140,15 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = 
         Notebook to serve (default :func:`app_notebook`); tests pass their own.
     theme
         ``"light"`` or ``"dark"``: the page's theme (the app follows it).
+    viewers
+        Kernels kept ready, each having run the notebook (default 1); 0 keeps none ready.
     """
     if theme not in THEMES:
         raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
+    if int(viewers) < 0:
+        raise ValueError(f"viewers must be 0 or more, not {viewers!r}")
+    pool = ["--preheat_kernel=True", f"--pool_size={int(viewers)}"] if int(viewers) > 0 else \
+        ["--preheat_kernel=False"]
     nb = Path(notebook) if notebook is not None else app_notebook()
     cmd = [
         sys.executable, "-m", "voila", str(nb),
@@ -126,9 +164,10 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = 
         f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
-        "--preheat_kernel=True",
-        f"--pool_size={PREHEAT_POOL_SIZE}",
+        *pool,
     ]
+    if ipc_fits():
+        cmd.append("--KernelManager.transport=ipc")
     tornado_settings = {"websocket_max_message_size": WEBSOCKET_MAX_MESSAGE_BYTES}
     if ip in _LOOPBACK:
         tornado_settings["allow_remote_access"] = False
@@ -136,6 +175,25 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = 
     if not open_browser:
         cmd.append("--no-browser")
     return cmd
+
+
+def ipc_fits(tmp: str | None = None) -> bool:
+    """True where kernels can use Unix sockets in Voila's temporary folder: a POSIX system whose socket paths
+    (``<tmp>/voila_XXXXXXXX/kernel-<uuid>-ipc-N``) fit the system's limit (107 bytes on Linux, 103 on macOS,
+    where the temporary folder can be long). Elsewhere kernels keep TCP.
+
+    Examples
+    --------
+    >>> ipc_fits("/tmp") == (os.name == "posix")
+    True
+    >>> ipc_fits("/" + "x" * 60)
+    False
+    """
+    if os.name != "posix":
+        return False
+    tmp = tempfile.gettempdir() if tmp is None else tmp
+    longest = len(os.fsencode(tmp)) + len("/voila_XXXXXXXX/kernel-") + 36 + len("-ipc-10")
+    return longest < 103
 
 
 def prepare_chart_javascript() -> None:
@@ -149,8 +207,149 @@ def prepare_chart_javascript() -> None:
               "the first page will build it", file=sys.stderr)
 
 
-def serve(port: int = 8866, open_browser: bool = True, ip: str = "127.0.0.1", theme: str = "light") -> int:
-    """Serve the dashboard until interrupted; returns Voila's exit code.
+def memory_text(mb: float) -> str:
+    """``mb`` megabytes as people read them.
+
+    Examples
+    --------
+    >>> memory_text(165), memory_text(1650)
+    ('165 MB', '1.6 GB')
+    """
+    return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
+
+
+def pool_text(viewers: int) -> str:
+    """The start-up line on the kernels kept ready, and the memory they take.
+
+    Examples
+    --------
+    >>> "Keeping 10 kernels ready" in pool_text(10) and "about 1.6 GB of memory" in pool_text(10)
+    True
+    >>> pool_text(0)
+    'No kernel is kept ready: each viewer waits for a kernel to start and run the app.'
+    """
+    if viewers <= 0:
+        return "No kernel is kept ready: each viewer waits for a kernel to start and run the app."
+    kernels = "1 kernel" if viewers == 1 else f"{viewers} kernels"
+    return (f"Keeping {kernels} ready for viewers, each having run the app: about "
+            f"{memory_text(viewers * KERNEL_RSS_MB)} of memory ({KERNEL_RSS_MB} MB per kernel as measured on "
+            "the bundled cohort), refilled in the background as viewers arrive.")
+
+
+class PoolWatch:
+    """Says once, with the memory measured, when the ``viewers`` kernels kept ready have all run the app.
+
+    Call :meth:`tick` every half second or so; ready means ``viewers`` kernels
+    exist, each has used at least ``min_cpu_s`` of CPU (a kernel that has only
+    started has used under 1 s; one that has run the app, 6 s or more), and none
+    has used more than a trace of CPU over the last ``quiet_s`` seconds
+    (:class:`sjia_explore.processes.CpuQuiet`). Silent where processes cannot be
+    read (no ``/proc``) or when no kernel is kept ready.
+    """
+
+    def __init__(self, server_pid: int, viewers: int, quiet_s: float = 3.0, min_cpu_s: float = 2.0,
+                 give_up_s: float = 900.0):
+        self.server_pid, self.viewers, self.min_cpu_s = server_pid, viewers, min_cpu_s
+        self.done = viewers <= 0 or not processes.HAVE_PROC
+        self._give_up = time.monotonic() + give_up_s
+        self._quiet = processes.CpuQuiet(window_s=quiet_s)
+
+    def tick(self, out=None) -> None:
+        if self.done:
+            return
+        if time.monotonic() > self._give_up:
+            self.done = True
+            return
+        ks = processes.kernels(self.server_pid)
+        if not self._quiet.update(ks) or len(ks) < self.viewers or any(k.cpu_s < self.min_cpu_s for k in ks):
+            return
+        sizes = [m for k in ks for m in [processes.rss_mb(k.pid)] if m is not None]
+        if sizes:
+            print(f"{len(sizes)} kernel{'s' if len(sizes) != 1 else ''} ready: {memory_text(sum(sizes) / len(sizes))} "
+                  f"each as measured now, {memory_text(sum(sizes))} in all.", file=out or sys.stdout, flush=True)
+        self.done = True
+
+
+def _stop_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: have the kernel send this process SIGTERM if its parent (``sjia-explore``) dies."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def launch(cmd: Sequence[str], env: dict[str, str], **kwargs) -> subprocess.Popen:
+    """Start Voila in a session of its own (a terminal's Ctrl+C reaches only ``sjia-explore``, which stops it
+    in order), told to stop if its parent dies (Linux)."""
+    extra = {"preexec_fn": _stop_with_parent} if sys.platform.startswith("linux") else {}
+    return subprocess.Popen(list(cmd), env=env, start_new_session=True, **extra, **kwargs)
+
+
+def run_until_stopped(proc: subprocess.Popen, stop_timeout_s: float = STOP_TIMEOUT_S,
+                      on_tick=None, tick_s: float = 0.5) -> int:
+    """Wait for Voila (``proc``); on SIGTERM, SIGINT or SIGHUP stop it and every kernel it started.
+
+    The first signal is passed on to Voila as SIGTERM (Voila then shuts its
+    kernels down). If Voila has not exited after ``stop_timeout_s``, or on a
+    second signal, it is killed. Either way, every process it had started that
+    still runs is then stopped too. Returns 0 after a requested stop, else
+    Voila's exit code. ``on_tick`` is called every ``tick_s`` seconds while
+    Voila runs. Call from the main thread (signal handlers are installed there
+    and restored on return).
+    """
+    requested: list[float] = []
+    remembered: dict[tuple[int, int], processes.ProcInfo] = {}
+
+    def remember() -> None:
+        for p in processes.descendants(proc.pid):
+            remembered[(p.pid, p.start_ticks)] = p
+
+    def on_signal(signum, frame) -> None:
+        requested.append(time.monotonic())
+        if len(requested) == 1:
+            remember()
+            try:
+                proc.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    handled = [s for s in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {s: signal.signal(s, on_signal) for s in handled}
+    last_snapshot = 0.0
+    try:
+        while True:
+            try:
+                code = proc.wait(timeout=tick_s)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.monotonic()
+            if requested:
+                if len(requested) > 1 or now - requested[0] > stop_timeout_s:
+                    remember()
+                    proc.kill()
+                    code = proc.wait()
+                    break
+                continue
+            if now - last_snapshot > 5:  # so that kernels are known even if Voila dies on its own
+                remember()
+                last_snapshot = now
+            if on_tick is not None:
+                on_tick()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    left = processes.kill_left_over(list(remembered.values()), grace_s=1.0)
+    if left:
+        print(f"sjia-explore app: stopped {len(left)} process(es) the server had left running", file=sys.stderr)
+    return 0 if requested else code
+
+
+def serve(port: int = 8866, open_browser: bool = True, ip: str = "127.0.0.1", theme: str = "light",
+          viewers: int = PREHEAT_POOL_SIZE) -> int:
+    """Serve the dashboard until stopped (Ctrl+C, SIGTERM); returns 0 after a requested stop, else Voila's exit code.
 
     Parameters
     ----------
@@ -162,28 +361,24 @@ def serve(port: int = 8866, open_browser: bool = True, ip: str = "127.0.0.1", th
         Address to listen on (default 127.0.0.1: this computer only).
     theme
         ``"light"`` (default) or ``"dark"``.
+    viewers
+        Kernels kept ready, each having run the app (default 1); see :func:`voila_command`.
     """
     nb = app_notebook()
     if not nb.is_file():
         print(f"sjia-explore app: the dashboard notebook was not found at {nb}; reinstall sjia-explore",
               file=sys.stderr)
         return 1
+    cmd = voila_command(port=port, ip=ip, open_browser=open_browser, theme=theme, viewers=viewers)
     host = f"[{ip}]" if ":" in ip else ip
     print(f"Serving the sJIA cohort explorer at http://{host}:{port}/  (press Ctrl+C to stop)", flush=True)
+    print(pool_text(viewers), flush=True)
     if ip not in _LOOPBACK:
         print(f"Note: listening on {ip}, so other computers on the network can open the app.", flush=True)
     prepare_chart_javascript()
-    proc = subprocess.Popen(voila_command(port=port, ip=ip, open_browser=open_browser, theme=theme),
-                            env=voila_env())
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            return proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            return proc.wait()
+    proc = launch(cmd, env=voila_env())
+    watch = PoolWatch(proc.pid, viewers)
+    return run_until_stopped(proc, on_tick=watch.tick)
 
 
 def with_flags(cmd: list[str], extra_args: Sequence[str]) -> list[str]:
@@ -229,13 +424,16 @@ class RunningVoila:
             return ""
 
     def stop(self, timeout_s: float = 15) -> None:
-        """Stop the server (its kernels stop with it); kill it if it does not stop in time."""
+        """Stop the server (its kernels stop with it); kill it, and any kernel left, if it does not stop in time."""
+        remembered = processes.descendants(self.proc.pid)
         self.proc.terminate()
         try:
             self.proc.wait(timeout_s)
         except subprocess.TimeoutExpired:
+            remembered += processes.descendants(self.proc.pid)
             self.proc.kill()
             self.proc.wait()
+        processes.kill_left_over(remembered, grace_s=1.0)
 
 
 def start_in_background(log_path: str | Path, notebook: str | Path | None = None,
@@ -269,7 +467,7 @@ def start_in_background(log_path: str | Path, notebook: str | Path | None = None
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with open(log_path, "w") as log:  # the child keeps its own descriptor
-        proc = subprocess.Popen(cmd, env=voila_env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        proc = launch(cmd, env=voila_env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     server = RunningVoila(proc=proc, url=f"http://127.0.0.1:{port}/", port=port, log_path=log_path, started_s=0.0)
     deadline = time.monotonic() + timeout_s
     while True:

@@ -37,7 +37,9 @@ def test_compute_part_runs_and_writes_valid_json(tmp_path, monkeypatch):
     assert results["spec_inlines_only_drawn_rows_each_patient_10k"] is True
     targets = {t["key"]: t for t in results["targets"]}
     assert set(targets) == {"first_chart_ratio", "redraw_ratio_bundled", "redraw_ratio_10k", "update_ms_10k",
-                            "kernel_rss_mb_10k"}
+                            "kernel_rss_mb_10k", "concurrent_ratio_10", "viewers_ratio_10", "concurrent_ratio_30",
+                            "viewers_ratio_30"}
+    assert targets["concurrent_ratio_10"]["status"] == "NOT MEASURED"  # no server in this test
     assert targets["update_ms_10k"]["status"] in ("PASS", "MISS")
     assert targets["first_chart_ratio"]["status"] == "NOT MEASURED"  # no browser in this test
 
