@@ -97,7 +97,8 @@ def wait_for_idle_kernels(pid: int, count: int, timeout_s: float = 120, quiet_s:
     whole window, so a kernel starved of CPU on a crowded machine does not pass for idle; ``min_cpu_s``
     tells a kernel that has run the notebook from one that has started and is still waiting to run it
     (measured: many kernels starting at once can each sit idle for seconds before running anything)."""
-    from sjia_explore.processes import CpuQuiet, kernels as kernel_infos
+    from sjia_explore.processes import CpuQuiet
+    from sjia_explore.processes import kernels as kernel_infos
 
     deadline = time.monotonic() + timeout_s
     quiet = CpuQuiet(window_s=quiet_s)

@@ -94,9 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Explore cohorts of children with systemic JIA treated with IL-1 blockade.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("validate", help="check a cohort (folder, .zip, .xlsx or long .csv); one line per problem (file:row:column: message)")
-    p.add_argument("path", help="folder or .zip of patients.csv and visits.csv, an .xlsx workbook with a sheet per table, "
-                   "or one long .csv/.xlsx with a row per patient and visit")
+    p = sub.add_parser("validate", help="check a cohort (folder, .zip, .xlsx or long .csv); "
+                                        "one line per problem (file:row:column: message)")
+    p.add_argument("path", help="folder or .zip of patients.csv and visits.csv, an .xlsx workbook with a sheet per "
+                   "table, or one long .csv/.xlsx with a row per patient and visit")
     p.add_argument("--visit-windows", metavar="WINDOWS",
                    help="for visits given by date or study day: the window of each nominal week, as WEEK=HALF_WIDTH "
                    "or WEEK=EARLIEST-LATEST in weeks, comma-separated (default 0=0-1,4=1,8=2,12=2,24=4)")

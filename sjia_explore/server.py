@@ -116,7 +116,7 @@ def template_root() -> Path:
 
 
 def voila_env(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for the Voila process: ``environ`` (default ``os.environ``) with the template on ``JUPYTER_PATH``."""
+    """The environment for the Voila process: ``environ`` (default ``os.environ``), the template on ``JUPYTER_PATH``."""
     env = dict(os.environ if environ is None else environ)
     paths = [str(template_root())] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))

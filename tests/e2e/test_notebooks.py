@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import PAGE_TIMEOUT_MS
+from playwright.sync_api import expect
 
 NOTEBOOKS = sorted(p for p in (Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb")
                    if "VegaChart(" in p.read_text(encoding="utf-8"))
