@@ -39,7 +39,7 @@ body.sjia-page-dark .jp-RenderedHTMLCommon, body.sjia-page-dark .jp-RenderedMark
   padding: 4px 14px; line-height: 1.45; }
 .sjia-error, .sjia-upload-problems { background: var(--sjia-error-bg); border-left: 6px solid var(--sjia-error-border);
   padding: 8px 12px; color: var(--sjia-error-text); }
-.sjia-notice, .sjia-upload-warnings { background: var(--sjia-notice-bg);
+.sjia-notice, .sjia-upload-warnings, .sjia-missing-outcomes { background: var(--sjia-notice-bg);
   border-left: 6px solid var(--sjia-notice-border);
   padding: 6px 12px; color: var(--sjia-notice-text); }
 .sjia-problem-line { font-family: var(--jp-code-font-family, monospace); font-size: 12.5px; white-space: pre-wrap;

@@ -63,7 +63,6 @@ class TrajectoriesView:
         self.chart_box = W.Box([self.chart], layout=W.Layout(overflow="auto hidden", width="100%"))
         self.missing = W.HTML(layout=W.Layout(display="none"))
         self.missing.add_class("sjia-missing-outcomes")
-        self.missing.add_class("sjia-notice")
         self.box = W.VBox([self.missing, self.chart_box, downloads])
 
     def render(self, model) -> None:
