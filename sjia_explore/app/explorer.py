@@ -28,6 +28,7 @@ from sjia_explore.app.upload import read_upload
 from sjia_explore.app.views.details import PANEL_TITLES, PANELS, SharePanel, StatisticsPanel, table1_html
 from sjia_explore.app.views.html import esc
 from sjia_explore.app.views.messages import Messages
+from sjia_explore.app.views.outcomes import OutcomeViews
 from sjia_explore.app.views.sections import SafetyView, TrajectoriesView, WindowView, download_bar
 from sjia_explore.app.views.sidebar import Sidebar
 from sjia_explore.app.vocabulary import (
@@ -120,6 +121,7 @@ class CohortExplorer:
         self.trajectories = TrajectoriesView(bars["trajectories"])
         self.window = WindowView(bars["window"], safe(self._on_reset_ledger))
         self.safety = SafetyView(bars["safety"])
+        self.outcomes = OutcomeViews(bars)
         self.statistics = StatisticsPanel(safe(self._on_run_tests), safe(self._on_reset_ledger))
         self.share = SharePanel(bars["state"])
         self.table1 = W.HTML()
@@ -137,7 +139,7 @@ class CohortExplorer:
         topbar.add_class("sjia-topbar")
         self.empty = W.HTML(layout=W.Layout(display="none"))
         self.empty.add_class("sjia-empty")
-        self.tabs = W.Tab(children=[self.trajectories.box, self.window.box, self.safety.box],
+        self.tabs = W.Tab(children=[self.trajectories.box, self.window.box, self.safety.box, *self.outcomes.boxes],
                           titles=[SECTION_TITLES[s] for s in SECTIONS], selected_index=0)
         self.tabs.add_class("sjia-tabs")
         self.details = W.Accordion(children=[self.table1, self.statistics.box, self.share.box], selected_index=None)
@@ -357,6 +359,7 @@ class CohortExplorer:
         self.tabs.layout.display = "" if selection.n_total else "none"
         self.window.render(model.window)
         self.safety.render(model.safety)
+        self.outcomes.render(model)
         self._render_ledger(model)
         self.messages.render(model.about)
         self.table1.value = table1_html(model.table1)

@@ -48,9 +48,9 @@ TEST_METHOD_LABELS = {
     "mann_whitney": "Mann–Whitney U, Hodges–Lehmann shift",
 }
 #: Sections of the main area (tabs), in order, with their titles.
-SECTIONS = ("trajectories", "window", "safety")
+SECTIONS = ("trajectories", "window", "safety", "activity")
 SECTION_TITLES = {"trajectories": "Trajectories", "window": "Window of opportunity",
-                  "safety": "Steroids and safety"}
+                  "safety": "Steroids and safety", "activity": "Disease activity"}
 #: "auto" follows the page (Voila's or JupyterLab's theme).
 THEMES = ("auto", "light", "dark")
 #: ViewState fields that choose patients ("Reset filters" puts these back).
@@ -91,6 +91,8 @@ DOWNLOADS = {
     "safety": (("steroid_png", "Steroid chart (PNG)"), ("steroid_svg", "Steroid chart (SVG)"),
                ("steroid_csv", "Steroid-free by visit (CSV)"), ("steroid_xlsx", "Steroid-free by visit (Excel)"),
                ("ae_csv", "Adverse events (CSV)"), ("ae_xlsx", "Adverse events (Excel)")),
+    "activity": (("activity_png", "Charts (PNG)"), ("activity_svg", "Charts (SVG)"),
+                 ("activity_csv", "Numbers (CSV)"), ("literature_csv", "Published figures (CSV)")),
     "state": (("state_json", "This view's settings (JSON)"),),
 }
 #: Small-count suppression offered for downloaded tables: (words, threshold; 0 = none).

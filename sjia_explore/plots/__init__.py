@@ -69,3 +69,11 @@ from sjia_explore.plots.trajectory import (  # noqa: F401
     trajectory_spec,
     with_reference_points,
 )
+from sjia_explore.plots.outcomes import (  # noqa: F401
+    PUBLISHED_LABEL,
+    STATE_COLOURS,
+    activity_states_spec,
+    biomarker_spec,
+    inactive_spec,
+    window_continuous_spec,
+)

@@ -1,0 +1,169 @@
+"""The outcome sections of the app (disease activity, biomarkers, each patient, the continuous window), driven
+through the public Session and checked against independent computations (hand-worked states and Wallace items,
+scipy's exact intervals, numpy percentiles)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sjia_explore import load_cohort
+from sjia_explore.app import Session, ViewState
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return load_cohort()
+
+
+@pytest.fixture(scope="module")
+def session(cohort):
+    return Session(cohort)
+
+
+def groups_of(cohort, cut=12):
+    f = cohort.patient_features(cut)
+    return dict(zip(f["patient_id"], f["duration_group"].astype(str)))
+
+
+def layer(spec, name):
+    """The layer called ``name`` anywhere in a (composed) spec."""
+    if isinstance(spec, dict):
+        if spec.get("name") == name:
+            return spec
+        children = [v for k, v in spec.items() if k in ("layer", "vconcat", "hconcat", "concat")]
+    else:
+        children = [spec]
+    for child in children:
+        for item in child if isinstance(child, list) else [child]:
+            found = layer(item, name)
+            if found is not None:
+                return found
+    return None
+
+
+def hand_sjadas10(v: pd.DataFrame) -> pd.Series:
+    esr = ((v["esr_mm_h"] - 20) / 10).clip(0, 10)
+    return v["physician_global"] + v["parent_global"] + v["active_joints"].clip(upper=10) + esr + v["systemic_score"]
+
+
+def hand_state(x: float) -> str | None:
+    if pd.isna(x):
+        return None
+    x = round(x, 6)
+    return "inactive" if x <= 2.9 else "minimal" if x <= 10 else "moderate" if x <= 20.6 else "high"
+
+
+def exact(k, n):
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+    return ci.low, ci.high
+
+
+# -- disease activity ------------------------------------------------------------------------------------------
+def test_activity_states_per_group_and_visit_match_a_hand_count(session, cohort):
+    model = session.update(ViewState(section="activity")).sections["activity"]
+    v = cohort.visits.copy()
+    v["state"] = hand_sjadas10(v).map(hand_state)
+    v["group"] = v["patient_id"].map(groups_of(cohort))
+    scored = v.dropna(subset=["state"])
+    states = model.states.assign(state=model.states["state"].astype(str))
+    checked = 0
+    for (group, week), at in scored.groupby(["group", "week"]):
+        for state in ("inactive", "minimal", "moderate", "high"):
+            row = states[(states["group"] == group) & (states["week"] == week) & (states["state"] == state)].iloc[0]
+            k, n = int((at["state"] == state).sum()), len(at)
+            assert (row["n"], row["n_total"]) == (k, n)
+            assert (row["ci_low"], row["ci_high"]) == pytest.approx(exact(k, n))
+            checked += 1
+    assert checked == 2 * 5 * 4
+    assert "computed from its components" in model.score_note and "reconstructed" in model.score_note
+    # n on each bar: one label per group and visit, saying how many patients had a score
+    labels = layer(model.spec, "activity_n")["data"]["values"]
+    expected = scored.groupby(["group", "week"]).size()
+    assert {(d["group"], d["week"]): d["n_text"] for d in labels} == {
+        (g, w): f"n = {n}" for (g, w), n in expected.items()}
+
+
+def hand_inactive(v: pd.DataFrame) -> pd.Series:
+    """Wallace 2004 from the items the bundled visits hold: True / False / None (unknown)."""
+    out = []
+    for r in v.to_dict("records"):
+        esr, crp = r["esr_mm_h"], r["crp_mg_l"]
+        lab = None
+        if not pd.isna(esr) and not pd.isna(crp):
+            lab = esr <= 20 and crp <= 10
+        elif not pd.isna(esr):
+            lab = esr <= 20
+        elif not pd.isna(crp):
+            lab = crp <= 10
+        items = [None if pd.isna(r["active_joints"]) else r["active_joints"] == 0,
+                 None if pd.isna(r["fever"]) else not r["fever"], None if pd.isna(r["rash"]) else not r["rash"], lab,
+                 None if pd.isna(r["physician_global"]) else r["physician_global"] == 0]
+        out.append(False if any(i is False for i in items) else None if any(i is None for i in items) else True)
+    return pd.Series(out, index=v.index, dtype=object)
+
+
+def test_inactive_disease_per_visit_matches_the_wallace_items_worked_by_hand(session, cohort):
+    model = session.update(ViewState(section="activity")).sections["activity"]
+    v = cohort.visits.copy()
+    v["inactive"] = hand_inactive(v)
+    v["group"] = v["patient_id"].map(groups_of(cohort))
+    for (group, week), at in v.groupby(["group", "week"]):
+        known = at.dropna(subset=["inactive"])
+        k, n = int(known["inactive"].astype(bool).sum()), len(known)
+        row = model.inactive[(model.inactive["group"] == group) & (model.inactive["week"] == week)].iloc[0]
+        assert (row["n_inactive"], row["n"]) == (k, n)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(exact(k, n))
+    assert "uveitis not recorded" in model.inactive_note
+
+
+def test_published_points_are_drawn_labelled_with_their_citation(session):
+    from sjia_explore.literature import literature
+
+    model = session.update(ViewState(section="activity")).sections["activity"]
+    drawn = layer(model.spec, "published_points")["data"]["values"]
+    lit = literature()
+    wanted = lit[(lit["matches"] == "inactive_by_week") & lit["time_point_weeks"].notna() & lit["proportion"].notna()]
+    assert len(drawn) == len(wanted) > 0
+    vastert = next(d for d in drawn if d["study"].startswith("Vastert") and d["numerator"] == 17)
+    assert vastert["proportion"] == pytest.approx(17 / 20)
+    assert (vastert["ci_low"], vastert["ci_high"]) == pytest.approx(exact(17, 20))
+    assert vastert["kind"] == "published, different population and definitions"
+    tooltip = {t["field"] for t in layer(model.spec, "published_points")["encoding"]["tooltip"]}
+    assert {"label", "doi_or_url", "kind"} <= tooltip
+    assert model.literature is not None and len(model.literature) == len(lit)
+
+
+def test_activity_says_why_when_the_score_cannot_be_made(cohort):
+    bare = replace(cohort, visits=cohort.visits.drop(columns=["systemic_score", "sjadas27", "physician_global",
+                                                             "active_joints", "fever", "rash", "esr_mm_h",
+                                                             "crp_mg_l"]))
+    model = Session(bare).update(ViewState(section="activity")).sections["activity"]
+    assert model.spec is None
+    assert model.message.startswith("Nothing to draw") and "sjadas10" in model.message
+
+
+def test_literature_links_are_escaped_and_only_http(session):
+    from sjia_explore.app.views.outcomes import literature_html, safe_link
+
+    assert safe_link("javascript:alert(1)") == "javascript:alert(1)"
+    assert "<a" not in safe_link("data:text/html,<b>x</b>") and "&lt;b&gt;" in safe_link("data:text/html,<b>x</b>")
+    hostile = pd.DataFrame([{"study": "<script>x</script>", "doi_or_url": 'https://e.org/"onmouseover=1',
+                             "proportion": 0.5}])
+    html = literature_html(hostile)
+    assert "<script>" not in html and 'href="https://e.org/&quot;onmouseover=1"' in html
+    model = session.update(ViewState(section="activity")).sections["activity"]
+    html = literature_html(model.literature)
+    assert html.count("<a href=\"https://") + html.count("<a href=\"http://") == len(model.literature)
+
+
+def test_activity_downloads_carry_the_numbers(session):
+    session.update(ViewState(section="activity"))
+    name, mime, data = session.download("activity_csv")
+    assert name.endswith(".csv") and b"inactive_disease" in data and b"activity_state" in data
+    _, _, lit = session.download("literature_csv")
+    assert b"vastert2014" in lit
