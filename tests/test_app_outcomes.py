@@ -167,3 +167,56 @@ def test_activity_downloads_carry_the_numbers(session):
     assert name.endswith(".csv") and b"inactive_disease" in data and b"activity_state" in data
     _, _, lit = session.download("literature_csv")
     assert b"vastert2014" in lit
+
+
+# -- biomarkers ---------------------------------------------------------------------------------------------
+def test_biomarker_medians_iqr_and_n_match_numpy(session, cohort):
+    model = session.update(ViewState(section="biomarkers")).sections["biomarkers"]
+    v = cohort.visits.assign(group=cohort.visits["patient_id"].map(groups_of(cohort)))
+    medians = {(d["group"], d["week"]): d for d in layer(model.spec, "biomarker_crp_mg_l_median")["data"]["values"]}
+    checked = 0
+    for column in ("esr_mm_h", "crp_mg_l", "ferritin_ng_ml", "il18_pg_ml", "mrp8_14_ng_ml"):
+        drawn = {(d["group"], d["week"]): d for d in layer(model.spec, f"biomarker_{column}_median")["data"]["values"]}
+        for (group, week), at in v.groupby(["group", "week"]):
+            values = at[column].dropna().to_numpy(dtype=float)
+            if not len(values):
+                assert (group, week) not in drawn
+                continue
+            d = drawn[(group, week)]
+            assert d["n"] == len(values) and d["n_text"] == str(len(values))
+            assert (d["q1"], d["median"], d["q3"]) == pytest.approx(tuple(np.percentile(values, [25, 50, 75])))
+            checked += 1
+    assert checked > 30 and medians
+    crp_ref = layer(model.spec, "biomarker_crp_mg_l_reference")["data"]["values"][0]
+    assert crp_ref["reference_value"] == 10.0
+    crp_y = layer(model.spec, "biomarker_crp_mg_l_median")["encoding"]["y"]
+    esr_y = layer(model.spec, "biomarker_esr_mm_h_median")["encoding"]["y"]
+    assert crp_y["scale"] == {"type": "log"} and esr_y["scale"] != {"type": "log"}
+
+
+def test_markers_a_study_lacks_say_not_measured(session, cohort):
+    model = session.update(ViewState(section="biomarkers")).sections["biomarkers"]
+    lacking = {(m, s) for s in cohort.patients["study"].unique() for m, col in (("IL-18", "il18_pg_ml"),
+                                                                                ("MRP8/14", "mrp8_14_ng_ml"))
+               if cohort.visits.loc[cohort.visits["patient_id"].isin(
+                   cohort.patients.loc[cohort.patients["study"] == s, "patient_id"]), col].isna().all()}
+    assert {(m, s.lower().replace(" ", "")) for m, s in model.not_measured} == lacking == {
+        ("IL-18", "qiu2024"), ("MRP8/14", "qiu2024")}
+    from sjia_explore.app.views.outcomes import biomarkers_html
+
+    assert "IL-18, MRP8/14: not measured in this study (Qiu 2024)" in biomarkers_html(model)
+    only_qiu = session.update(ViewState(section="biomarkers", study="qiu2024")).sections["biomarkers"]
+    assert layer(only_qiu.spec, "biomarker_il18_pg_ml_median") is None
+
+
+def test_biomarkers_say_why_when_none_was_measured(cohort):
+    bare = replace(cohort, visits=cohort.visits.drop(columns=["esr_mm_h", "crp_mg_l", "ferritin_ng_ml",
+                                                             "il18_pg_ml", "mrp8_14_ng_ml"]))
+    model = Session(bare).update(ViewState(section="biomarkers")).sections["biomarkers"]
+    assert model.spec is None and "not measured" in model.message
+
+
+def test_biomarker_download_has_the_not_measured_rows(session):
+    session.update(ViewState(section="biomarkers"))
+    _, _, data = session.download("biomarkers_csv")
+    assert b"il18_pg_ml" in data and b"reference_value" in data

@@ -48,9 +48,10 @@ TEST_METHOD_LABELS = {
     "mann_whitney": "Mann–Whitney U, Hodges–Lehmann shift",
 }
 #: Sections of the main area (tabs), in order, with their titles.
-SECTIONS = ("trajectories", "window", "safety", "activity")
+SECTIONS = ("trajectories", "window", "safety", "activity", "biomarkers")
 SECTION_TITLES = {"trajectories": "Trajectories", "window": "Window of opportunity",
-                  "safety": "Steroids and safety", "activity": "Disease activity"}
+                  "safety": "Steroids and safety", "activity": "Disease activity",
+                  "biomarkers": "Biomarkers"}
 #: "auto" follows the page (Voila's or JupyterLab's theme).
 THEMES = ("auto", "light", "dark")
 #: ViewState fields that choose patients ("Reset filters" puts these back).
@@ -93,6 +94,8 @@ DOWNLOADS = {
                ("ae_csv", "Adverse events (CSV)"), ("ae_xlsx", "Adverse events (Excel)")),
     "activity": (("activity_png", "Charts (PNG)"), ("activity_svg", "Charts (SVG)"),
                  ("activity_csv", "Numbers (CSV)"), ("literature_csv", "Published figures (CSV)")),
+    "biomarkers": (("biomarkers_png", "Charts (PNG)"), ("biomarkers_svg", "Charts (SVG)"),
+                   ("biomarkers_csv", "Numbers (CSV)")),
     "state": (("state_json", "This view's settings (JSON)"),),
 }
 #: Small-count suppression offered for downloaded tables: (words, threshold; 0 = none).

@@ -173,7 +173,8 @@ def biomarker_spec(rows: pd.DataFrame, groups: Sequence[str], *, reconstructed: 
         scale = {"type": "log"} if log else {"zero": True}
         values = {"values": _records(own, ["group", "week", "marker", "label", "unit", "n", "median", "q1", "q3",
                                            "geo_mean", "geo_ci_low", "geo_ci_high", "n_text"])}
-        x = {"field": "week", "type": "quantitative", "title": "Week", "axis": {"values": sorted(own["week"].unique())}}
+        weeks = sorted(int(w) for w in own["week"].unique())
+        x = {"field": "week", "type": "quantitative", "title": "Week", "axis": {"values": weeks}}
         y = {"field": "median", "type": "quantitative", "title": axis_title, "scale": scale}
         tooltip = [{"field": "label", "title": "Marker"}, {"field": "group", "title": "Group"},
                    {"field": "week", "title": "Week"}, {"field": "n", "title": "Patients with a value (n)"},
@@ -194,7 +195,7 @@ def biomarker_spec(rows: pd.DataFrame, groups: Sequence[str], *, reconstructed: 
                               "tooltip": [{"field": "reference_value", "title": "Reference value"},
                                           {"field": "reference_kind", "title": "What it is"},
                                           {"field": "reference_source", "title": "Source"}]}},
-                {"name": f"biomarker_{marker}_iqr", "data": values, "mark": {"type": "rule", "opacity": 0.5},
+                {"name": f"biomarker_{marker}_iqr", "data": values, "mark": {"type": "rule", "opacity": 0.6, "strokeWidth": 3},
                  "encoding": {"x": x, "y": {**y, "field": "q1"}, "y2": {"field": "q3"}, "color": colour,
                               "xOffset": {"field": "group", "type": "nominal"}}},
                 {"name": f"biomarker_{marker}_median", "data": values, "mark": {"type": "line", "point": True},

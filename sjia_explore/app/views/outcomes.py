@@ -112,13 +112,38 @@ class ActivityView(_Section):
             self.show(activity_html(model), model.message, model.spec, literature_html(model.literature))
 
 
+def biomarkers_html(model: BiomarkersModel) -> str:
+    badge = ' <span class="sjia-badge">reconstructed</span>' if model.reconstructed else ""
+    parts = [f"<p><b>Inflammatory markers</b>{badge}: ESR, CRP, ferritin, IL-18 and MRP8/14 at each visit, "
+             "on a log scale where the values span orders of magnitude. The dashed line is each marker's reference "
+             "value: an upper limit of normal for ESR, CRP and ferritin, a remission cut-off for IL-18, the mean of "
+             "healthy children for MRP8/14.</p>"]
+    if model.not_measured:
+        by_study: dict[str, list[str]] = {}
+        for label, study in model.not_measured:
+            by_study.setdefault(study, []).append(label)
+        parts.append("<ul>" + "".join(f"<li>{esc(', '.join(labels))}: not measured in this study "
+                                      f"({esc(study)}).</li>" for study, labels in by_study.items()) + "</ul>")
+    return "".join(parts)
+
+
+class BiomarkersView(_Section):
+    def __init__(self, downloads=None):
+        super().__init__("biomarkers", downloads)
+
+    def render(self, model: BiomarkersModel | None) -> None:
+        if model is not None:
+            self.show(biomarkers_html(model), model.message, model.spec)
+
+
 class OutcomeViews:
     """The outcome tabs: ``boxes`` go into the tab bar in the order of SECTIONS; ``render`` puts a view model
     on screen."""
 
     def __init__(self, bars: dict):
         self.activity = ActivityView(bars.get("activity"))
-        self.views = {"activity": self.activity}
+        self.biomarkers = BiomarkersView(bars.get("biomarkers"))
+        self.views = {"activity": self.activity, "biomarkers": self.biomarkers}
 
     @property
     def boxes(self) -> list:
