@@ -220,3 +220,47 @@ def test_biomarker_download_has_the_not_measured_rows(session):
     session.update(ViewState(section="biomarkers"))
     _, _, data = session.download("biomarkers_csv")
     assert b"il18_pg_ml" in data and b"reference_value" in data
+
+
+# -- window of opportunity, continuous -------------------------------------------------------------------------
+def test_each_patient_is_a_point_and_the_smoother_is_lowess_on_log_months(session, cohort):
+    from statsmodels.nonparametric.smoothers_lowess import lowess
+
+    model = session.update(ViewState(section="window", window_outcome="active_joints", window_week=24,
+                                     early_cutoff_months=6)).sections["window"]
+    v = cohort.visits.set_index(["patient_id", "week"])["active_joints"]
+    months = cohort.patients.set_index("patient_id")["months_onset_to_treatment"]
+    expected = {}
+    for pid in cohort.patients["patient_id"]:
+        if (pid, 24) in v.index and (pid, 0) in v.index and pd.notna(v[(pid, 24)]) and pd.notna(v[(pid, 0)]) \
+                and pd.notna(months[pid]):
+            expected[pid] = (float(months[pid]), float(v[(pid, 24)] - v[(pid, 0)]))
+    drawn = {d["patient_id"]: (d["months_onset_to_treatment"], d["y"])
+             for d in layer(model.continuous_spec, "window_points")["data"]["values"]}
+    assert drawn.keys() == expected.keys()
+    for pid, (m, change) in expected.items():
+        assert drawn[pid] == pytest.approx((m, change))
+    x = np.log10([m for m, _ in expected.values()])
+    y = np.array([d for _, d in expected.values()])
+    curve = layer(model.continuous_spec, "window_smoother")["data"]["values"]
+    grid = np.log10([c["months"] for c in curve])
+    assert [c["fit"] for c in curve] == pytest.approx(lowess(y, x, frac=2 / 3, it=0, xvals=grid))
+    rules = {r["months"] for r in layer(model.continuous_spec, "window_cutoffs")["data"]["values"]}
+    assert rules == {6.0, 3.0}
+    from sjia_explore.app.views.sections import window_continuous_html
+
+    words = window_continuous_html(model)
+    assert f"{len(expected)} patients" in words and "not an effect" in words
+
+
+def test_too_few_patients_get_points_but_no_smoother_and_say_why(session):
+    model = session.update(ViewState(section="window", study="vastert2011")).sections["window"]
+    assert layer(model.continuous_spec, "window_points") is not None
+    assert layer(model.continuous_spec, "window_smoother") is None
+    assert "at least 10 needed" in str(model.continuous_spec["title"]["subtitle"])
+
+
+def test_window_points_download(session):
+    session.update(ViewState(section="window"))
+    _, _, data = session.download("windowpoints_csv")
+    assert b"months_onset_to_treatment" in data and b"not an effect" in data

@@ -84,6 +84,9 @@ class WindowModel:
     table: pd.DataFrame | None = None  # one row per cut-off of the strip
     current: dict | None = None  # the strip's row at the current cut-off
     min_patients: int = 3
+    continuous_spec: dict | None = None  # each patient: months from onset to treatment against the outcome
+    points: pd.DataFrame | None = None  # sjia_explore.window.window_points
+    smoother: pd.DataFrame | None = None  # sjia_explore.window.window_smoother (one row saying why when none)
 
 
 @dataclass(frozen=True)

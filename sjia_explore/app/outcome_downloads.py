@@ -21,6 +21,11 @@ def outcome_content(model, section: str, picture: Callable[[str], object]):
         from sjia_explore.literature import literature
 
         return (), None, literature(), ()
+    if section == "windowpoints":
+        shown = _shown(model, "window")
+        if shown.points is None:
+            raise ValueError(shown.message or "nothing is drawn in this section")
+        return ("patients", "visits"), None, shown.points, ("n",)
     if section in ("activity", "biomarkers", "patients"):
         shown = _shown(model, section)
         if shown.spec is None:
