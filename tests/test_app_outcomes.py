@@ -4,6 +4,7 @@ scipy's exact intervals, numpy percentiles)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -264,3 +265,37 @@ def test_window_points_download(session):
     session.update(ViewState(section="window"))
     _, _, data = session.download("windowpoints_csv")
     assert b"months_onset_to_treatment" in data and b"not an effect" in data
+
+
+# -- each patient ----------------------------------------------------------------------------------------------
+def test_each_patient_is_a_row_ordered_by_time_to_treatment_with_states_and_events(session, cohort):
+    model = session.update(ViewState(section="patients")).sections["patients"]
+    p = cohort.patients.sort_values(["months_onset_to_treatment", "patient_id"])
+    order = [f"{pid} ({m:.1f} mo)" for pid, m in zip(p["patient_id"], p["months_onset_to_treatment"])]
+    visits_layer = layer(model.spec, "patients_visits")
+    assert visits_layer["encoding"]["y"]["sort"] == order and model.n_patients == len(p)
+    v = cohort.visits.assign(state=hand_sjadas10(cohort.visits).map(hand_state))
+    expected = {(r["patient_id"], float(r["week"])): r["state"] or "not computed" for r in v.to_dict("records")}
+    drawn = {(d["patient_id"], float(d["week"])): d["state"] for d in visits_layer["data"]["values"]}
+    assert drawn == expected
+    assert {d["provenance"] for d in visits_layer["data"]["values"]} == {"reconstructed"}
+    events = layer(model.spec, "patients_events")["data"]["values"]
+    assert len(events) == int(cohort.adverse_events["week"].notna().sum())
+    assert all(e["provenance"] == "reconstructed" for e in events)
+    assert "n = 16" in model.spec["title"]["subtitle"][0]
+
+
+def test_each_patient_says_why_when_there_are_no_visits(cohort):
+    bare = replace(cohort, visits=cohort.visits.iloc[0:0])
+    model = Session(bare).update(ViewState(section="patients")).sections["patients"]
+    assert model.spec is None and model.message.startswith("Nothing to draw")
+
+
+@pytest.mark.parametrize("name", ["activity", "biomarkers", "patients"])
+def test_new_sections_reach_the_address_json_and_python(name, cohort):
+    state = ViewState(section=name)
+    assert f"section={name}" in state.to_query()
+    again, ignored = ViewState.from_query(state.to_query(), studies=("qiu2024", "vastert2011"), drugs=())
+    assert again == state and not ignored
+    assert ViewState.from_dict(json.loads(state.to_json())) == state
+    assert repr(name) in state.to_python("load_cohort()", (0, 4, 8, 12, 24))

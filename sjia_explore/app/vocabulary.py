@@ -48,10 +48,10 @@ TEST_METHOD_LABELS = {
     "mann_whitney": "Mann–Whitney U, Hodges–Lehmann shift",
 }
 #: Sections of the main area (tabs), in order, with their titles.
-SECTIONS = ("trajectories", "window", "safety", "activity", "biomarkers")
+SECTIONS = ("trajectories", "window", "safety", "activity", "biomarkers", "patients")
 SECTION_TITLES = {"trajectories": "Trajectories", "window": "Window of opportunity",
                   "safety": "Steroids and safety", "activity": "Disease activity",
-                  "biomarkers": "Biomarkers"}
+                  "biomarkers": "Biomarkers", "patients": "Each patient"}
 #: "auto" follows the page (Voila's or JupyterLab's theme).
 THEMES = ("auto", "light", "dark")
 #: ViewState fields that choose patients ("Reset filters" puts these back).
@@ -97,6 +97,8 @@ DOWNLOADS = {
                  ("activity_csv", "Numbers (CSV)"), ("literature_csv", "Published figures (CSV)")),
     "biomarkers": (("biomarkers_png", "Charts (PNG)"), ("biomarkers_svg", "Charts (SVG)"),
                    ("biomarkers_csv", "Numbers (CSV)")),
+    "patients": (("patients_png", "Chart (PNG)"), ("patients_svg", "Chart (SVG)"),
+                 ("patients_csv", "Visits drawn (CSV)")),
     "state": (("state_json", "This view's settings (JSON)"),),
 }
 #: Small-count suppression offered for downloaded tables: (words, threshold; 0 = none).

@@ -77,3 +77,4 @@ from sjia_explore.plots.outcomes import (  # noqa: F401
     inactive_spec,
     window_continuous_spec,
 )
+from sjia_explore.plots.patients import swimmer_spec  # noqa: F401

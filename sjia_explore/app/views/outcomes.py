@@ -136,6 +136,23 @@ class BiomarkersView(_Section):
             self.show(biomarkers_html(model), model.message, model.spec)
 
 
+def patients_html(model: PatientsModel) -> str:
+    badge = (' <span class="sjia-badge">reconstructed</span> (every mark says so in its tooltip)'
+             if model.reconstructed else "")
+    return (f"<p><b>Each patient</b>{badge}: one row per child, the earliest treated at the top. Hover a dot for the "
+            "visit's sJADAS10 and activity state, the band for the corticosteroid dose, a triangle for the adverse "
+            f"event.</p>" + (f"<p>{esc(model.note)}</p>" if model.note else ""))
+
+
+class PatientsView(_Section):
+    def __init__(self, downloads=None):
+        super().__init__("patients", downloads)
+
+    def render(self, model: PatientsModel | None) -> None:
+        if model is not None:
+            self.show(patients_html(model), model.message, model.spec)
+
+
 class OutcomeViews:
     """The outcome tabs: ``boxes`` go into the tab bar in the order of SECTIONS; ``render`` puts a view model
     on screen."""
@@ -143,7 +160,8 @@ class OutcomeViews:
     def __init__(self, bars: dict):
         self.activity = ActivityView(bars.get("activity"))
         self.biomarkers = BiomarkersView(bars.get("biomarkers"))
-        self.views = {"activity": self.activity, "biomarkers": self.biomarkers}
+        self.patients = PatientsView(bars.get("patients"))
+        self.views = {"activity": self.activity, "biomarkers": self.biomarkers, "patients": self.patients}
 
     @property
     def boxes(self) -> list:
