@@ -60,15 +60,6 @@ from sjia_explore.plots.base import (  # noqa: F401
     theme_config,
     with_theme,
 )
-from sjia_explore.plots.steroid import steroid_free_spec  # noqa: F401
-from sjia_explore.plots.strip import SENSITIVITY_COLUMNS, sensitivity_spec  # noqa: F401
-from sjia_explore.plots.trajectory import (  # noqa: F401
-    panels_spec,
-    trajectory_chart,
-    trajectory_panels,
-    trajectory_spec,
-    with_reference_points,
-)
 from sjia_explore.plots.outcomes import (  # noqa: F401
     PUBLISHED_LABEL,
     STATE_COLOURS,
@@ -78,3 +69,12 @@ from sjia_explore.plots.outcomes import (  # noqa: F401
     window_continuous_spec,
 )
 from sjia_explore.plots.patients import swimmer_spec  # noqa: F401
+from sjia_explore.plots.steroid import steroid_free_spec  # noqa: F401
+from sjia_explore.plots.strip import SENSITIVITY_COLUMNS, sensitivity_spec  # noqa: F401
+from sjia_explore.plots.trajectory import (  # noqa: F401
+    panels_spec,
+    trajectory_chart,
+    trajectory_panels,
+    trajectory_spec,
+    with_reference_points,
+)

@@ -79,7 +79,8 @@ def swimmer_spec(visits: pd.DataFrame, events: pd.DataFrame | None, order: Seque
                       "yOffset": -6},
              "encoding": {"y": y, "x": x,
                           "tooltip": [{"field": "patient_id", "title": "Patient"}, {"field": "week", "title": "Week"},
-                                      {"field": "term", "title": "Adverse event"}, {"field": "serious", "title": "Serious"},
+                                      {"field": "term", "title": "Adverse event"},
+                                      {"field": "serious", "title": "Serious"},
                                       {"field": "provenance", "title": "Data"}]}})
     return {"$schema": SCHEMA_URL,
             "title": _title(reconstructed, dark, subtitle, measured="Each patient"),
