@@ -299,3 +299,34 @@ def test_new_sections_reach_the_address_json_and_python(name, cohort):
     assert again == state and not ignored
     assert ViewState.from_dict(json.loads(state.to_json())) == state
     assert repr(name) in state.to_python("load_cohort()", (0, 4, 8, 12, 24))
+
+
+@pytest.mark.parametrize("score, bounds", [("jadas27", (1.0, 3.8, 8.5)), ("cjadas27", (2.5, 5.0, 16.0))])
+def test_another_score_uses_its_own_published_cutoffs_and_says_where_they_come_from(session, cohort, score, bounds):
+    model = session.update(ViewState(section="activity", activity_score=score)).sections["activity"]
+    assert model.score == score and "extrapolated: " in model.score_note
+    jadas = (cohort.visits["physician_global"] + cohort.visits["parent_global"] + cohort.visits["active_joints"]
+             + ((cohort.visits["esr_mm_h"] - 20) / 10).clip(0, 10))
+    if score == "cjadas27":
+        jadas = jadas - ((cohort.visits["esr_mm_h"] - 20) / 10).clip(0, 10)
+    low, mid, high = bounds
+    state = jadas.round(6).map(lambda x: None if pd.isna(x) else "inactive" if x <= low else "minimal" if x <= mid
+                               else "moderate" if x <= high else "high")
+    at24 = state[cohort.visits["week"] == 24].dropna()
+    rows = model.states[model.states["week"] == 24].assign(state=lambda d: d["state"].astype(str))
+    assert rows.groupby("state")["n"].sum().to_dict() == {s: int((at24 == s).sum())
+                                                          for s in ("inactive", "minimal", "moderate", "high")}
+    assert f"activity_score={score}" in ViewState(section="activity", activity_score=score).to_query()
+
+
+def test_the_score_dropdown_drives_the_activity_section():
+    from sjia_explore.app import CohortExplorer
+
+    app = CohortExplorer(load_cohort())
+    app.update(ViewState(section="activity"))
+    app.outcomes.activity.score.value = "jadas27"
+    assert app.state.activity_score == "jadas27"
+    assert app.session.model.sections["activity"].score == "jadas27"
+    assert "JADAS27" in app.outcomes.activity.intro.value
+    app.apply_query("section=activity&activity_score=cjadas27")
+    assert app.outcomes.activity.score.value == "cjadas27"

@@ -157,7 +157,7 @@ class CohortExplorer:
         self.view.add_class("sjia-theme-light")
 
         for control in [*self.sidebar.controls, self.statistics.outcome, self.statistics.method, self.window.outcome,
-                        self.window.week, self.theme]:
+                        self.window.week, self.theme, *self.outcomes.controls]:
             control.observe(safe(self._on_control), names="value")
         self.tabs.observe(safe(self._on_control), names="selected_index")
         self.details.observe(safe(self._on_panel), names="selected_index")
@@ -219,7 +219,8 @@ class CohortExplorer:
         week = self.window.week.value if self.window.week.value is not None else self.state.window_week
         return ViewState(**self.sidebar.read(), test_outcome=self.statistics.outcome.value,
                          test_method=self.statistics.method.value, section=SECTIONS[index],
-                         window_outcome=self.window.outcome.value, window_week=int(week), theme=theme)
+                         window_outcome=self.window.outcome.value, window_week=int(week), theme=theme,
+                         **self.outcomes.read())
 
     def _state_from_query(self, query: str) -> tuple[ViewState, list[str]]:
         """The view a query string asks for, with a note for the parts that were not understood."""
@@ -327,6 +328,7 @@ class CohortExplorer:
             self.statistics.method.value = state.test_method
             self.tabs.selected_index = SECTIONS.index(state.section)
             self.window.outcome.value = state.window_outcome
+            self.outcomes.sync(state)
             if state.window_week in [v for _, v in self.window.week.options]:
                 self.window.week.value = state.window_week
             self.theme.value = "dark" if self.session.dark(state) else "light"

@@ -52,6 +52,10 @@ SECTIONS = ("trajectories", "window", "safety", "activity", "biomarkers", "patie
 SECTION_TITLES = {"trajectories": "Trajectories", "window": "Window of opportunity",
                   "safety": "Steroids and safety", "activity": "Disease activity",
                   "biomarkers": "Biomarkers", "patients": "Each patient"}
+#: Scores the disease-activity states can be made from (sjia_explore.outcomes.CUTOFFS), with their titles.
+ACTIVITY_SCORES = {"sjadas10": "sJADAS10", "sjadas27": "sJADAS27 (cut-offs extrapolated)",
+                   "jadas27": "JADAS27 (cut-offs made for polyarticular JIA)",
+                   "cjadas27": "cJADAS27 (cut-offs extrapolated)"}
 #: "auto" follows the page (Voila's or JupyterLab's theme).
 THEMES = ("auto", "light", "dark")
 #: ViewState fields that choose patients ("Reset filters" puts these back).

@@ -16,11 +16,10 @@ import pandas as pd
 from sjia_explore import literature, outcomes, plots
 from sjia_explore.app.compute.context import Context
 from sjia_explore.app.model import ActivityModel
+from sjia_explore.app.vocabulary import ACTIVITY_SCORES
 
 #: What the section depends on.
-INPUTS = ("selection", "early_cutoff_months", "dark")
-#: The score the activity states are made from (the Rosina 2024 cut-offs were made for it).
-SCORE = "sjadas10"
+INPUTS = ("selection", "early_cutoff_months", "activity_score", "dark")
 
 
 def _groups(ctx: Context) -> list[str]:
@@ -32,7 +31,10 @@ def compute(ctx: Context) -> ActivityModel:
     visits, features = ctx.selected.visits, ctx.features
     groups = _groups(ctx)
     by = dict(zip(features["patient_id"], features["duration_group"].fillna(plots.MISSING_LABEL)))
-    states = outcomes.activity_states(visits, SCORE, by=by)
+    score = ctx.state.activity_score
+    title = ACTIVITY_SCORES[score].split(" (")[0]
+    cutoffs = outcomes.CUTOFFS[score]
+    states = outcomes.activity_states(visits, score, by=by)
     score_note = states["note"].iloc[0] if len(states) else ""
     try:
         inactive = outcomes.inactive_by_week(visits, by=by)
@@ -45,16 +47,17 @@ def compute(ctx: Context) -> ActivityModel:
     known = inactive[inactive["n"] > 0] if inactive is not None else pd.DataFrame()
     if not len(scored) and not len(known):
         why = score_note.split("; ")[0] if score_note else "no visits"
-        return ActivityModel(score=SCORE, literature=lit, score_note=score_note, inactive_note=inactive_note,
-                             message=f"Nothing to draw: no visit of the selected patients has an sJADAS10 "
+        return ActivityModel(score=score, literature=lit, score_note=score_note, inactive_note=inactive_note,
+                             message=f"Nothing to draw: no visit of the selected patients has an {title} "
                                      f"({why}) or the items of inactive disease.")
     specs = []
     if len(scored):
         specs.append(plots.activity_states_spec(
             states, groups, reconstructed=reconstructed, dark=ctx.dark,
-            subtitle=["sJADAS10 activity states (Rosina 2024 cut-offs) at each visit; early and late side by side, "
-                      "left to right: " + ", then ".join(groups) + ".",
-                      "n: patients with a score at that visit."]))
+            subtitle=[f"{title} activity states at each visit; early and late side by side, left to right: "
+                      + ", then ".join(groups) + ". n: patients with a score at that visit.",
+                      f"Cut-offs: {cutoffs.source}" + (" (extrapolated to this score)" if cutoffs.extrapolated
+                                                       else "") + "."]))
     if len(known):
         specs.append(plots.inactive_spec(
             known, groups, literature.reference_points(matches="inactive_by_week"), reconstructed=reconstructed,
@@ -64,6 +67,6 @@ def compute(ctx: Context) -> ActivityModel:
                       f"Grey diamonds: {plots.PUBLISHED_LABEL} (hover for the citation)."]))
     spec = plots.stack_specs(specs, dark=ctx.dark)
     spec["resolve"] = {"scale": {"color": "independent", "shape": "independent"}}  # states and groups apart
-    return ActivityModel(score=SCORE, spec=spec, states=states,
+    return ActivityModel(score=score, spec=spec, states=states,
                          inactive=inactive, score_note=score_note, inactive_note=inactive_note, literature=lit,
                          reconstructed=reconstructed)

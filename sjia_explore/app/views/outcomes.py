@@ -13,6 +13,7 @@ import pandas as pd
 from sjia_explore.app.model import ActivityModel, BiomarkersModel, PatientsModel
 from sjia_explore.app.views.html import esc
 from sjia_explore.app.views.sections import LazyChart
+from sjia_explore.app.vocabulary import ACTIVITY_SCORES
 
 W = widgets
 LITERATURE_COLUMNS = (("study", "Study"), ("drug", "Drug"), ("line_of_therapy", "Line of therapy"), ("n", "n"),
@@ -70,7 +71,8 @@ def activity_html(model: ActivityModel) -> str:
     badge = ' <span class="sjia-badge">reconstructed</span>' if model.reconstructed else ""
     provenance = "computed from components" if "computed from its components" in model.score_note else (
         "as stored in the data" if "as stored" in model.score_note else "")
-    parts = [f"<p><b>Disease activity.</b> sJADAS10 ({esc(provenance) or 'score'}){badge}: "
+    title = ACTIVITY_SCORES.get(model.score, model.score).split(" (")[0]
+    parts = [f"<p><b>Disease activity.</b> {esc(title)} ({esc(provenance) or 'score'}){badge}: "
              f"{esc(model.score_note)}.</p>"]
     if model.inactive_note:
         parts.append(f"<p><b>Inactive disease</b>: {esc(model.inactive_note)}.</p>")
@@ -106,6 +108,10 @@ class _Section:
 class ActivityView(_Section):
     def __init__(self, downloads=None):
         super().__init__("activity", downloads)
+        self.score = W.Dropdown(options=[(t, k) for k, t in ACTIVITY_SCORES.items()], value="sjadas10",
+                                description="Score", layout=W.Layout(width="380px"))
+        self.score.add_class("sjia-activity-score")
+        self.box.children = [self.intro, self.score, *self.box.children[1:]]
 
     def render(self, model: ActivityModel | None) -> None:
         if model is not None:
@@ -166,6 +172,19 @@ class OutcomeViews:
     @property
     def boxes(self) -> list:
         return [v.box for v in self.views.values()]
+
+    @property
+    def controls(self) -> list:
+        """The controls whose value is part of the view (observed like the sidebar's)."""
+        return [self.activity.score]
+
+    def read(self) -> dict:
+        """The ViewState fields these controls set."""
+        return {"activity_score": self.activity.score.value}
+
+    def sync(self, state) -> None:
+        """Set the controls to ``state`` (the caller holds back the updates this triggers)."""
+        self.activity.score.value = state.activity_score
 
     def render(self, model) -> None:
         for name, view in self.views.items():
