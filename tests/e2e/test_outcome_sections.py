@@ -76,6 +76,13 @@ def test_disease_activity_draws_states_n_inactive_and_published_points(app, coho
     expect(table).to_have_count(len(lit))
     hrefs = page.locator(".sjia-activity-extra a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     assert len(hrefs) == len(lit) and all(h.startswith(("https://", "http://")) for h in hrefs)
+    jadas = outcomes.activity_states(cohort.visits, "jadas27", by=by)
+    page.locator(".sjia-activity-score select").select_option(label="JADAS27 (cut-offs made for polyarticular JIA)")
+    expect(page).to_have_url(re.compile(r"[?&]activity_score=jadas27(&|$)"))
+    expect(intro).to_contain_text("JADAS27")
+    expect(bars).to_have_count(int((jadas["n_total"] > 0).sum()))
+    page.locator(".sjia-activity-score select").select_option(label="sJADAS10")
+    expect(page).not_to_have_url(re.compile(r"activity_score="))
 
 
 def test_biomarkers_draw_each_marker_with_n_and_say_what_a_study_did_not_measure(app, cohort):
