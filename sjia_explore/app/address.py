@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from sjia_explore.app.state import MAX_WINDOW_WEEK, ViewState
-from sjia_explore.app.vocabulary import OUTCOME_COLUMNS, SECTIONS, TEST_METHODS
+from sjia_explore.app.vocabulary import ACTIVITY_SCORES, OUTCOME_COLUMNS, SECTIONS, TEST_METHODS
 from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS
 from sjia_explore.plots import DEFAULT_WEEKS
 
@@ -71,6 +71,8 @@ def to_query(state: ViewState) -> str:
         pairs.append(("window_week", str(state.window_week)))
     if state.theme != "auto":
         pairs.append(("theme", state.theme))
+    if state.activity_score != "sjadas10":
+        pairs.append(("activity_score", state.activity_score))
     return urlencode(pairs, quote_via=quote)
 
 
@@ -145,7 +147,7 @@ def from_query(query: str, *, studies, drugs, cutoff_range: tuple[float, float] 
         values["each_patient"] = True
     for key, allowed in (("test_outcome", OUTCOME_COLUMNS), ("test_method", TEST_METHODS),
                          ("section", SECTIONS), ("window_outcome", OUTCOME_COLUMNS),
-                         ("theme", ("light", "dark"))):
+                         ("theme", ("light", "dark")), ("activity_score", tuple(ACTIVITY_SCORES))):
         got = one(key, set(allowed), key.replace("_", " "))
         if got is not None:
             values[key] = got

@@ -14,6 +14,7 @@ from typing import Callable
 import pandas as pd
 
 from sjia_explore.app.model import ViewModel
+from sjia_explore.app.outcome_downloads import outcome_content
 from sjia_explore.app.vocabulary import describe_subgroup
 from sjia_explore.cohort import Cohort
 
@@ -50,6 +51,9 @@ def _content(model: ViewModel, section: str, light: Callable[[str], object]):
             raise ValueError("no selected patient was on corticosteroid at week 0")
         return ("patients", "visits"), lambda: picture("safety").steroid.spec, model.safety.steroid.per_visit, \
             ("n", "n_missing", "k")
+    outcome = outcome_content(model, section, picture)
+    if outcome is not None:
+        return outcome
     raise ValueError(f"unknown download {section!r}")
 
 

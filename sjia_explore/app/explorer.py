@@ -28,6 +28,7 @@ from sjia_explore.app.upload import read_upload
 from sjia_explore.app.views.details import PANEL_TITLES, PANELS, SharePanel, StatisticsPanel, table1_html
 from sjia_explore.app.views.html import esc
 from sjia_explore.app.views.messages import Messages
+from sjia_explore.app.views.outcomes import OutcomeViews
 from sjia_explore.app.views.sections import SafetyView, TrajectoriesView, WindowView, download_bar
 from sjia_explore.app.views.sidebar import Sidebar
 from sjia_explore.app.vocabulary import (
@@ -120,6 +121,7 @@ class CohortExplorer:
         self.trajectories = TrajectoriesView(bars["trajectories"])
         self.window = WindowView(bars["window"], safe(self._on_reset_ledger))
         self.safety = SafetyView(bars["safety"])
+        self.outcomes = OutcomeViews(bars)
         self.statistics = StatisticsPanel(safe(self._on_run_tests), safe(self._on_reset_ledger))
         self.share = SharePanel(bars["state"])
         self.table1 = W.HTML()
@@ -137,7 +139,7 @@ class CohortExplorer:
         topbar.add_class("sjia-topbar")
         self.empty = W.HTML(layout=W.Layout(display="none"))
         self.empty.add_class("sjia-empty")
-        self.tabs = W.Tab(children=[self.trajectories.box, self.window.box, self.safety.box],
+        self.tabs = W.Tab(children=[self.trajectories.box, self.window.box, self.safety.box, *self.outcomes.boxes],
                           titles=[SECTION_TITLES[s] for s in SECTIONS], selected_index=0)
         self.tabs.add_class("sjia-tabs")
         self.details = W.Accordion(children=[self.table1, self.statistics.box, self.share.box], selected_index=None)
@@ -155,7 +157,7 @@ class CohortExplorer:
         self.view.add_class("sjia-theme-light")
 
         for control in [*self.sidebar.controls, self.statistics.outcome, self.statistics.method, self.window.outcome,
-                        self.window.week, self.theme]:
+                        self.window.week, self.theme, *self.outcomes.controls]:
             control.observe(safe(self._on_control), names="value")
         self.tabs.observe(safe(self._on_control), names="selected_index")
         self.details.observe(safe(self._on_panel), names="selected_index")
@@ -217,7 +219,8 @@ class CohortExplorer:
         week = self.window.week.value if self.window.week.value is not None else self.state.window_week
         return ViewState(**self.sidebar.read(), test_outcome=self.statistics.outcome.value,
                          test_method=self.statistics.method.value, section=SECTIONS[index],
-                         window_outcome=self.window.outcome.value, window_week=int(week), theme=theme)
+                         window_outcome=self.window.outcome.value, window_week=int(week), theme=theme,
+                         **self.outcomes.read())
 
     def _state_from_query(self, query: str) -> tuple[ViewState, list[str]]:
         """The view a query string asks for, with a note for the parts that were not understood."""
@@ -325,6 +328,7 @@ class CohortExplorer:
             self.statistics.method.value = state.test_method
             self.tabs.selected_index = SECTIONS.index(state.section)
             self.window.outcome.value = state.window_outcome
+            self.outcomes.sync(state)
             if state.window_week in [v for _, v in self.window.week.options]:
                 self.window.week.value = state.window_week
             self.theme.value = "dark" if self.session.dark(state) else "light"
@@ -357,6 +361,7 @@ class CohortExplorer:
         self.tabs.layout.display = "" if selection.n_total else "none"
         self.window.render(model.window)
         self.safety.render(model.safety)
+        self.outcomes.render(model)
         self._render_ledger(model)
         self.messages.render(model.about)
         self.table1.value = table1_html(model.table1)

@@ -85,6 +85,9 @@ class WindowModel:
     table: pd.DataFrame | None = None  # one row per cut-off of the strip
     current: dict | None = None  # the strip's row at the current cut-off
     min_patients: int = 3
+    continuous_spec: dict | None = None  # each patient: months from onset to treatment against the outcome
+    points: pd.DataFrame | None = None  # sjia_explore.window.window_points
+    smoother: pd.DataFrame | None = None  # sjia_explore.window.window_smoother (one row saying why when none)
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,53 @@ class TestsModel:
 
 
 @dataclass(frozen=True)
+class ActivityModel:
+    """Disease activity: states per visit, inactive disease with published figures beside it, their notes."""
+
+    score: str
+    message: str = ""  # why nothing is drawn
+    spec: dict | None = None
+    states: pd.DataFrame | None = None  # sjia_explore.outcomes.activity_states, by early/late group
+    inactive: pd.DataFrame | None = None  # sjia_explore.outcomes.inactive_by_week, by early/late group
+    score_note: str = ""  # where the score came from and its cut-offs
+    inactive_note: str = ""  # the Wallace criteria used, and those not recorded
+    literature: pd.DataFrame | None = None  # sjia_explore.literature.literature(): every published figure
+    reconstructed: bool = False
+
+    def table(self) -> pd.DataFrame:
+        """States and inactive disease in one table, with a ``measure`` column first."""
+        parts = [f.assign(measure=m) for m, f in (("activity_state", self.states), ("inactive_disease",
+                                                                                  self.inactive)) if f is not None]
+        if not parts:
+            return pd.DataFrame()
+        frame = pd.concat(parts, ignore_index=True)
+        return frame[["measure"] + [c for c in frame.columns if c != "measure"]]
+
+
+@dataclass(frozen=True)
+class BiomarkersModel:
+    """Inflammatory markers per visit and group, and the markers a study did not measure."""
+
+    message: str = ""
+    spec: dict | None = None
+    table: pd.DataFrame | None = None  # sjia_explore.biomarkers.biomarkers, by early/late group
+    not_measured: tuple[tuple[str, str], ...] = ()  # (marker label, study label) with no value at all
+    reconstructed: bool = False
+
+
+@dataclass(frozen=True)
+class PatientsModel:
+    """Each patient's course on one row."""
+
+    n_patients: int
+    message: str = ""
+    spec: dict | None = None
+    table: pd.DataFrame | None = None  # one row per patient and visit drawn
+    note: str = ""  # e.g. only a sample of patients drawn
+    reconstructed: bool = False
+
+
+@dataclass(frozen=True)
 class ViewModel:
     """Everything the app shows for one :class:`~sjia_explore.app.state.ViewState`."""
 
@@ -167,6 +217,18 @@ class ViewModel:
     @property
     def safety(self) -> SafetyModel | None:
         return self.sections.get("safety")
+
+    @property
+    def activity(self) -> ActivityModel | None:
+        return self.sections.get("activity")
+
+    @property
+    def biomarkers(self) -> BiomarkersModel | None:
+        return self.sections.get("biomarkers")
+
+    @property
+    def patients(self) -> PatientsModel | None:
+        return self.sections.get("patients")
 
     @property
     def table1(self) -> Table1Model | None:

@@ -8,7 +8,7 @@ shown, and only again when one of its inputs changed.
 Examples
 --------
 >>> [s.name for s in SECTIONS]
-['about', 'trajectories', 'window', 'safety', 'table1']
+['about', 'trajectories', 'window', 'safety', 'activity', 'biomarkers', 'patients', 'table1']
 >>> section("window").inputs
 ('selection', 'early_cutoff_months', 'window_outcome', 'window_week', 'each_patient', 'dark')
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sjia_explore.app.compute import about, safety, table1, trajectories, window
+from sjia_explore.app.compute import about, activity, biomarkers, patients, safety, table1, trajectories, window
 from sjia_explore.app.compute.context import Context
 
 
@@ -56,6 +56,9 @@ SECTIONS = (
     Section("trajectories", trajectories.INPUTS, trajectories.compute, _drawn, _small),
     Section("window", window.INPUTS, window.compute, _tab("window"), _small, keep=8),
     Section("safety", safety.INPUTS, safety.compute, _tab("safety"), keep=4),
+    Section("activity", activity.INPUTS, activity.compute, _tab("activity"), keep=8),
+    Section("biomarkers", biomarkers.INPUTS, biomarkers.compute, _tab("biomarkers"), keep=8),
+    Section("patients", patients.INPUTS, patients.compute, _tab("patients"), keep=4),
     Section("table1", table1.INPUTS, table1.compute, lambda ctx: ctx.panel == "table1", keep=4),
 )
 

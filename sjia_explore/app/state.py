@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from sjia_explore.app.vocabulary import OUTCOME_COLUMNS, SECTIONS, TEST_METHODS, THEMES
+from sjia_explore.app.vocabulary import ACTIVITY_SCORES, OUTCOME_COLUMNS, SECTIONS, TEST_METHODS, THEMES
 from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS, Subgroup
 
 #: Longest follow-up week a view can ask for.
@@ -62,6 +62,9 @@ class ViewState:
         Outcome and follow-up week compared between early and late patients.
     theme
         ``"light"``, ``"dark"``, or ``"auto"`` (follow the page's theme).
+    activity_score
+        The score of the disease-activity states: ``"sjadas10"`` (default), ``"sjadas27"``, ``"jadas27"``
+        or ``"cjadas27"``.
     """
 
     study: str | None = None
@@ -78,6 +81,7 @@ class ViewState:
     window_outcome: str = "sjadas27"
     window_week: int = 24
     theme: str = "auto"
+    activity_score: str = "sjadas10"
 
     def __post_init__(self):
         for name in ("prior_biologic_any", "prior_biologic_none"):
@@ -87,7 +91,8 @@ class ViewState:
         object.__setattr__(self, "early_cutoff_months", float(self.early_cutoff_months))
         object.__setattr__(self, "each_patient", bool(self.each_patient))
         for name, allowed in (("test_outcome", OUTCOME_COLUMNS), ("test_method", TEST_METHODS),
-                              ("section", SECTIONS), ("window_outcome", OUTCOME_COLUMNS), ("theme", THEMES)):
+                              ("section", SECTIONS), ("window_outcome", OUTCOME_COLUMNS), ("theme", THEMES),
+                              ("activity_score", tuple(ACTIVITY_SCORES))):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
         week = self.window_week

@@ -48,9 +48,14 @@ TEST_METHOD_LABELS = {
     "mann_whitney": "Mann–Whitney U, Hodges–Lehmann shift",
 }
 #: Sections of the main area (tabs), in order, with their titles.
-SECTIONS = ("trajectories", "window", "safety")
+SECTIONS = ("trajectories", "window", "safety", "activity", "biomarkers", "patients")
 SECTION_TITLES = {"trajectories": "Trajectories", "window": "Window of opportunity",
-                  "safety": "Steroids and safety"}
+                  "safety": "Steroids and safety", "activity": "Disease activity",
+                  "biomarkers": "Biomarkers", "patients": "Each patient"}
+#: Scores the disease-activity states can be made from (sjia_explore.outcomes.CUTOFFS), with their titles.
+ACTIVITY_SCORES = {"sjadas10": "sJADAS10", "sjadas27": "sJADAS27 (cut-offs extrapolated)",
+                   "jadas27": "JADAS27 (cut-offs made for polyarticular JIA)",
+                   "cjadas27": "cJADAS27 (cut-offs extrapolated)"}
 #: "auto" follows the page (Voila's or JupyterLab's theme).
 THEMES = ("auto", "light", "dark")
 #: ViewState fields that choose patients ("Reset filters" puts these back).
@@ -87,10 +92,17 @@ DOWNLOADS = {
     "trajectories": (("trajectories_png", "Chart (PNG)"), ("trajectories_svg", "Chart (SVG)"),
                      ("trajectories_csv", "Numbers (CSV)"), ("trajectories_xlsx", "Numbers (Excel)")),
     "window": (("window_png", "Charts (PNG)"), ("window_svg", "Charts (SVG)"),
-               ("window_csv", "Numbers (CSV)"), ("window_xlsx", "Numbers (Excel)")),
+               ("window_csv", "Numbers (CSV)"), ("window_xlsx", "Numbers (Excel)"),
+               ("windowpoints_csv", "Each patient, without a cut-off (CSV)")),
     "safety": (("steroid_png", "Steroid chart (PNG)"), ("steroid_svg", "Steroid chart (SVG)"),
                ("steroid_csv", "Steroid-free by visit (CSV)"), ("steroid_xlsx", "Steroid-free by visit (Excel)"),
                ("ae_csv", "Adverse events (CSV)"), ("ae_xlsx", "Adverse events (Excel)")),
+    "activity": (("activity_png", "Charts (PNG)"), ("activity_svg", "Charts (SVG)"),
+                 ("activity_csv", "Numbers (CSV)"), ("literature_csv", "Published figures (CSV)")),
+    "biomarkers": (("biomarkers_png", "Charts (PNG)"), ("biomarkers_svg", "Charts (SVG)"),
+                   ("biomarkers_csv", "Numbers (CSV)")),
+    "patients": (("patients_png", "Chart (PNG)"), ("patients_svg", "Chart (SVG)"),
+                 ("patients_csv", "Visits drawn (CSV)")),
     "state": (("state_json", "This view's settings (JSON)"),),
 }
 #: Small-count suppression offered for downloaded tables: (words, threshold; 0 = none).

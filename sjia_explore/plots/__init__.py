@@ -60,6 +60,15 @@ from sjia_explore.plots.base import (  # noqa: F401
     theme_config,
     with_theme,
 )
+from sjia_explore.plots.outcomes import (  # noqa: F401
+    PUBLISHED_LABEL,
+    STATE_COLOURS,
+    activity_states_spec,
+    biomarker_spec,
+    inactive_spec,
+    window_continuous_spec,
+)
+from sjia_explore.plots.patients import swimmer_spec  # noqa: F401
 from sjia_explore.plots.steroid import steroid_free_spec  # noqa: F401
 from sjia_explore.plots.strip import SENSITIVITY_COLUMNS, sensitivity_spec  # noqa: F401
 from sjia_explore.plots.trajectory import (  # noqa: F401

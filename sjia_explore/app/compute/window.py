@@ -11,7 +11,14 @@ from sjia_explore.app.model import WindowModel, WindowSide
 from sjia_explore.app.vocabulary import STRIP_CUTOFFS, drug_label, outcome, study_label
 from sjia_explore.cohort import duration_group_label
 from sjia_explore.conventions import MIN_PATIENTS
-from sjia_explore.window import early_split, sensitivity_table
+from sjia_explore.window import (
+    ASSOCIATION_NOTE,
+    PUBLISHED_CUTOFF_MONTHS,
+    early_split,
+    sensitivity_table,
+    window_points,
+    window_smoother,
+)
 
 #: What the section depends on.
 INPUTS = ("selection", "early_cutoff_months", "window_outcome", "window_week", "each_patient", "dark")
@@ -101,4 +108,26 @@ def compute(ctx: Context) -> WindowModel:
         axis_values=STRIP_CUTOFFS, min_per_side=MIN_PATIENTS))
     current = table[table["cutoff_months"] == float(cut)].iloc[0].to_dict()
     return WindowModel(**base, spec=plots.stack_specs(specs, dark=dark),
-                       table=table.assign(outcome=chosen.column, week=week), current=current)
+                       table=table.assign(outcome=chosen.column, week=week), current=current,
+                       **continuous(ctx, chosen, reconstructed))
+
+
+def continuous(ctx: Context, chosen, reconstructed: bool) -> dict:
+    """Each patient as a point (months from onset to treatment, change in the outcome), a smoother where n
+    allows, the current and the published cut-off: the window question asked without a cut-off."""
+    week = ctx.state.window_week
+    points = window_points(ctx.selected, chosen.column, week=week)
+    points["study"] = points["study"].map(study_label)
+    smoother = window_smoother(points)
+    n = int((points["y"].notna() & (points["months_onset_to_treatment"] > 0)).sum())
+    if n == 0:
+        return dict(points=points, smoother=smoother)
+    curve = ("LOWESS curve with a 95% bootstrap band." if smoother["fit"].notna().any()
+             else smoother["note"].iloc[0].split(";")[0].capitalize() + ".")
+    spec = plots.window_continuous_spec(
+        points, smoother, cutoff=ctx.state.early_cutoff_months, published_cutoff=PUBLISHED_CUTOFF_MONTHS,
+        y_title=f"Change in {chosen.title}, week 0 to {week}", reconstructed=reconstructed, dark=ctx.dark,
+        subtitle=[f"Each point one patient (n = {n}); {curve} Solid line: the cut-off on the left; dashed: the "
+                  f"published {PUBLISHED_CUTOFF_MONTHS:g}-month cut-off (Pardeo series).",
+                  f"This is an {ASSOCIATION_NOTE}."])
+    return dict(continuous_spec=spec, points=points, smoother=smoother)

@@ -130,6 +130,22 @@ def window_current_html(model: WindowModel) -> str:
             + f". Difference, early minus late (Hodges–Lehmann): <b>{shift}</b> ({ci_words}); {p_words}.</p>")
 
 
+def window_continuous_html(model: WindowModel) -> str:
+    """The continuous view in words: what it shows and why it is an association, not an effect."""
+    from sjia_explore.window import ASSOCIATION_NOTE
+
+    if model.points is None:
+        return ""
+    n = int(model.points["y"].notna().sum())
+    if model.continuous_spec is None:
+        return (f"<p><b>Without a cut-off.</b> No patient has {esc(outcome(model.outcome).title)} at week 0 and "
+                f"week {model.week} together with a time from onset to treatment, so there is nothing to plot.</p>")
+    return (f"<p><b>Without a cut-off.</b> Each point is one patient ({fmt.plural(n, 'patient')} with both "
+            f"visits): how long after onset the IL-1 blocker was started, against the change in "
+            f"{esc(outcome(model.outcome).title)} by week {model.week}. This is an {esc(ASSOCIATION_NOTE)}: the "
+            "children treated early differ from the others in study, drug and line of therapy as well.</p>")
+
+
 class WindowView:
     """Early vs late side by side, the cut-off strip, and the tests it counted."""
 
@@ -149,9 +165,13 @@ class WindowView:
         self.current = W.HTML()
         self.current.add_class("sjia-window-current")
         self.current.add_class("sjia-section-intro")
+        self.continuous_text = W.HTML()
+        self.continuous_text.add_class("sjia-window-continuous-text")
+        self.continuous = LazyChart("sjia-window-continuous-chart")
         self.ledger = LedgerView("sjia-window-ledger", on_reset_ledger)
         self.box = W.VBox([self.intro, W.HBox([self.outcome, self.week], layout=W.Layout(flex_flow="row wrap")),
-                           self.message, self.charts.box, self.current, self.ledger.box, downloads])
+                           self.message, self.charts.box, self.current, self.continuous_text, self.continuous.box,
+                           self.ledger.box, downloads])
         self.box.add_class("sjia-window")
 
     def set_weeks(self, follow_up: tuple[int, ...]) -> None:
@@ -167,6 +187,8 @@ class WindowView:
         self.message.layout.display = "" if model.message else "none"
         self.charts.render(model.spec)
         self.current.value = window_current_html(model)
+        self.continuous.render(model.continuous_spec)
+        self.continuous_text.value = window_continuous_html(model)
 
 
 # -- steroids and safety -------------------------------------------------------------------------

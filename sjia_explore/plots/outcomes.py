@@ -1,0 +1,263 @@
+"""Charts of the outcomes clinicians judge by: activity states, inactive disease, biomarkers, the continuous window.
+
+Pure functions from the tidy tables of :mod:`sjia_explore.outcomes`,
+:mod:`sjia_explore.biomarkers`, :mod:`sjia_explore.window` and
+:mod:`sjia_explore.literature` to Vega-Lite dicts. Data text only appears as
+data; every chart shows n.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from sjia_explore.outcomes import activity_states
+>>> v = pd.DataFrame({"patient_id": ["a", "b"], "week": [0, 0], "sjadas10": [25.0, 1.0]})
+>>> spec = activity_states_spec(activity_states(v), groups=["all patients"])
+>>> [layer["name"] for layer in spec["layer"]]
+['activity_bars', 'activity_n']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from sjia_explore.plots.base import SCHEMA_URL, _records, _title, group_colours, theme_colours, theme_config
+
+#: Colours of the activity states, from inactive (green) to high (red); colour-blind safe in order of lightness.
+STATE_COLOURS = {"inactive": "#1a9850", "minimal": "#a6d96a", "moderate": "#fdae61", "high": "#d73027"}
+#: Label of published reference points wherever they are drawn.
+PUBLISHED_LABEL = "published, different population and definitions"
+
+
+def _top(spec: dict[str, Any], dark: bool) -> dict[str, Any]:
+    return {"$schema": SCHEMA_URL, **spec, "config": theme_config(dark)}
+
+
+def activity_states_spec(states: pd.DataFrame, groups: Sequence[str], *, reconstructed: bool = False,
+                         dark: bool = False, subtitle: Sequence[str] = (), width: int = 420,
+                         height: int = 220) -> dict[str, Any]:
+    """Stacked bars of activity states per visit, one bar per group side by side, n above each bar.
+
+    ``states`` is :func:`sjia_explore.outcomes.activity_states` (with ``group``).
+    """
+    rows = states.assign(state=states["state"].astype(str), group=states["group"].astype(str),
+                         week=states["week"].astype(int))
+    rows = rows[rows["n_total"] > 0]
+    totals = rows.drop_duplicates(["group", "week"])[["group", "week", "n_total"]].assign(
+        n_text=lambda d: "n = " + d["n_total"].astype(str))
+    x = {"field": "week", "type": "ordinal", "title": "Weeks since the IL-1 blocker was started",
+         "axis": {"labelAngle": 0}}
+    offset = {"field": "group", "type": "nominal", "sort": list(groups)}
+    tooltip = [{"field": "group", "title": "Group"}, {"field": "week", "title": "Week"},
+               {"field": "state", "title": "State"}, {"field": "n", "title": "Patients in this state"},
+               {"field": "n_total", "title": "Patients with a score (n)"},
+               {"field": "proportion", "title": "Proportion", "format": ".0%"},
+               {"field": "ci_low", "title": "95% CI from (exact)", "format": ".0%"},
+               {"field": "ci_high", "title": "95% CI to (exact)", "format": ".0%"}]
+    text = theme_colours(dark)["text"]
+    return _top({
+        "title": _title(reconstructed, dark, subtitle, measured="Disease activity at each visit"),
+        "width": width, "height": height,
+        "layer": [
+            {"name": "activity_bars", "data": {"values": _records(rows, ["group", "week", "state", "n", "n_total",
+                                                                          "proportion", "ci_low", "ci_high"])},
+             "mark": {"type": "bar", "stroke": theme_colours(dark)["background"], "strokeWidth": 0.5},
+             "encoding": {"x": x, "xOffset": offset,
+                          "y": {"field": "proportion", "type": "quantitative", "stack": "zero",
+                                "title": "Share of patients with a score", "axis": {"format": "%"},
+                                "scale": {"domain": [0, 1.12]}},
+                          "color": {"field": "state", "type": "nominal", "title": "Activity state",
+                                    "scale": {"domain": list(STATE_COLOURS), "range": list(STATE_COLOURS.values())},
+                                    "sort": list(STATE_COLOURS)},
+                          "order": {"field": "state_order", "type": "quantitative"},
+                          "tooltip": tooltip},
+             "transform": [{"calculate": "indexof(['inactive','minimal','moderate','high'], datum.state)",
+                            "as": "state_order"}]},
+            {"name": "activity_n", "data": {"values": _records(totals, ["group", "week", "n_total", "n_text"])},
+             "mark": {"type": "text", "dy": -4, "baseline": "bottom", "fontSize": 10, "color": text},
+             "encoding": {"x": x, "xOffset": offset, "y": {"datum": 1.0, "type": "quantitative"},
+                          "text": {"field": "n_text"},
+                          "tooltip": [{"field": "group", "title": "Group"},
+                                      {"field": "n_total", "title": "Patients with a score (n)"}]}},
+        ],
+    }, dark)
+
+
+def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.DataFrame | None = None, *,
+                  reconstructed: bool = False, dark: bool = False, subtitle: Sequence[str] = (),
+                  width: int = 420, height: int = 200) -> dict[str, Any]:
+    """Proportion in inactive disease per visit with exact 95% intervals, and published figures as points.
+
+    ``inactive`` is :func:`sjia_explore.outcomes.inactive_by_week`; ``references`` is
+    :func:`sjia_explore.literature.reference_points` (drawn in grey, labelled :data:`PUBLISHED_LABEL`).
+    """
+    colours = group_colours(list(groups), dark=dark)
+    rows = inactive[inactive["n"] > 0].assign(group=lambda d: d["group"].astype(str),
+                                               n_text=lambda d: "n = " + d["n"].astype(str))
+    colour = {"field": "group", "type": "nominal", "title": "Group",
+              "scale": {"domain": list(colours), "range": list(colours.values())}}
+    x = {"field": "week", "type": "quantitative", "title": "Weeks since the IL-1 blocker was started"}
+    y = {"field": "proportion", "type": "quantitative", "title": "In inactive disease", "axis": {"format": "%"},
+         "scale": {"domain": [0, 1]}}
+    tooltip = [{"field": "group", "title": "Group"}, {"field": "week", "title": "Week"},
+               {"field": "n_inactive", "title": "Inactive"}, {"field": "n", "title": "Status known (n)"},
+               {"field": "proportion", "title": "Proportion", "format": ".0%"},
+               {"field": "ci_low", "title": "95% CI from (exact)", "format": ".0%"},
+               {"field": "ci_high", "title": "95% CI to (exact)", "format": ".0%"}]
+    values = {"values": _records(rows, ["group", "week", "n_inactive", "n", "proportion", "ci_low", "ci_high",
+                                        "n_text"])}
+    layers = [
+        {"name": "inactive_ci", "data": values, "mark": {"type": "rule", "opacity": 0.6},
+         "encoding": {"x": x, "y": {**y, "field": "ci_low"}, "y2": {"field": "ci_high"}, "color": colour,
+                      "xOffset": {"field": "group", "type": "nominal"}}},
+        {"name": "inactive_line", "data": values, "mark": {"type": "line", "point": True},
+         "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip}},
+        {"name": "inactive_n", "data": values,
+         "mark": {"type": "text", "dy": -8, "fontSize": 10, "baseline": "bottom"},
+         "encoding": {"x": x, "y": y, "text": {"field": "n_text"}, "color": colour}},
+    ]
+    refs = references[references["time_point_weeks"].notna() & references["proportion"].notna()] \
+        if references is not None else pd.DataFrame()
+    if len(refs):
+        grey = theme_colours(dark)["subtle"]
+        refs = refs.assign(kind=PUBLISHED_LABEL, time_point_weeks=refs["time_point_weeks"].astype(float),
+                           proportion=refs["proportion"].astype(float))
+        ref_values = {"values": _records(refs, ["study", "label", "outcome_definition", "time_point",
+                                                "time_point_weeks", "numerator", "denominator", "proportion",
+                                                "ci_low", "ci_high", "doi_or_url", "kind", "note"])}
+        rx = {"field": "time_point_weeks", "type": "quantitative"}
+        layers += [
+            {"name": "published_ci", "data": ref_values, "mark": {"type": "rule", "color": grey, "strokeDash": [2, 2]},
+             "encoding": {"x": rx, "y": {"field": "ci_low", "type": "quantitative"}, "y2": {"field": "ci_high"}}},
+            {"name": "published_points", "data": ref_values,
+             "mark": {"type": "point", "shape": "diamond", "filled": True, "color": grey, "size": 60},
+             "encoding": {"x": rx, "y": {"field": "proportion", "type": "quantitative"},
+                          "shape": {"field": "kind", "type": "nominal", "title": None,
+                                    "scale": {"range": ["diamond"]}},
+                          "tooltip": [{"field": "kind", "title": "What"}, {"field": "label", "title": "Study"},
+                                      {"field": "outcome_definition", "title": "Definition"},
+                                      {"field": "numerator", "title": "Patients with it"},
+                                      {"field": "denominator", "title": "Of"},
+                                      {"field": "proportion", "title": "Proportion", "format": ".0%"},
+                                      {"field": "ci_low", "title": "95% CI from", "format": ".0%"},
+                                      {"field": "ci_high", "title": "95% CI to", "format": ".0%"},
+                                      {"field": "doi_or_url", "title": "Source"},
+                                      {"field": "note", "title": "Note"}]}},
+        ]
+    return _top({"title": _title(reconstructed, dark, subtitle, measured="Inactive disease"),
+                 "width": width, "height": height, "layer": layers,
+                 "resolve": {"scale": {"xOffset": "independent"}}}, dark)
+
+
+def biomarker_spec(rows: pd.DataFrame, groups: Sequence[str], *, reconstructed: bool = False, dark: bool = False,
+                   subtitle: Sequence[str] = (), width: int = 230, height: int = 160) -> dict[str, Any]:
+    """One panel per marker: median and IQR per visit and group (log scale where the marker's values span
+    orders of magnitude), the reference value as a dashed rule, and n per visit.
+
+    ``rows`` is :func:`sjia_explore.biomarkers.biomarkers` without its "not measured" rows.
+    """
+    colours = group_colours(list(groups), dark=dark)
+    colour = {"field": "group", "type": "nominal", "title": "Group",
+              "scale": {"domain": list(colours), "range": list(colours.values())}}
+    subtle = theme_colours(dark)["subtle"]
+    panels = []
+    for marker, own in rows.groupby("marker", sort=False):
+        first = own.iloc[0]
+        own = own[own["n"] > 0].assign(group=lambda d: d["group"].astype(str), week=lambda d: d["week"].astype(int),
+                                       n_text=lambda d: d["n"].astype(str))
+        if not len(own):
+            continue
+        log = bool(first["log_scale"]) and bool((own["q1"] > 0).all())
+        axis_title = f"{first['label']} ({first['unit']}), median and IQR" + (" (log scale)" if log else "")
+        scale = {"type": "log"} if log else {"zero": True}
+        values = {"values": _records(own, ["group", "week", "marker", "label", "unit", "n", "median", "q1", "q3",
+                                           "geo_mean", "geo_ci_low", "geo_ci_high", "n_text"])}
+        weeks = sorted(int(w) for w in own["week"].unique())
+        x = {"field": "week", "type": "quantitative", "title": "Week", "axis": {"values": weeks}}
+        y = {"field": "median", "type": "quantitative", "title": axis_title, "scale": scale}
+        tooltip = [{"field": "label", "title": "Marker"}, {"field": "group", "title": "Group"},
+                   {"field": "week", "title": "Week"}, {"field": "n", "title": "Patients with a value (n)"},
+                   {"field": "median", "title": "Median", "format": ".3~g"},
+                   {"field": "q1", "title": "25th percentile", "format": ".3~g"},
+                   {"field": "q3", "title": "75th percentile", "format": ".3~g"},
+                   {"field": "geo_mean", "title": "Geometric mean", "format": ".3~g"}]
+        reference = {"values": [{"reference_value": float(first["reference_value"]),
+                                 "reference_kind": str(first["reference_kind"]),
+                                 "reference_source": str(first["reference_source"])}]}
+        panels.append({
+            "title": {"text": f"{first['label']} ({first['unit']})", "anchor": "start", "fontSize": 12},
+            "width": width, "height": height,
+            "layer": [
+                {"name": f"biomarker_{marker}_reference", "data": reference,
+                 "mark": {"type": "rule", "strokeDash": [4, 3], "color": subtle},
+                 "encoding": {"y": {"field": "reference_value", "type": "quantitative"},
+                              "tooltip": [{"field": "reference_value", "title": "Reference value"},
+                                          {"field": "reference_kind", "title": "What it is"},
+                                          {"field": "reference_source", "title": "Source"}]}},
+                {"name": f"biomarker_{marker}_iqr", "data": values,
+                 "mark": {"type": "rule", "opacity": 0.6, "strokeWidth": 3},
+                 "encoding": {"x": x, "y": {**y, "field": "q1"}, "y2": {"field": "q3"}, "color": colour,
+                              "xOffset": {"field": "group", "type": "nominal"}}},
+                {"name": f"biomarker_{marker}_median", "data": values, "mark": {"type": "line", "point": True},
+                 "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip}},
+                {"name": f"biomarker_{marker}_n", "data": values,
+                 "mark": {"type": "text", "dy": -8, "fontSize": 9, "baseline": "bottom"},
+                 "encoding": {"x": x, "y": y, "text": {"field": "n_text"}, "color": colour}},
+            ],
+            "resolve": {"scale": {"y": "shared"}},
+        })
+    return _top({"title": _title(reconstructed, dark, subtitle, measured="Inflammatory markers"),
+                 "concat": panels, "columns": 3, "spacing": 24}, dark)
+
+
+def window_continuous_spec(points: pd.DataFrame, smoother: pd.DataFrame, *, cutoff: float, published_cutoff: float,
+                           y_title: str, reconstructed: bool = False, dark: bool = False,
+                           subtitle: Sequence[str] = (), width: int = 420, height: int = 220) -> dict[str, Any]:
+    """Each patient as a point (months from onset to the IL-1 blocker, log x; the outcome on y), a LOWESS
+    curve with its band when there is one, the current cut-off and the published cut-off as rules.
+
+    ``points`` is :func:`sjia_explore.window.window_points`, ``smoother`` :func:`sjia_explore.window.window_smoother`.
+    """
+    c = theme_colours(dark)
+    usable = points[points["y"].notna() & (points["months_onset_to_treatment"] > 0)].assign(
+        study=lambda d: d["study"].astype(str))
+    x = {"field": "months_onset_to_treatment", "type": "quantitative", "scale": {"type": "log"},
+         "title": "Months from onset to the IL-1 blocker (log scale)"}
+    y = {"field": "y", "type": "quantitative", "title": y_title}
+    layers: list[dict[str, Any]] = []
+    curve = smoother.dropna(subset=["fit"])
+    if len(curve):
+        cv = {"values": _records(curve, ["months", "fit", "ci_low", "ci_high", "n"])}
+        cx = {**x, "field": "months"}
+        layers += [
+            {"name": "window_band", "data": cv, "mark": {"type": "area", "opacity": 0.2, "color": c["subtle"]},
+             "encoding": {"x": cx, "y": {"field": "ci_low", "type": "quantitative"}, "y2": {"field": "ci_high"}}},
+            {"name": "window_smoother", "data": cv, "mark": {"type": "line", "color": c["text"]},
+             "encoding": {"x": cx, "y": {"field": "fit", "type": "quantitative"}}},
+        ]
+    rules = {"values": [{"months": float(cutoff), "what": f"current cut-off ({cutoff:g} months)"},
+                        {"months": float(published_cutoff),
+                         "what": f"published cut-off ({published_cutoff:g} months, Pardeo series; {PUBLISHED_LABEL})"}]}
+    layers += [
+        {"name": "window_cutoffs", "data": rules, "mark": {"type": "rule", "strokeWidth": 1.5},
+         "encoding": {"x": {"field": "months", "type": "quantitative"},
+                      "strokeDash": {"field": "what", "type": "nominal", "title": None,
+                                     "scale": {"range": [[1, 0], [5, 3]]}},
+                      "color": {"value": c["text"]}, "tooltip": [{"field": "what", "title": "Line"}]}},
+        {"name": "window_points", "data": {"values": _records(usable, ["patient_id", "study",
+                                                                        "months_onset_to_treatment", "baseline",
+                                                                        "value", "y", "note"])},
+         "mark": {"type": "point", "filled": True, "size": 50, "opacity": 0.85},
+         "encoding": {"x": x, "y": y, "color": {"field": "study", "type": "nominal", "title": "Study"},
+                      "tooltip": [{"field": "patient_id", "title": "Patient"}, {"field": "study", "title": "Study"},
+                                  {"field": "months_onset_to_treatment", "title": "Months onset to IL-1",
+                                   "format": ".1f"},
+                                  {"field": "baseline", "title": "At week 0", "format": ".3~g"},
+                                  {"field": "value", "title": "At the week chosen", "format": ".3~g"},
+                                  {"field": "y", "title": y_title, "format": ".3~g"},
+                                  {"field": "note", "title": "Note"}]}},
+    ]
+    return _top({"title": _title(reconstructed, dark, subtitle, measured="Time to treatment, continuous"),
+                 "width": width, "height": height, "layer": layers,
+                 "resolve": {"scale": {"color": "independent"}}}, dark)
