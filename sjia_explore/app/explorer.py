@@ -66,7 +66,7 @@ class CohortExplorer:
     query
         A URL query string to start from (``"cutoff=6&sex=F"``); by default,
         inside Voila, the page's own address (empty in a preheated kernel: see
-        :meth:`apply_query`). Unknown keys are ignored; values that are not
+        :meth:`apply_query`). Keys and values that are not
         understood are left out and listed on the page.
 
     Attributes
