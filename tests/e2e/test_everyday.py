@@ -38,3 +38,16 @@ def test_an_odd_address_gets_one_plain_notice_listing_every_part_left_out(app_se
     expect(page.locator(".sjia-sex button:text-is('Female')")).to_have_class(re.compile("mod-active"))
     expect(page.locator(".sjia-cutoff .widget-readout")).to_have_text("12")
     watched.assert_clean()
+
+
+def test_plain_words_tab_title_axis_titles_and_column_labels(app_server, new_page):
+    watched = new_page()
+    page = open_app(watched, app_server.url + "?each_patient=yes")
+    expect(page).to_have_title("sJIA cohort explorer")
+    expect(page.locator(".sjia-chart svg").first).to_contain_text("Number of active joints: mean and each patient")
+    page.locator(".sjia-explain-button").click()
+    explanation = page.locator(".sjia-explanation")
+    expect(explanation).to_contain_text("Corticosteroid dose, prednisone equivalent, mg/kg/day")
+    expect(explanation).not_to_contain_text("steroid_mg_kg_day")
+    expect(explanation).not_to_contain_text("ferritin_gt_330")
+    watched.assert_clean()

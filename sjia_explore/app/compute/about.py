@@ -6,6 +6,7 @@ from sjia_explore import published
 from sjia_explore.app.compute.context import Context
 from sjia_explore.app.model import AboutModel, StudyProvenance
 from sjia_explore.app.vocabulary import OUTCOMES, study_label
+from sjia_explore.tables import column_label
 from sjia_explore.cohort import Cohort
 
 #: What the section depends on.
@@ -27,8 +28,9 @@ def about(selected: Cohort) -> AboutModel:
             cols = mine[mine["status"] == status] if mine is not None else None
             if cols is None or cols.empty:
                 continue
-            by_table = cols.groupby("table")["column"].apply(lambda c: ", ".join(sorted(set(c))))
-            columns.append((words, tuple((str(t), str(c)) for t, c in by_table.items())))
+            by_table = {str(t): "; ".join(sorted({column_label(str(c), str(t)) for c in names}))
+                        for t, names in cols.groupby("table")["column"]}
+            columns.append((words, tuple(by_table.items())))
         studies.append(StudyProvenance(label=study_label(study),
                                        citation=f"{source.citation} doi:{source.doi}" if source else None,
                                        columns=tuple(columns)))

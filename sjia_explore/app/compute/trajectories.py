@@ -40,6 +40,24 @@ def index_of(cohort, weeks) -> trajectories.TrajectoryIndex | None:
         return None
 
 
+def _y_title(y_title: str, each_patient: bool) -> str:
+    """The y axis title: "Mean …" alone, or, with each patient's line drawn, the quantity and what is drawn.
+
+    Examples
+    --------
+    >>> _y_title("Mean number of active joints", False), _y_title("Mean number of active joints", True)
+    ('Mean number of active joints', 'Number of active joints: mean and each patient')
+    >>> _y_title("Mean sJADAS27 (0–67)", True)
+    'sJADAS27 (0–67): mean and each patient'
+    """
+    if not each_patient:
+        return y_title
+    quantity = y_title[len("Mean "):] if y_title.startswith("Mean ") else y_title
+    if quantity.split(" ")[0].islower():  # "number of …" -> "Number of …"; "sJADAS27" stays as written
+        quantity = quantity[:1].upper() + quantity[1:]
+    return f"{quantity}: mean and each patient"
+
+
 def compute(ctx: Context) -> TrajectoriesModel:
     """The Vega-Lite specification of the three trajectory panels and the per-visit summaries behind it."""
     selected, features, state, dark, weeks = ctx.selected, ctx.features, ctx.state, ctx.dark, ctx.options.weeks
@@ -62,7 +80,8 @@ def compute(ctx: Context) -> TrajectoriesModel:
         lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
                                             patients=lines_for, weeks=weeks) if lines_for is not None else None
         panels.append(plots.trajectory_spec(
-            summary, title=outcome.title, y_title=outcome.y_title, patient_values=lines, weeks=weeks,
+            summary, title=outcome.title, y_title=_y_title(outcome.y_title, lines is not None), patient_values=lines,
+            weeks=weeks,
             colours=colours, colour_domain=labels, name=outcome.css, value_format=outcome.value_format, dark=dark))
     reconstructed = ctx.selected.n_patients > 0 and ctx.selected.is_reconstructed(
         "visits", columns=[o.column for o in OUTCOMES])
