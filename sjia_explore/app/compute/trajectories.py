@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sjia_explore import plots, trajectories
-from sjia_explore.app.compute.context import Context
+from sjia_explore.app.compute.context import Context, has_values
 from sjia_explore.app.model import TrajectoriesModel
 from sjia_explore.app.vocabulary import OUTCOMES, PATIENT_LINES_MAX, PATIENT_LINES_SEED
 
@@ -68,8 +68,13 @@ def compute(ctx: Context) -> TrajectoriesModel:
     # ``selected`` is a subgroup of the cohort shown: its summaries come from the cohort's index, with the
     # numbers of trajectories.summarise(selected.visits, ..., patients=features)
     groups = ctx.index.groups(features, "duration_group") if ctx.index is not None else None
+    recorded = {o.column for o in OUTCOMES if has_values(selected.visits, o.column)}
+    absent = []
     for outcome in OUTCOMES:
         if outcome.column not in selected.visits.columns:
+            continue
+        if recorded and outcome.column not in recorded:  # not recorded: said, never drawn as n=0
+            absent.append(outcome.title)
             continue
         if ctx.index is not None:
             summary = ctx.index.summarise(outcome.column, groups=groups)
@@ -86,6 +91,8 @@ def compute(ctx: Context) -> TrajectoriesModel:
     reconstructed = ctx.selected.n_patients > 0 and ctx.selected.is_reconstructed(
         "visits", columns=[o.column for o in OUTCOMES])
     notes = [lines_note] if lines_note else []
+    if absent:
+        notes.append(f"Not recorded for the selected patients, so not drawn: {', '.join(absent)}.")
     if any("clipped" in summary.columns and summary["clipped"].fillna(False).any() for _, summary in numbers):
         notes.append(CLIPPED_WORDS)
     spec = plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=" ".join(notes) or None)
