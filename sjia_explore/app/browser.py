@@ -5,7 +5,8 @@ Each writes plain text only (``textContent``, never ``innerHTML``):
 - :class:`AddressBar` keeps the page address equal to the view (Voila only);
 - :class:`CopyButton` copies a text to the clipboard and says whether it worked;
 - :class:`PageTheme` reports whether the page is dark, and in Voila gives the page the app's theme;
-- :class:`DownloadBar` hands files made in the kernel to the browser (nothing is written on the server).
+- :class:`DownloadBar` hands files made in the kernel to the browser (nothing is written on the server);
+- :class:`UploadButton` sends a chosen file to the kernel, after checking its size in the browser.
 """
 
 from __future__ import annotations
@@ -82,3 +83,43 @@ class DownloadBar(anywidget.AnyWidget):
             self.send({"event": "error", "message": f"Could not make the file ({type(exc).__name__}: {exc})."})
             return
         self.send({"event": "file", "name": name, "mime": mime, "size": fmt.size(len(data))}, buffers=[data])
+
+
+#: Longest file name kept from the browser, in characters.
+MAX_FILE_NAME_CHARS = 200
+
+
+class UploadButton(anywidget.AnyWidget):
+    """A button that sends one chosen file to the kernel; a file over ``max_bytes`` is refused in the browser.
+
+    A refused file is never sent: the page says why at once, and the kernel gets only its
+    name and size (so the app can list it with the other upload problems). ``value``
+    holds what arrived, as ipywidgets' FileUpload gives it (a tuple of one
+    ``{"name", "size", "content"}``; ``"too_large": True`` for a refused file);
+    it is kernel-side only. The kernel still checks the size of what arrived.
+    """
+
+    _esm = _script("upload_button.js")
+    label = traitlets.Unicode("Upload").tag(sync=True)
+    hint = traitlets.Unicode("").tag(sync=True)  # the button's title (not "tooltip": DOMWidget's own)
+    accept = traitlets.Unicode("").tag(sync=True)
+    max_bytes = traitlets.Int(0).tag(sync=True)
+    disabled = traitlets.Bool(False).tag(sync=True)
+    value = traitlets.Tuple()
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.on_msg(self._on_message)
+
+    def _on_message(self, _widget, content, buffers) -> None:
+        if not isinstance(content, dict):
+            return
+        name = str(content.get("name") or "upload")[:MAX_FILE_NAME_CHARS]
+        if content.get("event") == "file" and buffers:
+            data = memoryview(buffers[0])
+            self.value = ({"name": name, "type": "", "size": data.nbytes, "content": data},)
+        elif content.get("event") == "too_large":
+            size = content.get("size")
+            self.value = ({"name": name, "type": "", "size": int(size) if isinstance(size, int) else 0,
+                           "content": b"", "too_large": True},)
+        self.send({"event": "received"})

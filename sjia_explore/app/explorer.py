@@ -24,7 +24,7 @@ from sjia_explore.app.model import ViewModel
 from sjia_explore.app.session import Session
 from sjia_explore.app.state import ViewState
 from sjia_explore.app.theme import style_sheet
-from sjia_explore.app.upload import read_upload
+from sjia_explore.app.upload import read_upload, too_large
 from sjia_explore.app.views.details import PANEL_TITLES, PANELS, SharePanel, StatisticsPanel, table1_html
 from sjia_explore.app.views.html import esc
 from sjia_explore.app.views.messages import Messages
@@ -252,8 +252,16 @@ class CohortExplorer:
         if not files:
             return
         item = files[0]
-        self.sidebar.upload.value = ()  # frees the file in the browser and here; the same file can be chosen again
+        self.sidebar.upload.value = ()  # frees the file here; the same file can be chosen again
+        if item.get("too_large"):  # refused in the browser, never sent: listed with the other upload problems
+            self._show_refused(too_large(str(item.get("name") or "upload"), int(item.get("size") or 0)))
+            return
         self.load_file(item.get("content") or b"", str(item.get("name") or "upload"))
+
+    def _show_refused(self, result) -> None:
+        source = self.cohort.source or ""
+        words = "the bundled studies" if source.startswith("bundled") else f"“{source or 'the same cohort'}”"
+        self.messages.show_upload(result, words)
 
     def load_file(self, content: bytes, name: str) -> bool:
         """Swap in the cohort in ``content`` (an uploaded file's bytes), or list why it cannot be used.
@@ -263,9 +271,7 @@ class CohortExplorer:
         """
         result = read_upload(content, name)
         if result.cohort is None:
-            source = self.cohort.source or ""
-            words = "the bundled studies" if source.startswith("bundled") else f"“{source or 'the same cohort'}”"
-            self.messages.show_upload(result, words)
+            self._show_refused(result)
             return False
         if not self.update(self._state_for_new_cohort(), cohort=result.cohort):
             return False

@@ -72,6 +72,7 @@ body.sjia-page-dark .jp-RenderedHTMLCommon, body.sjia-page-dark .jp-RenderedMark
 .sjia-app .jupyter-widget-Collapse-header, .sjia-app .lm-TabBar-tab { color: var(--sjia-text); }
 .sjia-app .lm-TabBar-tab.lm-mod-current { background: var(--sjia-bg); }
 .sjia-upload-help { color: var(--sjia-muted); font-size: 12px; line-height: 1.35; }
+.sjia-upload-status { color: var(--sjia-error-text); font-size: 12px; line-height: 1.35; }
 .sjia-source { font-size: 13px; line-height: 1.35; }
 .sjia-topbar { align-items: center; }
 .sjia-topbar .widget-toggle-buttons { margin-left: auto; }

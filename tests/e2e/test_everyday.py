@@ -6,7 +6,9 @@ checks what a person sees.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
@@ -15,12 +17,19 @@ pytestmark = pytest.mark.e2e
 
 JOINTS_LINE = ".sjia-chart svg .joints_mean_marks path"
 PAGE_TIMEOUT_MS = 90_000  # kernel start + first execution on a slow 2-core machine
+TAB = ".sjia-tabs .lm-TabBar-tab"
 
 
-def open_app(watched, url: str):
+def upload(page, path):
+    with page.expect_file_chooser() as chooser:
+        page.locator(".sjia-upload").click()
+    chooser.value.set_files(str(path))
+
+
+def open_app(watched, url: str, ready: str = JOINTS_LINE):
     page = watched.page
     page.goto(url)
-    expect(page.locator(JOINTS_LINE).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    expect(page.locator(ready).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
     return page
 
 
@@ -50,4 +59,50 @@ def test_plain_words_tab_title_axis_titles_and_column_labels(app_server, new_pag
     expect(explanation).to_contain_text("Corticosteroid dose, prednisone equivalent, mg/kg/day")
     expect(explanation).not_to_contain_text("steroid_mg_kg_day")
     expect(explanation).not_to_contain_text("ferritin_gt_330")
+    watched.assert_clean()
+
+
+def test_absent_adverse_events_and_steroid_doses_are_not_recorded_never_zero(app_server, new_page, tmp_path):
+    from sjia_explore import load_cohort
+
+    bundled = load_cohort()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in ("patients", "treatments", "visits"):  # no adverse_events.csv
+            z.writestr(f"{name}.csv", getattr(bundled, name).to_csv(index=False))
+    path = tmp_path / "no-events.zip"
+    path.write_bytes(buf.getvalue())
+    watched = new_page()
+    page = open_app(watched, app_server.url + "?study=vastert2011&section=safety", ready=".sjia-steroid-text p")
+    steroid = page.locator(".sjia-steroid-text")
+    expect(steroid).to_contain_text("No corticosteroid dose is recorded for the selected patients")
+    expect(steroid).not_to_contain_text("n=0")
+    upload(page, path)
+    expect(page.locator(".sjia-upload-warnings")).to_contain_text("no adverse-events table was found")
+    expect(page.locator(f"{TAB}.lm-mod-current")).to_have_text("Steroids and safety")
+    safety = page.locator(".sjia-safety-text")
+    expect(safety.locator("td", has_text="not recorded")).to_have_count(len(bundled.studies))
+    expect(safety).not_to_contain_text("rate 0")
+    watched.assert_clean()
+
+
+def test_a_file_over_the_limit_is_refused_in_the_browser_and_the_next_upload_works(app_server, new_page, tmp_path):
+    from sjia_explore import format as fmt
+    from sjia_explore.app.upload import UPLOAD_MAX_BYTES
+
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"x" * (UPLOAD_MAX_BYTES + 5 * 2**20))
+    small = tmp_path / "small.csv"
+    small.write_text("patient_id,study,months_onset_to_treatment,week,active_joints,sjadas27,steroid_mg_kg_day\n"
+                     "P1,mine,3,0,4,20,0.5\nP1,mine,3,4,1,5,0\nP2,mine,20,0,2,18,0\nP2,mine,20,4,2,10,0\n")
+    watched = new_page()
+    page = open_app(watched, app_server.url)
+    expect(page.locator(".sjia-upload")).not_to_contain_text("(0)")
+    upload(page, big)
+    limit, size = fmt.size(UPLOAD_MAX_BYTES), fmt.size(big.stat().st_size)
+    expect(page.locator(".sjia-upload-status")).to_contain_text(f"it is {size}, over this app's limit of {limit}")
+    expect(page.locator(".sjia-upload-problems")).to_contain_text(f"big.csv: the file is {size}")
+    upload(page, small)  # the control still works
+    expect(page.locator(".sjia-n-total")).to_contain_text("2 patients")
+    expect(page.locator(".sjia-upload-problems")).to_be_hidden()
     watched.assert_clean()
