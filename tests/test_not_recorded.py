@@ -87,3 +87,16 @@ def test_a_file_refused_in_the_browser_is_listed_in_mib_and_the_control_keeps_wo
     assert app.cohort is bundled and upload.value == ()
     upload._on_message(upload, {"event": "file", "name": "long.csv"}, [LONG.encode()])
     assert app.cohort.n_patients == 2 and upload.value == ()
+
+
+def test_the_kernel_answers_the_page_s_ping_so_a_live_session_is_never_called_ended(bundled):
+    from sjia_explore.app.browser import KernelWatch
+
+    app = CohortExplorer(bundled, query="")
+    assert isinstance(app.kernel_watch, KernelWatch) and app.kernel_watch in app.view.children
+    sent = []
+    app.kernel_watch.send = sent.append
+    app.kernel_watch._on_message(app.kernel_watch, {"event": "ping", "n": 1}, [])
+    app.kernel_watch._on_message(app.kernel_watch, {"event": "other"}, [])
+    assert sent == [{"event": "pong"}]
+    assert "Reload the page" in app.kernel_watch.message and "address keeps your view" in app.kernel_watch.message

@@ -6,7 +6,8 @@ Each writes plain text only (``textContent``, never ``innerHTML``):
 - :class:`CopyButton` copies a text to the clipboard and says whether it worked;
 - :class:`PageTheme` reports whether the page is dark, and in Voila gives the page the app's theme;
 - :class:`DownloadBar` hands files made in the kernel to the browser (nothing is written on the server);
-- :class:`UploadButton` sends a chosen file to the kernel, after checking its size in the browser.
+- :class:`UploadButton` sends a chosen file to the kernel, after checking its size in the browser;
+- :class:`KernelWatch` notices a lost kernel (Voila only), disables the controls and says so.
 """
 
 from __future__ import annotations
@@ -123,3 +124,30 @@ class UploadButton(anywidget.AnyWidget):
             self.value = ({"name": name, "type": "", "size": int(size) if isinstance(size, int) else 0,
                            "content": b"", "too_large": True},)
         self.send({"event": "received"})
+
+
+class KernelWatch(anywidget.AnyWidget):
+    """Notices, within seconds, that the kernel behind the page is gone, and says so (Voila only).
+
+    The page pings the kernel every 2 s and the kernel answers; when answers stop for
+    5 s, the page asks the server for the kernel's state (``GET api/kernels/<id>``):
+    gone, dead, or silent while not busy for 9 s (restarted, so the widgets are lost)
+    ends the session on the page: every control is disabled and ``title`` and
+    ``message`` are shown above the app. A kernel that is only busy is waited for.
+    """
+
+    _esm = _script("kernel_watch.js")
+    title = traitlets.Unicode("This session has ended.").tag(sync=True)
+    message = traitlets.Unicode(
+        "The connection to the Python session behind this page was lost, so the filters, charts and downloads "
+        "no longer respond. Reload the page to start a new session: the page address keeps your view "
+        "(filters, cut-off, open section), so reloading brings it back. Uploaded files must be chosen again."
+    ).tag(sync=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.on_msg(self._on_message)
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        if isinstance(content, dict) and content.get("event") == "ping":
+            self.send({"event": "pong"})

@@ -19,7 +19,7 @@ import ipywidgets as widgets
 
 from sjia_explore import format as fmt
 from sjia_explore.app.address import served_query
-from sjia_explore.app.browser import AddressBar, PageTheme
+from sjia_explore.app.browser import AddressBar, KernelWatch, PageTheme
 from sjia_explore.app.model import ViewModel
 from sjia_explore.app.session import Session
 from sjia_explore.app.state import ViewState
@@ -146,10 +146,11 @@ class CohortExplorer:
         main = W.VBox([topbar, self.empty, self.tabs, self.details], layout=W.Layout(flex="1 1 600px", min_width="0"))
         self.address_bar = AddressBar()
         self.page_theme = PageTheme()
+        self.kernel_watch = KernelWatch()
         self.view = W.VBox([
             W.HTML(style_sheet()), *self.messages.widgets,
             W.HBox([self.sidebar.box, main], layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
-            self.address_bar, self.page_theme,
+            self.address_bar, self.page_theme, self.kernel_watch,
         ])
         self.view.add_class("sjia-app")
         self.view.add_class("sjia-theme-light")

@@ -39,6 +39,9 @@ body.sjia-page-dark .jp-RenderedHTMLCommon, body.sjia-page-dark .jp-RenderedMark
   padding: 4px 14px; line-height: 1.45; }
 .sjia-error, .sjia-upload-problems { background: var(--sjia-error-bg); border-left: 6px solid var(--sjia-error-border);
   padding: 8px 12px; color: var(--sjia-error-text); }
+.sjia-session-ended-banner { background: var(--sjia-error-bg); border-left: 6px solid var(--sjia-error-border);
+  padding: 10px 14px; color: var(--sjia-error-text); font-size: 15px; position: sticky; top: 0; z-index: 10; }
+.sjia-session-ended .widget-container, .sjia-session-ended .sjia-chart { opacity: 0.6; }
 .sjia-notice, .sjia-upload-warnings { background: var(--sjia-notice-bg);
   border-left: 6px solid var(--sjia-notice-border);
   padding: 6px 12px; color: var(--sjia-notice-text); }

@@ -7,8 +7,11 @@ checks what a person sees.
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
 import zipfile
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -106,3 +109,31 @@ def test_a_file_over_the_limit_is_refused_in_the_browser_and_the_next_upload_wor
     expect(page.locator(".sjia-n-total")).to_contain_text("2 patients")
     expect(page.locator(".sjia-upload-problems")).to_be_hidden()
     watched.assert_clean()
+
+
+def kernel_pid(kernel_id: str) -> int:
+    """The process of the kernel with this id (its command line names its connection file)."""
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                args = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if any(kernel_id.encode() in a and a.endswith(b".json") for a in args):
+                return int(proc.name)
+    raise LookupError(f"no process for kernel {kernel_id}")
+
+
+def test_a_lost_kernel_is_said_within_seconds_and_the_controls_are_disabled(app_server, new_page):
+    watched = new_page()
+    page = open_app(watched, app_server.url + "?sex=F&cutoff=24")
+    kernel_id = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+    banner = page.locator(".sjia-session-ended-banner")
+    page.wait_for_timeout(5000)  # a quiet, live kernel answers: nothing is said
+    expect(banner).to_have_count(0)
+    os.kill(kernel_pid(kernel_id), signal.SIGKILL)
+    expect(banner).to_be_visible(timeout=25_000)
+    expect(banner).to_contain_text("This session has ended.")
+    expect(banner).to_contain_text("Reload the page")
+    expect(page.locator(".sjia-sex button:text-is('Male')")).to_be_disabled()
+    expect(page.locator(".sjia-upload button")).to_be_disabled()
