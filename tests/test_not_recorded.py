@@ -100,3 +100,15 @@ def test_the_kernel_answers_the_page_s_ping_so_a_live_session_is_never_called_en
     app.kernel_watch._on_message(app.kernel_watch, {"event": "other"}, [])
     assert sent == [{"event": "pong"}]
     assert "Reload the page" in app.kernel_watch.message and "address keeps your view" in app.kernel_watch.message
+
+
+def test_every_drug_check_box_is_named_with_its_drug_for_screen_readers(bundled):
+    from sjia_explore.app.vocabulary import drug_label
+
+    app = CohortExplorer(bundled, query="")
+    names = app.accessible_names.labels
+    drugs = bundled.prior_biologic_options()
+    assert names["sjia-study"] == "Study" and "cut-off" in names["sjia-cutoff"]
+    for i, drug in enumerate(drugs):
+        assert names[f"sjia-had-any-{i}"] == f"had {drug_label(drug)}"
+        assert names[f"sjia-had-none-{i}"] == f"did not have {drug_label(drug)}"

@@ -7,7 +7,8 @@ Each writes plain text only (``textContent``, never ``innerHTML``):
 - :class:`PageTheme` reports whether the page is dark, and in Voila gives the page the app's theme;
 - :class:`DownloadBar` hands files made in the kernel to the browser (nothing is written on the server);
 - :class:`UploadButton` sends a chosen file to the kernel, after checking its size in the browser;
-- :class:`KernelWatch` notices a lost kernel (Voila only), disables the controls and says so.
+- :class:`KernelWatch` notices a lost kernel (Voila only), disables the controls and says so;
+- :class:`AccessibleNames` makes the section headers keyboard buttons and names controls for screen readers.
 """
 
 from __future__ import annotations
@@ -151,3 +152,16 @@ class KernelWatch(anywidget.AnyWidget):
     def _on_message(self, _widget, content, _buffers) -> None:
         if isinstance(content, dict) and content.get("event") == "ping":
             self.send({"event": "pong"})
+
+
+class AccessibleNames(anywidget.AnyWidget):
+    """Keyboard and screen-reader access ipywidgets leaves out, applied in the page.
+
+    The Accordion's section headers become buttons reachable by Tab (Enter or Space
+    opens them; ``aria-expanded`` says whether they are open); each control inside a
+    widget with a CSS class in ``labels`` gets that name as its ``aria-label``
+    (e.g. ``{"sjia-had-any-0": "had Adalimumab"}``).
+    """
+
+    _esm = _script("accessible_names.js")
+    labels = traitlets.Dict().tag(sync=True)

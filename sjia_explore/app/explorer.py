@@ -19,7 +19,7 @@ import ipywidgets as widgets
 
 from sjia_explore import format as fmt
 from sjia_explore.app.address import served_query
-from sjia_explore.app.browser import AddressBar, KernelWatch, PageTheme
+from sjia_explore.app.browser import AccessibleNames, AddressBar, KernelWatch, PageTheme
 from sjia_explore.app.model import ViewModel
 from sjia_explore.app.session import Session
 from sjia_explore.app.state import ViewState
@@ -147,10 +147,11 @@ class CohortExplorer:
         self.address_bar = AddressBar()
         self.page_theme = PageTheme()
         self.kernel_watch = KernelWatch()
+        self.accessible_names = AccessibleNames()
         self.view = W.VBox([
             W.HTML(style_sheet()), *self.messages.widgets,
             W.HBox([self.sidebar.box, main], layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
-            self.address_bar, self.page_theme, self.kernel_watch,
+            self.address_bar, self.page_theme, self.kernel_watch, self.accessible_names,
         ])
         self.view.add_class("sjia-app")
         self.view.add_class("sjia-theme-light")
@@ -180,6 +181,7 @@ class CohortExplorer:
         self._syncing = True
         try:
             self.sidebar.set_options(session.options, what, cohort.n_patients, back, show_back=not initial)
+            self.accessible_names.labels = self.sidebar.accessible_names()
             self.window.set_weeks(session.options.follow_up_weeks)
             self.share.suppression.value = 0 if bundled else 5
         finally:

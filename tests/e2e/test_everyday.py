@@ -137,3 +137,24 @@ def test_a_lost_kernel_is_said_within_seconds_and_the_controls_are_disabled(app_
     expect(banner).to_contain_text("Reload the page")
     expect(page.locator(".sjia-sex button:text-is('Male')")).to_be_disabled()
     expect(page.locator(".sjia-upload button")).to_be_disabled()
+
+
+def test_section_headers_are_keyboard_buttons_and_controls_have_names(app_server, new_page):
+    from sjia_explore import load_cohort
+    from sjia_explore.app.vocabulary import drug_label
+
+    drug = drug_label(load_cohort().prior_biologic_options()[0])
+    watched = new_page()
+    page = open_app(watched, app_server.url)
+    expect(page.get_by_role("checkbox", name=f"had {drug}", exact=True)).to_have_count(1)
+    expect(page.get_by_role("checkbox", name=f"did not have {drug}", exact=True)).to_have_count(1)
+    expect(page.get_by_role("combobox", name="Study")).to_have_count(1)
+    header = page.get_by_role("button", name="Table 1")
+    expect(header).to_have_attribute("aria-expanded", "false")
+    header.focus()
+    page.keyboard.press("Enter")
+    expect(header).to_have_attribute("aria-expanded", "true")
+    expect(page.locator(".sjia-table1")).to_be_visible()
+    page.keyboard.press(" ")
+    expect(header).to_have_attribute("aria-expanded", "false")
+    watched.assert_clean()

@@ -112,6 +112,14 @@ class Sidebar:
         self.back_button.description = back_words
         self.back_button.layout.display = "" if show_back else "none"
 
+    def accessible_names(self) -> dict[str, str]:
+        """What a screen reader calls each control, by the control's CSS class ("had Adalimumab", not "had")."""
+        names = {"sjia-study": "Study", "sjia-cutoff": "Early or late cut-off, months from onset to treatment"}
+        for kind, words, boxes in (("any", "had", self.had_any), ("none", "did not have", self.had_none)):
+            for i, drug in enumerate(boxes):
+                names[f"sjia-had-{kind}-{i}"] = f"{words} {drug_label(drug)}"
+        return names
+
     def _build_drug_rows(self, drugs: tuple[str, ...]) -> None:
         """One row per prior biologic: [drug] [had] [did not have] (rebuilt when the cohort changes)."""
         for box in [*self.had_any.values(), *self.had_none.values()]:
