@@ -157,4 +157,23 @@ def test_section_headers_are_keyboard_buttons_and_controls_have_names(app_server
     expect(page.locator(".sjia-table1")).to_be_visible()
     page.keyboard.press(" ")
     expect(header).to_have_attribute("aria-expanded", "false")
+    ratio = selected_toggle_contrast(page, ".sjia-sex")
+    print(f"selected toggle contrast {ratio:.2f}:1")
+    assert ratio >= 3
     watched.assert_clean()
+
+
+CONTRAST_JS = r"""(css) => {
+  const lum = (c) => { const v = c.match(/[0-9.]+/g).slice(0, 3).map(Number).map(x => x / 255)
+    .map(x => x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4));
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const buttons = Array.from(document.querySelectorAll(css + " button"));
+  const on = buttons.find(b => b.classList.contains("mod-active")), off = buttons.find(b => b !== on);
+  const a = lum(getComputedStyle(on).backgroundColor), b = lum(getComputedStyle(off).backgroundColor);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def selected_toggle_contrast(page, css: str) -> float:
+    """Contrast ratio (WCAG) between the selected toggle's background and another's."""
+    return page.evaluate(CONTRAST_JS, css)

@@ -1,4 +1,5 @@
-"""Absent is not zero: a table or a column a file did not hold is "not recorded" at upload and in every view."""
+"""Everyday use (issue 15): absent is "not recorded" never zero, uploads checked in the browser, a lost kernel said,
+keyboard and screen-reader names."""
 
 from __future__ import annotations
 
