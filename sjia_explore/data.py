@@ -35,8 +35,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import pandas as pd
 
 from sjia_explore import derive, identifiers, readers
-from sjia_explore.conventions import NOT_RECORDED
 from sjia_explore.cohort import Cohort
+from sjia_explore.conventions import NOT_RECORDED
 from sjia_explore.schema import TABLES, Problem, type_trusted_tables, validate_tables
 
 #: Largest input file read, in bytes (a CSV, workbook, archive or archive member); larger

@@ -6,8 +6,8 @@ from sjia_explore import published
 from sjia_explore.app.compute.context import Context
 from sjia_explore.app.model import AboutModel, StudyProvenance
 from sjia_explore.app.vocabulary import OUTCOMES, study_label
-from sjia_explore.tables import column_label
 from sjia_explore.cohort import Cohort
+from sjia_explore.tables import column_label
 
 #: What the section depends on.
 INPUTS = ("selection",)

@@ -10,7 +10,6 @@ import ipywidgets as widgets
 import pandas as pd
 
 
-
 def esc(value: Any) -> str:
     """``value`` as text safe inside HTML (quotes included)."""
     return html.escape(str(value), quote=True)

@@ -11,8 +11,8 @@ import pandas as pd
 
 from sjia_explore import format as fmt
 from sjia_explore.app.browser import DownloadBar
-from sjia_explore.app.model import AdverseEventsModel, SafetyModel, SteroidModel, WindowModel
 from sjia_explore.app.compute.safety import ABSENT
+from sjia_explore.app.model import AdverseEventsModel, SafetyModel, SteroidModel, WindowModel
 from sjia_explore.app.views.html import esc, table_html
 from sjia_explore.app.views.ledger import LedgerView
 from sjia_explore.app.vocabulary import OUTCOMES, outcome, study_label
