@@ -38,6 +38,7 @@ import pandas as pd
 
 from sjia_explore import derive, identifiers, readers
 from sjia_explore.cohort import Cohort
+from sjia_explore.conventions import NOT_RECORDED
 from sjia_explore.schema import (
     TABLES,
     UNSCHEDULED_VISITS,
@@ -184,8 +185,10 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
         raise CohortValidationError(list(reading.notes) + problems, tuple(str(w) for w in warnings))
     derived = _derive(typed, reading)
     provenance = provenance if provenance is not None else pd.DataFrame(columns=["table", "column", "study", "status"])
-    if not derived.provenance.empty:
-        provenance = pd.concat([provenance, derived.provenance], ignore_index=True)
+    absent, absent_warnings = _not_recorded(reading, typed["patients"], derived.visits, provenance, source)
+    for extra in (derived.provenance, absent):
+        if not extra.empty:
+            provenance = pd.concat([provenance, extra], ignore_index=True)
     return Cohort.from_tables(
         patients=typed["patients"],
         visits=derived.visits,
@@ -195,8 +198,43 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
         provenance=provenance,
         source=source,
         sha256=reading.sha256,
-        warnings=tuple(str(w) for w in [*reading.warnings, *derived.warnings]),
+        warnings=tuple(str(w) for w in [*reading.warnings, *derived.warnings, *absent_warnings]),
     )
+
+
+#: Recorded per study only when a file has them: absent, they are "not recorded" (never 0).
+_RECORDED_PER_STUDY = (("visits", "steroid_mg_kg_day", "corticosteroid doses (steroid_mg_kg_day)"),)
+
+
+def _not_recorded(reading: readers.Reading, patients: pd.DataFrame, visits: pd.DataFrame, provenance: pd.DataFrame,
+                  source: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Provenance rows with status ``not recorded`` for what the files did not hold, and a warning for each.
+
+    An adverse-events table that was not supplied (no ``adverse_events.csv``, no event
+    columns in a long CSV) and a dose column with no value for a study are absent, not
+    zero: every view then says "not recorded". What the data package already marks
+    (e.g. ``not reported`` by a paper) is left as it is.
+    """
+    studies = sorted(patients["study"].dropna().astype(str).unique())
+    marked = set(zip(provenance["table"], provenance["column"], provenance["study"]))
+    rows, warnings = [], []
+    if "adverse_events" not in reading.frames:
+        rows += [{"table": "adverse_events", "column": "patient_id", "study": study, "status": NOT_RECORDED}
+                 for study in studies if ("adverse_events", "patient_id", study) not in marked]
+        if rows:
+            warnings.append(Problem(source, None, None, "no adverse-events table was found (adverse_events.csv, or "
+                                    "event columns in a single file): adverse events are shown as “not recorded”, "
+                                    "never as 0"))
+    for table, column, words in _RECORDED_PER_STUDY:
+        study_of = patients.set_index("patient_id")["study"]
+        values = visits[column] if column in visits.columns else pd.Series(pd.NA, index=visits.index)
+        with_value = set(study_of.reindex(visits.loc[values.notna(), "patient_id"]).dropna().astype(str))
+        missing = [s for s in studies if s not in with_value and (table, column, s) not in marked]
+        rows += [{"table": table, "column": column, "study": s, "status": NOT_RECORDED} for s in missing]
+        if missing:
+            warnings.append(Problem(source, None, column if column in visits.columns else None,
+                                    f"no {words} recorded for {', '.join(missing)}: shown as “not recorded”"))
+    return pd.DataFrame(rows, columns=["table", "column", "study", "status"]), warnings
 
 
 def _derive(typed: dict[str, pd.DataFrame], reading: readers.Reading) -> derive.Derived:

@@ -80,6 +80,9 @@ class IdentifierFinding:
         >>> IdentifierFinding("dob", "a date of birth", "header").describe()
         'the header looks like a date of birth (a HIPAA Safe Harbor identifier)'
         """
+        if self.rule == MARKUP_WITH_ADDRESS:
+            return (f"the cells hold {self.rule} (web addresses are a HIPAA Safe Harbor identifier; "
+                    "the markup is never run)")
         where = "the header looks like" if self.basis == "header" else "the cells look like"
         return f"{where} {self.rule} (a HIPAA Safe Harbor identifier)"
 
@@ -118,6 +121,10 @@ _AGE_HEADER = re.compile(r"^age(?:_|$)")
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
+#: What a cell of HTML or script markup with a web address in it is called (not "web addresses" alone:
+#: the person reading the message should recognise what the file holds).
+MARKUP_WITH_ADDRESS = "HTML or script markup with web addresses"
 _PHONE = re.compile(r"\+?\(?\d[\d\s().\-/]*\d")
 _PHONE_SEPARATED = re.compile(r"^\+|\d[\s().\-/]+\d")
 _DECIMAL = re.compile(r"[+-]?\d*\.\d+")
@@ -156,6 +163,8 @@ def _is_phone(text: str) -> bool:
 #: whether a single matching cell is enough: an email address anywhere is one too many).
 CONTENT_RULES: tuple[tuple[str, str, Callable[[str], bool], bool], ...] = (
     ("email addresses", "an email address", lambda t: _EMAIL.search(t) is not None, True),
+    (MARKUP_WITH_ADDRESS, "markup with a web address",
+     lambda t: _MARKUP.search(t) is not None and _URL.search(t) is not None, True),
     ("web addresses", "a web address", lambda t: _URL.search(t) is not None, True),
     ("NHS numbers", "an NHS number", _is_nhs_number, False),
     ("US social security numbers", "a US social security number", lambda t: _SSN.fullmatch(t) is not None, False),

@@ -64,11 +64,13 @@ class Column:
         if self.kind == "string":
             return "text"
         what = "a whole number" if self.kind == "integer" else "a number"
+        rng = _format_range(self.minimum, self.maximum)
+        if self.unit and rng and rng in self.unit:  # "0–67 scale": the unit already says the range
+            return f"{what} on the {self.unit}"
         if self.noun:
             what += f" of {self.noun}"
         elif self.unit:
             what += f" in {self.unit}"
-        rng = _format_range(self.minimum, self.maximum)
         return f"{what} ({rng})" if rng else what
 
     def frictionless(self) -> dict:

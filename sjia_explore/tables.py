@@ -23,7 +23,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from sjia_explore.schema import PATIENTS
+from sjia_explore.schema import PATIENTS, TABLES
 
 #: Fewest patients in every group for p-values to be shown.
 MIN_PATIENTS_FOR_P = 3
@@ -60,6 +60,7 @@ LABELS = {
     "duration_group": "Onset to treatment",
     "prior_biologics": "Biologics before week 0",
     "study": "Study",
+    "provenance": "Where the value came from",
 }
 YES, NO = "yes", "no"
 #: Columns a derived grouping column is computed from: shown in Table 1, never tested (the test would be circular).
@@ -74,15 +75,39 @@ DEFINES_GROUPS = "defines the groups: not tested"
 EXACT_PERMUTATION_MAX_SPLITS = 200_000
 
 
-def _label(column: str) -> str:
+def column_label(column: str, table: str | None = None) -> str:
+    """A column's name in plain words, as Table 1 and the app print it (the raw name if nothing is known).
+
+    From :data:`LABELS`, else the schema's description (its first clause) and unit,
+    looked up in ``table`` first, then in every table of the schema.
+
+    Examples
+    --------
+    >>> column_label("ferritin_gt_330"), column_label("steroid_mg_kg_day"), column_label("sjadas27")
+    ('Ferritin > 330 ng/mL', 'Corticosteroid dose, prednisone equivalent, mg/kg/day', 'sJADAS27, 0–67 scale')
+    >>> column_label("no_such_column")
+    'no_such_column'
+    """
     if column in LABELS:
         return LABELS[column]
-    try:
-        col = PATIENTS.column(column)
-    except KeyError:
-        return column
-    text = col.description.rstrip(".")
-    return f"{text}, {col.unit}" if col.unit else text
+    order = ([TABLES[table]] if table in TABLES else []) + [PATIENTS, *TABLES.values()]
+    for schema_table in order:
+        try:
+            col = schema_table.column(column)
+        except KeyError:
+            continue
+        depth, cut = 0, len(col.description)
+        for i, ch in enumerate(col.description):  # the first clause: up to a ';' or ':' outside brackets
+            depth += (ch == "(") - (ch == ")")
+            if ch in ";:" and depth == 0:
+                cut = i
+                break
+        text = col.description[:cut].rstrip(".").strip()
+        return f"{text}, {col.unit}" if col.unit else text
+    return column
+
+
+_label = column_label
 
 
 def _is_flag(series: pd.Series) -> bool:
@@ -187,7 +212,8 @@ def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[
         data["_group"] = _as_category(patients[groupby])
         dropped = int(data["_group"].isna().sum())
         if dropped:
-            notes.append(f"{dropped} patient{'s' if dropped != 1 else ''} without a value of {groupby} left out")
+            notes.append(f"{dropped} patient{'s' if dropped != 1 else ''} without a value of {_label(groupby)} "
+                         "left out")
             data = data.loc[data["_group"].notna()]
         groups = data["_group"].value_counts().sort_index().to_dict()
     small = {g: n for g, n in groups.items() if n < MIN_PATIENTS_FOR_P}
@@ -213,7 +239,8 @@ def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[
         defining = set(defines_groups) if defines_groups is not None else {groupby, *DERIVED_FROM.get(groupby, ())}
         marked = [c for c in columns if c in defining]
         if marked:
-            notes.append(f"{', '.join(marked)} define{'s' if len(marked) == 1 else ''} the groups: not tested")
+            notes.append(f"{', '.join(map(_label, marked))} define{'s' if len(marked) == 1 else ''} the groups: "
+                         "not tested")
     else:
         defining, marked = set(), []
     if pval:
@@ -238,7 +265,8 @@ def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[
             else:
                 table.loc[rows[0], "Test"] = test
         if blanked:
-            notes.append(f"no p-value for {', '.join(blanked)}: a group has fewer than {MIN_PATIENTS_FOR_P} "
+            notes.append(f"no p-value for {', '.join(map(_label, blanked))}: a group has fewer than "
+                         f"{MIN_PATIENTS_FOR_P} "
                          "recorded values")
     table.attrs["note"] = "; ".join(notes)
     return table

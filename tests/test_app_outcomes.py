@@ -330,3 +330,11 @@ def test_the_score_dropdown_drives_the_activity_section():
     assert "JADAS27" in app.outcomes.activity.intro.value
     app.apply_query("section=activity&activity_score=cjadas27")
     assert app.outcomes.activity.score.value == "cjadas27"
+
+
+def test_an_address_with_a_score_choice_is_understood_without_a_notice(cohort):
+    from sjia_explore.app import CohortExplorer
+
+    explorer = CohortExplorer(cohort, query="section=activity&activity_score=jadas27")
+    assert explorer.state.section == "activity" and explorer.state.activity_score == "jadas27"
+    assert explorer.messages.notice.layout.display == "none"

@@ -41,6 +41,7 @@ FLAGGED = [
     ("x4", ["2024-03-01", "01.03.2024"], "exact dates"),
     ("x5", ["078-05-1120", "219-09-9999"], "US social security numbers"),
     ("notes", ["call mum", "see www.example.org"], "web addresses"),
+    ("notes2", ["ok", "<script src=https://x.example/a.js></script>"], "HTML or script markup with web addresses"),
 ]
 NOT_FLAGGED = [
     ("age_years", ["7", "89"]), ("year_of_onset", ["2019", "2020"]), ("drug_name", ["anakinra", "canakinumab"]),
@@ -55,6 +56,12 @@ def test_each_identifier_kind_is_flagged_with_its_rule(header, cells, rule):
     assert finding is not None and finding.rule == rule and finding.column == header
     for cell in cells:
         assert cell not in finding.describe()
+
+
+def test_markup_with_a_web_address_is_said_to_be_markup_not_just_a_web_address():
+    said = check_column("comment", ['<a href="http://example.org">x</a>']).describe()
+    assert said.startswith("the cells hold HTML or script markup with web addresses (")
+    assert check_column("comment", ["<script>alert(1)</script>", "<b>x</b>"]) is None  # no address: shown as text
 
 
 @pytest.mark.parametrize("header, cells", NOT_FLAGGED, ids=[f[0] for f in NOT_FLAGGED])

@@ -91,6 +91,7 @@ def test_the_default_view_has_an_empty_address():
     ("cutoff=1e400", "cut-off “1e400”"),
     ("cutoff=nan", "cut-off “nan”"),
     ("cutoff=0", "cut-off “0”"),
+    ("cutoff=7.5", "cut-off “7.5”"),
     ("had_any=<script>", "prior biologic “<script>”"),
     ("section=admin", "section “admin”"),
     ("theme=auto", "theme “auto”"),
@@ -106,11 +107,30 @@ def test_junk_values_are_left_out_and_named(query, said, cohort):
     assert len(ignored) == 1 and said in ignored[0]
 
 
-def test_unknown_keys_are_ignored_silently_and_long_values_refused(cohort):
-    state, ignored = ViewState.from_query("token=abc&__class__=x&sex=F&study=" + "q" * (MAX_QUERY_VALUE_CHARS + 1),
-                                          studies=cohort.studies, drugs=[])
+def test_server_keys_pass_silently_unknown_keys_are_named_and_long_values_refused(cohort):
+    state, ignored = ViewState.from_query("token=abc&voila-template=x&template=lab&__class__=x&sex=F&study="
+                                          + "q" * (MAX_QUERY_VALUE_CHARS + 1), studies=cohort.studies, drugs=[])
     assert state == ViewState(sex="F")
-    assert ignored == [f"a value of “study” longer than {MAX_QUERY_VALUE_CHARS} characters"]
+    assert ignored == ["setting “__class__” (not one this page knows)",
+                       f"a value of “study” longer than {MAX_QUERY_VALUE_CHARS} characters"]
+
+
+@pytest.mark.parametrize("query, said", [
+    ("sex=F&sex=M", "“sex” given 2 times"),
+    ("cutoff=6&cutoff=9&cutoff=12", "“cutoff” given 3 times"),
+    ("had_any=anakinra&had_any=anakinra", "“had_any” given the same value more than once"),
+    ("colour=red", "setting “colour”"),
+])
+def test_duplicate_and_unknown_keys_are_listed(query, said, cohort):
+    state, ignored = ViewState.from_query(query, studies=cohort.studies, drugs=["anakinra"])
+    assert len(ignored) == 1 and said in ignored[0]
+
+
+def test_a_fractional_cut_off_is_left_out_with_the_plain_notice_not_an_error(cohort):
+    app = CohortExplorer(cohort, query="cutoff=7.5&sex=F")
+    assert app.state.early_cutoff_months == 12 and app.state.sex == "F"
+    assert app.messages.notice_shown and "cut-off “7.5” (expected whole months" in app.messages.notice.value
+    assert app.messages.error.layout.display == "none"
 
 
 def test_the_address_is_never_evaluated(monkeypatch, cohort):

@@ -10,7 +10,9 @@ Examples
 >>> to_query(ViewState(sex="M", prior_mas=True))
 'prior_mas=yes&sex=M'
 >>> from_query("cutoff=abc", studies=[], drugs=[])[1]
-['cut-off “abc” (expected months between 1 and 240)']
+['cut-off “abc” (expected whole months between 1 and 240)']
+>>> from_query("sex=F&sex=M&colour=red&token=x", studies=[], drugs=[])[1]
+['“sex” given 2 times (the first value understood is used)', 'setting “colour” (not one this page knows)']
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ MAX_QUERY_VALUE_CHARS = 100
 MAX_QUERY_FIELDS = 200
 
 _YES_NO = {"yes": True, "no": False}
+#: Keys this page reads from its address.
+KNOWN_KEYS = frozenset({"study", "had_any", "had_none", "cutoff", "prior_mas", "sex", "steroid_week0", "each_patient",
+                        "test_outcome", "test_method", "section", "window_outcome", "window_week", "theme",
+                        "activity_score"})
+#: Keys Voila and Jupyter read themselves (``?token=``, ``?template=``, ``?voila-…``): passed over silently.
+SERVER_KEYS = frozenset({"token", "template", "_xsrf"})
+#: Keys that may be given more than once (one value each).
+_REPEATABLE = frozenset({"had_any", "had_none"})
 #: Address keys whose value is a plain choice, and the ViewState field defaults they are compared with.
 _CHOICES = (("test_outcome", "active_joints"), ("test_method", "paper"), ("section", "trajectories"),
             ("window_outcome", "sjadas27"), ("theme", "auto"))
@@ -95,12 +105,23 @@ def from_query(query: str, *, studies, drugs, cutoff_range: tuple[float, float] 
     -------
     state, ignored
         The view, and one plain sentence per part that was not understood
-        and was left out (other keys, such as ``token``, are ignored silently).
+        and was left out: values out of range, keys this page does not know,
+        keys given more than once. The server's own keys (:data:`SERVER_KEYS`,
+        ``voila…``) are passed over silently.
     """
     parsed = parse_qs(query or "", keep_blank_values=False, max_num_fields=MAX_QUERY_FIELDS)
     studies, drugs = {str(s) for s in studies}, {str(d) for d in drugs}
     values: dict[str, Any] = {}
     ignored: list[str] = []
+    for key, given in parsed.items():
+        if key in KNOWN_KEYS:
+            if key not in _REPEATABLE and len(given) > 1:
+                ignored.append(f"“{key}” given {len(given)} times (the first value understood is used)")
+            elif key in _REPEATABLE and len(set(given)) < len(given):
+                ignored.append(f"“{key}” given the same value more than once")
+        elif key not in SERVER_KEYS and not key.lower().startswith("voila"):
+            shown = key if len(key) <= 40 else key[:40] + "…"
+            ignored.append(f"setting “{shown}” (not one this page knows)")
 
     def values_of(key: str) -> list[str]:
         out = []
@@ -132,10 +153,10 @@ def from_query(query: str, *, studies, drugs, cutoff_range: tuple[float, float] 
             months = float(v)
         except ValueError:
             months = math.nan
-        if math.isfinite(months) and cutoff_range[0] <= months <= cutoff_range[1]:
+        if math.isfinite(months) and months == int(months) and cutoff_range[0] <= months <= cutoff_range[1]:
             values["early_cutoff_months"] = months
             break
-        ignored.append(f"cut-off “{v}” (expected months between {cutoff_range[0]:g} and {cutoff_range[1]:g})")
+        ignored.append(f"cut-off “{v}” (expected whole months between {cutoff_range[0]:g} and {cutoff_range[1]:g})")
     for key, name in (("prior_mas", "prior_mas"), ("steroid_week0", "baseline_steroid")):
         got = one(key, _YES_NO, key.replace("_", " "))
         if got is not None:

@@ -15,11 +15,42 @@ import pandas as pd
 
 from sjia_explore.app.model import ViewModel
 from sjia_explore.app.outcome_downloads import outcome_content
-from sjia_explore.app.vocabulary import describe_subgroup
+from sjia_explore.app.vocabulary import OUTCOMES, describe_subgroup
 from sjia_explore.cohort import Cohort
 
 MIME = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv", "json": "application/json",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+#: Columns of a summary table that are in the outcome's own unit (rounded as the chart prints the outcome).
+_IN_OUTCOME_UNITS = ("mean", "sd", "ci_low", "ci_high", "median", "q1", "q3")
+#: Decimals of every other number in a table file (proportions, rates): enough for any figure the app prints.
+OTHER_DECIMALS = 4
+
+
+def as_shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its numbers rounded as the app prints them (no ``5.6000000000000005`` in a file).
+
+    Values in an outcome's unit get the decimals of that outcome's format (as the chart's
+    tooltip prints them); other numbers get :data:`OTHER_DECIMALS`.
+
+    Examples
+    --------
+    >>> as_shown(pd.DataFrame({"outcome": ["active_joints"], "mean": [5.6000000000000005], "p": [0.1 + 0.2]})
+    ...          ).to_dict("records")
+    [{'outcome': 'active_joints', 'mean': 5.6, 'p': 0.3}]
+    """
+    out = frame.copy()
+    digits = {o.column: int(o.value_format[1:-1]) for o in OUTCOMES if o.value_format[1:-1].isdigit()}
+    for column in out.columns:
+        if not pd.api.types.is_float_dtype(out[column].dtype):
+            continue
+        if column in _IN_OUTCOME_UNITS and "outcome" in out.columns:
+            places = out["outcome"].map(digits).fillna(OTHER_DECIMALS).astype(int)
+            out[column] = [round(v, p) if pd.notna(v) else v for v, p in zip(out[column], places)]
+        else:
+            out[column] = out[column].round(OTHER_DECIMALS)
+    return out
 
 
 def provenance(selected: Cohort, model: ViewModel, tables: tuple[str, ...]):
@@ -96,8 +127,9 @@ def make(model: ViewModel, key: str, selected: Cohort, *, suppression: int = 0,
             tuple(c for c in counts if c in frame.columns), threshold=suppression,
             percent_columns={"percent_patients_with_event": "n_patients_with_event"}
             if "percent_patients_with_event" in frame.columns else {})
+    frame = as_shown(pd.DataFrame(frame))
     if kind == "csv":
-        return name, MIME["csv"], export.table_csv(pd.DataFrame(frame), prov, hidden)
+        return name, MIME["csv"], export.table_csv(frame, prov, hidden)
     if kind == "xlsx":
-        return name, MIME["xlsx"], export.table_xlsx(pd.DataFrame(frame), prov, hidden)
+        return name, MIME["xlsx"], export.table_xlsx(frame, prov, hidden)
     raise ValueError(f"unknown file type {kind!r}")

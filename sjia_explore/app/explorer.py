@@ -19,12 +19,12 @@ import ipywidgets as widgets
 
 from sjia_explore import format as fmt
 from sjia_explore.app.address import served_query
-from sjia_explore.app.browser import AddressBar, PageTheme
+from sjia_explore.app.browser import AccessibleNames, AddressBar, KernelWatch, PageTheme
 from sjia_explore.app.model import ViewModel
 from sjia_explore.app.session import Session
 from sjia_explore.app.state import ViewState
 from sjia_explore.app.theme import style_sheet
-from sjia_explore.app.upload import read_upload
+from sjia_explore.app.upload import read_upload, too_large
 from sjia_explore.app.views.details import PANEL_TITLES, PANELS, SharePanel, StatisticsPanel, table1_html
 from sjia_explore.app.views.html import esc
 from sjia_explore.app.views.messages import Messages
@@ -67,7 +67,7 @@ class CohortExplorer:
     query
         A URL query string to start from (``"cutoff=6&sex=F"``); by default,
         inside Voila, the page's own address (empty in a preheated kernel: see
-        :meth:`apply_query`). Unknown keys are ignored; values that are not
+        :meth:`apply_query`). Keys and values that are not
         understood are left out and listed on the page.
 
     Attributes
@@ -148,10 +148,12 @@ class CohortExplorer:
         main = W.VBox([topbar, self.empty, self.tabs, self.details], layout=W.Layout(flex="1 1 600px", min_width="0"))
         self.address_bar = AddressBar()
         self.page_theme = PageTheme()
+        self.kernel_watch = KernelWatch()
+        self.accessible_names = AccessibleNames()
         self.view = W.VBox([
             W.HTML(style_sheet()), *self.messages.widgets,
             W.HBox([self.sidebar.box, main], layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
-            self.address_bar, self.page_theme,
+            self.address_bar, self.page_theme, self.kernel_watch, self.accessible_names,
         ])
         self.view.add_class("sjia-app")
         self.view.add_class("sjia-theme-light")
@@ -181,6 +183,7 @@ class CohortExplorer:
         self._syncing = True
         try:
             self.sidebar.set_options(session.options, what, cohort.n_patients, back, show_back=not initial)
+            self.accessible_names.labels = self.sidebar.accessible_names()
             self.window.set_weeks(session.options.follow_up_weeks)
             self.share.suppression.value = 0 if bundled else 5
         finally:
@@ -255,8 +258,16 @@ class CohortExplorer:
         if not files:
             return
         item = files[0]
-        self.sidebar.upload.value = ()  # frees the file in the browser and here; the same file can be chosen again
+        self.sidebar.upload.value = ()  # frees the file here; the same file can be chosen again
+        if item.get("too_large"):  # refused in the browser, never sent: listed with the other upload problems
+            self._show_refused(too_large(str(item.get("name") or "upload"), int(item.get("size") or 0)))
+            return
         self.load_file(item.get("content") or b"", str(item.get("name") or "upload"))
+
+    def _show_refused(self, result) -> None:
+        source = self.cohort.source or ""
+        words = "the bundled studies" if source.startswith("bundled") else f"“{source or 'the same cohort'}”"
+        self.messages.show_upload(result, words)
 
     def load_file(self, content: bytes, name: str) -> bool:
         """Swap in the cohort in ``content`` (an uploaded file's bytes), or list why it cannot be used.
@@ -266,9 +277,7 @@ class CohortExplorer:
         """
         result = read_upload(content, name)
         if result.cohort is None:
-            source = self.cohort.source or ""
-            words = "the bundled studies" if source.startswith("bundled") else f"“{source or 'the same cohort'}”"
-            self.messages.show_upload(result, words)
+            self._show_refused(result)
             return False
         if not self.update(self._state_for_new_cohort(), cohort=result.cohort):
             return False

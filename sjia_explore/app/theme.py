@@ -39,6 +39,9 @@ body.sjia-page-dark .jp-RenderedHTMLCommon, body.sjia-page-dark .jp-RenderedMark
   padding: 4px 14px; line-height: 1.45; }
 .sjia-error, .sjia-upload-problems { background: var(--sjia-error-bg); border-left: 6px solid var(--sjia-error-border);
   padding: 8px 12px; color: var(--sjia-error-text); }
+.sjia-session-ended-banner { background: var(--sjia-error-bg); border-left: 6px solid var(--sjia-error-border);
+  padding: 10px 14px; color: var(--sjia-error-text); font-size: 15px; position: sticky; top: 0; z-index: 10; }
+.sjia-session-ended .widget-container, .sjia-session-ended .sjia-chart { opacity: 0.6; }
 .sjia-notice, .sjia-upload-warnings, .sjia-missing-outcomes { background: var(--sjia-notice-bg);
   border-left: 6px solid var(--sjia-notice-border);
   padding: 6px 12px; color: var(--sjia-notice-text); }
@@ -72,9 +75,13 @@ body.sjia-page-dark .jp-RenderedHTMLCommon, body.sjia-page-dark .jp-RenderedMark
 .sjia-app .jupyter-widget-Collapse-header, .sjia-app .lm-TabBar-tab { color: var(--sjia-text); }
 .sjia-app .lm-TabBar-tab.lm-mod-current { background: var(--sjia-bg); }
 .sjia-upload-help { color: var(--sjia-muted); font-size: 12px; line-height: 1.35; }
+.sjia-upload-status { color: var(--sjia-error-text); font-size: 12px; line-height: 1.35; }
 .sjia-source { font-size: 13px; line-height: 1.35; }
 .sjia-topbar { align-items: center; }
 .sjia-topbar .widget-toggle-buttons { margin-left: auto; }
+/* the selected toggle stands out by colour (at least 3:1 against the others), not by a faint shade only */
+.sjia-app .widget-toggle-button.mod-active { background: var(--jp-brand-color1); color: var(--sjia-bg);
+  font-weight: 600; }
 """
 
 

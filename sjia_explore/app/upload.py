@@ -33,6 +33,20 @@ class UploadResult:
     warnings: tuple[str, ...] = ()
 
 
+def too_large(name: str, size: int) -> UploadResult:
+    """The message for a file over :data:`UPLOAD_MAX_BYTES` (refused in the browser, or on arrival).
+
+    Examples
+    --------
+    >>> too_large("big.csv", 42_000_000).problems[0].split(". ")[0]
+    "big.csv: the file is 40.1 MiB, over this app's limit of 8 MiB"
+    """
+    return UploadResult(name, None, (f"{name}: the file is {fmt.size(size)}, over this app's limit of "
+                                     f"{fmt.size(UPLOAD_MAX_BYTES)}. Remove unused columns or rows, or load it "
+                                     "in JupyterLab with sjia_explore.load_cohort(path), which has no such "
+                                     "limit",))
+
+
 def read_upload(content: bytes, name: str) -> UploadResult:
     """Read an uploaded file's bytes as a cohort, or say why it cannot be one."""
     from sjia_explore.data import CohortValidationError, load_cohort_from_bytes
@@ -42,10 +56,7 @@ def read_upload(content: bytes, name: str) -> UploadResult:
         return UploadResult(name, None, (f"{name}: the file is empty (0 bytes); choose it again, or check that it "
                                          "was saved",))
     if size > UPLOAD_MAX_BYTES:
-        return UploadResult(name, None, (f"{name}: the file is {fmt.size(size)}, over this app's limit of "
-                                         f"{fmt.size(UPLOAD_MAX_BYTES)}. Remove unused columns or rows, or load it "
-                                         "in JupyterLab with sjia_explore.load_cohort(path), which has no such "
-                                         "limit",))
+        return too_large(name, size)
     try:
         return UploadResult(name, load_cohort_from_bytes(content, name))
     except CohortValidationError as err:

@@ -22,8 +22,8 @@ from page_actions import screenshot, set_cutoff
 from playwright.sync_api import expect
 
 from sjia_explore import load_cohort
-from sjia_explore.trajectories import summarise
 from sjia_explore.app.vocabulary import OUTCOMES
+from sjia_explore.trajectories import summarise
 
 pytestmark = pytest.mark.e2e
 

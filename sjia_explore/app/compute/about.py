@@ -9,6 +9,7 @@ from sjia_explore.app.compute.context import Context
 from sjia_explore.app.model import AboutModel, StudyProvenance
 from sjia_explore.app.vocabulary import OUTCOMES, study_label
 from sjia_explore.cohort import Cohort
+from sjia_explore.tables import column_label
 
 #: What the section depends on: the patients (whether what is drawn is reconstructed); each study's
 #: published and reconstructed columns depend only on which studies are selected (:func:`provenance`).
@@ -46,9 +47,9 @@ def provenance(selected: Cohort) -> tuple[StudyProvenance, ...]:
             by_table: dict[str, set] = {}
             for s_, st, table, column in rows:
                 if s_ == study and st == status:
-                    by_table.setdefault(table, set()).add(column)
+                    by_table.setdefault(table, set()).add(column_label(column, table))
             if by_table:
-                columns.append((words, tuple((t, ", ".join(sorted(c))) for t, c in sorted(by_table.items()))))
+                columns.append((words, tuple((t, "; ".join(sorted(c))) for t, c in sorted(by_table.items()))))
         studies.append(StudyProvenance(label=study_label(study),
                                        citation=f"{source.citation} doi:{source.doi}" if source else None,
                                        columns=tuple(columns)))

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sjia_explore import plots, trajectories
-from sjia_explore.app.compute.context import Context
+from sjia_explore.app.compute.context import Context, has_values
 from sjia_explore.app.model import TrajectoriesModel
 from sjia_explore.app.vocabulary import OUTCOMES, PATIENT_LINES_MAX, PATIENT_LINES_SEED
 
@@ -40,6 +40,24 @@ def index_of(cohort, weeks) -> trajectories.TrajectoryIndex | None:
         return None
 
 
+def _y_title(y_title: str, each_patient: bool) -> str:
+    """The y axis title: "Mean …" alone, or, with each patient's line drawn, the quantity and what is drawn.
+
+    Examples
+    --------
+    >>> _y_title("Mean number of active joints", False), _y_title("Mean number of active joints", True)
+    ('Mean number of active joints', 'Number of active joints: mean and each patient')
+    >>> _y_title("Mean sJADAS27 (0–67)", True)
+    'sJADAS27 (0–67): mean and each patient'
+    """
+    if not each_patient:
+        return y_title
+    quantity = y_title[len("Mean "):] if y_title.startswith("Mean ") else y_title
+    if quantity.split(" ")[0].islower():  # "number of …" -> "Number of …"; "sJADAS27" stays as written
+        quantity = quantity[:1].upper() + quantity[1:]
+    return f"{quantity}: mean and each patient"
+
+
 def compute(ctx: Context) -> TrajectoriesModel:
     """The Vega-Lite specification of the three trajectory panels and the per-visit summaries behind it."""
     selected, features, state, dark, weeks = ctx.selected, ctx.features, ctx.state, ctx.dark, ctx.options.weeks
@@ -50,8 +68,13 @@ def compute(ctx: Context) -> TrajectoriesModel:
     # ``selected`` is a subgroup of the cohort shown: its summaries come from the cohort's index, with the
     # numbers of trajectories.summarise(selected.visits, ..., patients=features)
     groups = ctx.index.groups(features, "duration_group") if ctx.index is not None else None
+    recorded = {o.column for o in OUTCOMES if has_values(selected.visits, o.column)}
+    absent = []
     for outcome in OUTCOMES:
         if outcome.column not in selected.visits.columns:
+            continue
+        if recorded and outcome.column not in recorded:  # not recorded: said, never drawn as n=0
+            absent.append(outcome.title)
             continue
         if ctx.index is not None:
             summary = ctx.index.summarise(outcome.column, groups=groups)
@@ -62,11 +85,14 @@ def compute(ctx: Context) -> TrajectoriesModel:
         lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
                                             patients=lines_for, weeks=weeks) if lines_for is not None else None
         panels.append(plots.trajectory_spec(
-            summary, title=outcome.title, y_title=outcome.y_title, patient_values=lines, weeks=weeks,
+            summary, title=outcome.title, y_title=_y_title(outcome.y_title, lines is not None), patient_values=lines,
+            weeks=weeks,
             colours=colours, colour_domain=labels, name=outcome.css, value_format=outcome.value_format, dark=dark))
     reconstructed = ctx.selected.n_patients > 0 and ctx.selected.is_reconstructed(
         "visits", columns=[o.column for o in OUTCOMES])
     notes = [lines_note] if lines_note else []
+    if absent:
+        notes.append(f"Not recorded for the selected patients, so not drawn: {', '.join(absent)}.")
     if any("clipped" in summary.columns and summary["clipped"].fillna(False).any() for _, summary in numbers):
         notes.append(CLIPPED_WORDS)
     spec = plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=" ".join(notes) or None)

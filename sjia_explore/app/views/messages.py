@@ -28,7 +28,7 @@ def explanation_html(about: AboutModel) -> str:
     for study in about.studies:
         items = []
         for words, by_table in study.columns:
-            said = "; ".join(f"{esc(t)}: <code>{esc(c)}</code>" for t, c in by_table)
+            said = "; ".join(f"{esc(t.replace('_', ' '))}: {esc(c)}" for t, c in by_table)
             items.append(f"<li>{words}: {said}</li>")
         parts.append(f"<p><b>{esc(study.label)}</b>: {esc(study.citation) if study.citation else 'your own data'}</p>"
                      + (f"<ul>{''.join(items)}</ul>" if items else ""))

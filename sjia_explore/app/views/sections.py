@@ -11,6 +11,7 @@ import pandas as pd
 
 from sjia_explore import format as fmt
 from sjia_explore.app.browser import DownloadBar
+from sjia_explore.app.compute.safety import ABSENT
 from sjia_explore.app.model import AdverseEventsModel, SafetyModel, SteroidModel, WindowModel
 from sjia_explore.app.views.html import esc, table_html
 from sjia_explore.app.views.ledger import LedgerView
@@ -198,6 +199,11 @@ def steroid_html(model: SteroidModel) -> str:
         missing_words = (f" No week-0 dose is recorded for {fmt.patients(model.n_unknown)}"
                          + (f" (not reported by {esc(', '.join(model.not_reported_by))})"
                             if model.not_reported_by else "") + ".")
+    if model.n_known == 0:  # nothing recorded is not "nobody was on it"
+        return ("<p><b>Corticosteroid.</b> No corticosteroid dose is recorded for the selected patients"
+                + (f" ({esc(', '.join(model.not_reported_by))}: not reported or not in the file)"
+                   if model.not_reported_by else "")
+                + ", so whether they were on it, and how they came off it, is not known.</p>")
     if model.per_visit is None:
         return (f"<p><b>Corticosteroid.</b> No selected patient was on corticosteroid at week 0, so "
                 f"there is nothing to taper.{missing_words}</p>")
@@ -245,8 +251,8 @@ def adverse_events_html(model: AdverseEventsModel) -> str:
     shown = []
     for r in model.table.to_dict("records"):
         label = study_label(r["study"])
-        if r["status"] == "not reported":
-            shown.append({"Study": label, "Patients": int(r["n_patients"]), "Adverse events": "not reported",
+        if r["status"] in ABSENT:  # absent is never 0
+            shown.append({"Study": label, "Patients": int(r["n_patients"]), "Adverse events": r["status"],
                           "Patients with ≥ 1": "", "Serious": "", "Patient-years": "",
                           "Rate per 100 patient-years (95% CI)": "", "Data": ""})
             continue

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 
 from sjia_explore import format as fmt
 from sjia_explore.app.address import from_yes_no, yes_no
+from sjia_explore.app.browser import UploadButton
 from sjia_explore.app.compute.context import CohortOptions
 from sjia_explore.app.model import SelectionModel
 from sjia_explore.app.state import ViewState
@@ -31,9 +32,9 @@ class Sidebar:
         # Data: bundled or uploaded
         self.source_text = W.HTML()
         limit = fmt.size(UPLOAD_MAX_BYTES)
-        self.upload = W.FileUpload(accept=UPLOAD_ACCEPT, multiple=False, description="Upload a cohort file",
+        self.upload = UploadButton(accept=UPLOAD_ACCEPT, label="Upload a cohort file", max_bytes=UPLOAD_MAX_BYTES,
                                    layout=W.Layout(width="auto"),
-                                   tooltip=f"A .csv, a .zip of CSV files or an .xlsx workbook, up to {limit}")
+                                   hint=f"A .csv, a .zip of CSV files or an .xlsx workbook, up to {limit}")
         self.upload.add_class("sjia-upload")
         self.upload_help = W.HTML(
             f'<div class="sjia-upload-help">A .csv file, a .zip of CSV files or an Excel .xlsx workbook, '
@@ -110,6 +111,14 @@ class Sidebar:
         self.source_text.value = f'<div class="sjia-source">{esc(source_words)} ({esc(fmt.patients(n_patients))})</div>'
         self.back_button.description = back_words
         self.back_button.layout.display = "" if show_back else "none"
+
+    def accessible_names(self) -> dict[str, str]:
+        """What a screen reader calls each control, by the control's CSS class ("had Adalimumab", not "had")."""
+        names = {"sjia-study": "Study", "sjia-cutoff": "Early or late cut-off, months from onset to treatment"}
+        for kind, words, boxes in (("any", "had", self.had_any), ("none", "did not have", self.had_none)):
+            for i, drug in enumerate(boxes):
+                names[f"sjia-had-{kind}-{i}"] = f"{words} {drug_label(drug)}"
+        return names
 
     def _build_drug_rows(self, drugs: tuple[str, ...]) -> None:
         """One row per prior biologic: [drug] [had] [did not have] (rebuilt when the cohort changes)."""
