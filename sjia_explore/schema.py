@@ -31,6 +31,8 @@ from typing import Literal
 
 import pandas as pd
 
+from sjia_explore import format as fmt
+
 Kind = Literal["string", "integer", "number", "boolean"]
 
 #: Spellings accepted for yes/no cells (case-insensitive), as real exports write them.
@@ -93,7 +95,7 @@ class Column:
 
 
 def _format_number(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
+    return fmt.plain(x)
 
 
 def _format_range(lo: float | None, hi: float | None) -> str:

@@ -23,10 +23,11 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
+from sjia_explore.conventions import MIN_PATIENTS
 from sjia_explore.schema import PATIENTS, TABLES
 
-#: Fewest patients in every group for p-values to be shown.
-MIN_PATIENTS_FOR_P = 3
+#: Fewest patients in every group for p-values to be shown (sjia_explore.conventions.MIN_PATIENTS).
+MIN_PATIENTS_FOR_P = MIN_PATIENTS
 #: Put before the label of a row whose values are reconstructed, not observed.
 RECONSTRUCTED_PREFIX = "Reconstructed: "
 #: Patient columns shown by default, in this order (those present in the table are used).

@@ -113,3 +113,31 @@ def test_every_drug_check_box_is_named_with_its_drug_for_screen_readers(bundled)
     for i, drug in enumerate(drugs):
         assert names[f"sjia-had-any-{i}"] == f"had {drug_label(drug)}"
         assert names[f"sjia-had-none-{i}"] == f"did not have {drug_label(drug)}"
+
+
+def test_an_upload_with_an_unknown_redcap_event_is_mapped_by_the_viewers_option():
+    """A REDCap event whose name gives no week: refused with how to map it, then read with the option typed."""
+    import io
+    import zipfile
+
+    from sjia_explore import CohortExplorer, load_cohort
+    from test_redcap import DICTIONARY, RECORDS, RECORDS_NAME
+
+    records = RECORDS.replace("1,month_3_arm_1", "1,flare_arm_1")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(RECORDS_NAME, records)
+        archive.writestr("Clinic_DataDictionary_2026-11-30.csv", DICTIONARY)
+    content = buffer.getvalue()
+    app = CohortExplorer(load_cohort(), query="")
+    assert not app.load_file(content, "clinic.zip")
+    assert "flare_arm_1" in app.messages.upload_problems.value
+    app.sidebar.event_weeks.value = "flare_arm_1=16, bad entry"
+    assert not app.load_file(content, "clinic.zip")  # a mistake in the option is said, the file not read
+    assert "“bad entry” is not event=week" in app.messages.upload_problems.value
+    app.sidebar.event_weeks.value = "flare_arm_1=16"
+    assert app.load_file(content, "clinic.zip")
+    assert 16 in set(app.cohort.visits["week"])
+    app.sidebar.event_weeks.value = "/etc/passwd"  # typed text is never taken as a file path
+    assert not app.load_file(content, "clinic.zip")
+    assert "is not event=week" in app.messages.upload_problems.value

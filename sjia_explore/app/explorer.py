@@ -275,7 +275,8 @@ class CohortExplorer:
         Every view, filter option and statistic follows the new cohort, through
         :meth:`update`. Returns True when the cohort was swapped in.
         """
-        result = read_upload(content, name)
+        result = read_upload(content, name, visit_windows=self.sidebar.visit_windows.value,
+                             event_weeks=self.sidebar.event_weeks.value)
         if result.cohort is None:
             self._show_refused(result)
             return False

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+# Fewest patients in a group or at a visit for which a p-value is given, and the coverage of every
+# confidence interval: defined once, in sjia_explore.conventions.
+from sjia_explore.conventions import CI_LEVEL, MIN_PATIENTS  # noqa: F401
+
 # --- conventions ---------------------------------------------------------------
-#: Fewest patients in a group or at a visit for which a p-value is given.
-MIN_PATIENTS = 3
-#: Coverage of every confidence interval.
-CI_LEVEL = 0.95
 #: Largest number of patients for which a rank test with ties gets an exact p-value (its full
 #: permutation distribution, built by dynamic programming); beyond it the normal approximation is
 #: used and the note says so.

@@ -39,6 +39,21 @@ class Sidebar:
         self.upload_help = W.HTML(
             f'<div class="sjia-upload-help">A .csv file, a .zip of CSV files or an Excel .xlsx workbook, '
             f"<b>up to {limit}</b>. It is read in this session only: not saved, not sent anywhere else.</div>")
+        # Reading options for files with visit dates or REDCap events (the defaults fit most files)
+        text_layout = W.Layout(width="290px")
+        self.visit_windows = W.Text(value="", placeholder="default: 0=0-1, 4=1, 8=2, 12=2, 24=4",
+                                    description="Visit windows", layout=text_layout,
+                                    style={"description_width": "95px"})
+        self.visit_windows.add_class("sjia-visit-windows")
+        self.event_weeks = W.Text(value="", placeholder="e.g. flare_arm_1=16", description="REDCap events",
+                                  layout=text_layout, style={"description_width": "95px"})
+        self.event_weeks.add_class("sjia-event-weeks")
+        self.reading_options = W.VBox([
+            W.HTML('<div class="sjia-upload-help">For files with visit dates: the weeks each visit window '
+                   "covers (nominal week = half-width, or first-last week). For REDCap exports: events whose "
+                   "name gives no week, as event=week. Used for the next upload.</div>"),
+            self.visit_windows, self.event_weeks])
+        self.reading_options.add_class("sjia-reading-options")
         self.back_button = W.Button(description="Back to the bundled cohort",
                                     layout=W.Layout(width="auto", align_self="flex-start", display="none"))
         self.back_button.add_class("sjia-back")
@@ -74,6 +89,7 @@ class Sidebar:
             self.n_labels[key] = label
         self.box = W.VBox([
             W.HTML('<b style="font-size:15px">Data</b>'), self.source_text, self.upload, self.upload_help,
+            self.reading_options,
             self.back_button,
             W.HTML('<b style="font-size:15px; display:block; margin-top:14px">Choose patients</b> '
                    '<span class="sjia-n">(the line under each filter says how many are left)</span>'),
