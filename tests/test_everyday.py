@@ -120,8 +120,9 @@ def test_an_upload_with_an_unknown_redcap_event_is_mapped_by_the_viewers_option(
     import io
     import zipfile
 
-    from sjia_explore import CohortExplorer, load_cohort
     from test_redcap import DICTIONARY, RECORDS, RECORDS_NAME
+
+    from sjia_explore import CohortExplorer, load_cohort
 
     records = RECORDS.replace("1,month_3_arm_1", "1,flare_arm_1")
     buffer = io.BytesIO()
