@@ -43,15 +43,15 @@ class Sidebar:
         text_layout = W.Layout(width="290px")
         self.visit_windows = W.Text(value="", placeholder="default: 0=0-1, 4=1, 8=2, 12=2, 24=4",
                                     description="Visit windows", layout=text_layout,
-                                    style={"description_width": "95px"})
+                                    style={"description_width": "110px"})
         self.visit_windows.add_class("sjia-visit-windows")
         self.event_weeks = W.Text(value="", placeholder="e.g. flare_arm_1=16", description="REDCap events",
-                                  layout=text_layout, style={"description_width": "95px"})
+                                  layout=text_layout, style={"description_width": "110px"})
         self.event_weeks.add_class("sjia-event-weeks")
         self.reading_options = W.VBox([
-            W.HTML('<div class="sjia-upload-help">For files with visit dates: the weeks each visit window '
-                   "covers (nominal week = half-width, or first-last week). For REDCap exports: events whose "
-                   "name gives no week, as event=week. Used for the next upload.</div>"),
+            W.HTML('<div class="sjia-upload-help">Only if needed, before uploading: visit windows for files '
+                   "with visit dates (week=half-width or week=first-last), REDCap events whose name gives no "
+                   "week (event=week).</div>"),
             self.visit_windows, self.event_weeks])
         self.reading_options.add_class("sjia-reading-options")
         self.back_button = W.Button(description="Back to the bundled cohort",
