@@ -28,6 +28,7 @@ export default {
       button.disabled = model.get("disabled");
       input.accept = model.get("accept");
     };
+    let sending = false;  // only the "Sending…" line is cleared when the kernel has the file
     button.addEventListener("click", () => { input.value = ""; input.click(); });
     input.addEventListener("change", () => {
       const file = input.files && input.files[0];
@@ -41,14 +42,21 @@ export default {
         return;
       }
       status.textContent = "Sending “" + file.name + "” (" + size(file.size) + ")…";
+      sending = true;
       file.arrayBuffer().then(
         (buffer) => model.send({ event: "file", name: file.name }, undefined, [buffer]),
-        () => { status.textContent = "“" + file.name + "” could not be read by the browser. Choose it again."; }
+        () => {
+          sending = false;
+          status.textContent = "“" + file.name + "” could not be read by the browser. Choose it again.";
+        }
       );
       input.value = "";
     });
     model.on("msg:custom", (msg) => {
-      if (msg && msg.event === "received") status.textContent = "";
+      if (msg && msg.event === "received" && sending) {  // a refusal said here stays until the next file
+        sending = false;
+        status.textContent = "";
+      }
     });
     model.on("change", sync);
     sync();

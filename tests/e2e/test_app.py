@@ -420,7 +420,7 @@ def test_an_uploaded_file_name_is_shown_as_text(hostile, tmp_path):
     path = tmp_path / f"{PAYLOAD}.csv"
     path.write_text("patient_id,week\nP1,x\n")
     with page.expect_file_chooser() as chooser:
-        page.locator(".sjia-upload").click()
+        page.locator(".sjia-upload-button").click()
     chooser.value.set_files(str(path))
     problems = page.locator(".sjia-upload-problems")
     expect(problems).to_contain_text(f"“{PAYLOAD}.csv” could not be used as a cohort")

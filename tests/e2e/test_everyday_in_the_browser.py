@@ -25,7 +25,7 @@ TAB = ".sjia-tabs .lm-TabBar-tab"
 
 def upload(page, path):
     with page.expect_file_chooser() as chooser:
-        page.locator(".sjia-upload").click()
+        page.locator(".sjia-upload-button").click()
     chooser.value.set_files(str(path))
 
 
@@ -105,6 +105,8 @@ def test_a_file_over_the_limit_is_refused_in_the_browser_and_the_next_upload_wor
     limit, size = fmt.size(UPLOAD_MAX_BYTES), fmt.size(big.stat().st_size)
     expect(page.locator(".sjia-upload-status")).to_contain_text(f"it is {size}, over this app's limit of {limit}")
     expect(page.locator(".sjia-upload-problems")).to_contain_text(f"big.csv: the file is {size}")
+    # the kernel's acknowledgement of the refusal does not wipe what the page said
+    expect(page.locator(".sjia-upload-status")).to_contain_text("over this app's limit")
     upload(page, small)  # the control still works
     expect(page.locator(".sjia-n-total")).to_contain_text("2 patients")
     expect(page.locator(".sjia-upload-problems")).to_be_hidden()

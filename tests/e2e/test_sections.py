@@ -236,7 +236,7 @@ def test_downloads_arrive_as_files_with_their_provenance(app):
 # --------------------------------------------------------------------------------------------
 def upload(page, path):
     with page.expect_file_chooser() as chooser:
-        page.locator(".sjia-upload").click()
+        page.locator(".sjia-upload-button").click()
     chooser.value.set_files(str(path))
 
 
