@@ -58,6 +58,7 @@ import pandas as pd
 
 from sjia_explore import published, scores
 from sjia_explore.stats import CI_LEVEL, MIN_PATIENTS
+from sjia_explore.stats.survival import cumulative_incidence
 
 #: Label of the single group when no grouping is asked for.
 ALL_PATIENTS = "all patients"
@@ -474,8 +475,8 @@ def time_to_inactive_disease(visits: pd.DataFrame, by=None, patients: pd.DataFra
                              baseline_week: float = 0) -> pd.DataFrame:
     """Kaplan–Meier estimate of the proportion that has reached inactive disease, among those active at baseline.
 
-    Computed exactly as :func:`sjia_explore.stats.time_to_steroid_free`
-    (statsmodels ``SurvfuncRight``; log(−log) Greenwood interval): the event is
+    The estimator is :func:`sjia_explore.stats.survival.cumulative_incidence`,
+    as for :func:`sjia_explore.stats.time_to_steroid_free`: the event is
     the first visit after baseline with inactive disease; a patient never seen
     inactive is censored at the last visit whose status is known. Inactivity is
     only seen at visits, so the times are interval-censored and shifted late.
@@ -518,7 +519,8 @@ def time_to_inactive_disease(visits: pd.DataFrame, by=None, patients: pd.DataFra
         times = [float(first_inactive.get(p, last_known.get(p, baseline_week))) for p in ids]
         status = [1 if p in first_inactive.index else 0 for p in ids]
         n = len(ids)
-        km = pd.DataFrame(_kaplan_meier(times, status, baseline_week))
+        km = cumulative_incidence(times, status, start=baseline_week).rename(
+            columns={"proportion": "proportion_inactive"})
         km["note"] = _joined(note, "inactivity is only seen at visits (interval-censored): the times are those visits",
                              f"{n_excluded} patient{'s' if n_excluded != 1 else ''} not followed (inactive or "
                              f"unknown at week {baseline_week:g})" if n_excluded else "",
@@ -528,36 +530,6 @@ def time_to_inactive_disease(visits: pd.DataFrame, by=None, patients: pd.DataFra
         frames.append(km)
     columns = ["group", "week", "n_at_risk", "n_events", "proportion_inactive", "ci_low", "ci_high", "n", "note"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
-
-
-def _kaplan_meier(times: list[float], status: list[int], baseline_week: float) -> list[dict]:
-    """1 − Kaplan–Meier survival at each event time, with the log(−log) Greenwood interval.
-
-    The same estimator and interval as :func:`sjia_explore.stats.time_to_steroid_free`
-    (statsmodels ``SurvfuncRight``); the first row is the baseline.
-    """
-    import math
-
-    from scipy import stats as st
-    from statsmodels.duration.survfunc import SurvfuncRight
-
-    n = len(times)
-    rows = [{"week": baseline_week, "n_at_risk": n, "n_events": 0, "proportion_inactive": 0.0 if n else np.nan,
-             "ci_low": np.nan, "ci_high": np.nan, "n": n}]
-    if not any(status):
-        return rows
-    sf = SurvfuncRight(np.array(times, dtype=float), np.array(status))
-    z = st.norm.ppf(0.5 + CI_LEVEL / 2)
-    for t, s_prob, se, at_risk, events in zip(sf.surv_times, sf.surv_prob, sf.surv_prob_se, sf.n_risk,
-                                              sf.n_events):
-        lo = hi = np.nan
-        if 0 < s_prob < 1 and se > 0:
-            theta_se = se / (s_prob * abs(math.log(s_prob)))
-            lo, hi = 1 - s_prob ** math.exp(-z * theta_se), 1 - s_prob ** math.exp(z * theta_se)
-        rows.append({"week": int(t) if float(t).is_integer() else float(t), "n_at_risk": int(at_risk),
-                     "n_events": int(events), "proportion_inactive": float(1 - s_prob), "ci_low": lo, "ci_high": hi,
-                     "n": n})
-    return rows
 
 
 def remission_on_medication(visits: pd.DataFrame, by=None, patients: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from ._common import CI_LEVEL, DAYS_PER_WEEK, MIN_PATIENTS, _joined, _long
+from .survival import cumulative_incidence
 
 STEROID_COLUMN = "steroid_mg_kg_day"
 
@@ -145,9 +144,6 @@ def time_to_steroid_free(visits: pd.DataFrame, dose: str = STEROID_COLUMN, basel
     0     0          3         0                 0.000000
     1    12          3         2                 0.666667
     """
-    from scipy import stats as st
-    from statsmodels.duration.survfunc import SurvfuncRight
-
     long = _long(visits, dose, subject, time).dropna(subset=["value"])
     cohort = sorted(_on_steroid_at_baseline(long, baseline_week), key=str)
     columns = ["week", "n_at_risk", "n_events", "proportion_steroid_free", "ci_low", "ci_high", "n", "note",
@@ -179,20 +175,13 @@ def time_to_steroid_free(visits: pd.DataFrame, dose: str = STEROID_COLUMN, basel
     rows = [first]
     if not any(status):
         return pd.DataFrame(rows, columns=columns)
-    sf = SurvfuncRight(np.array(times), np.array(status))
-    z = st.norm.ppf(0.5 + CI_LEVEL / 2)
-    for t, s_prob, se, at_risk, events in zip(sf.surv_times, sf.surv_prob, sf.surv_prob_se, sf.n_risk,
-                                              sf.n_events):
-        lo = hi = np.nan
-        if 0 < s_prob < 1 and se > 0:
-            theta_se = se / (s_prob * abs(math.log(s_prob)))
-            s_lo, s_hi = s_prob ** math.exp(z * theta_se), s_prob ** math.exp(-z * theta_se)
-            lo, hi = 1 - s_hi, 1 - s_lo
-        rows.append({"week": int(t) if float(t).is_integer() else float(t), "n_at_risk": int(at_risk),
-                     "n_events": int(events), "proportion_steroid_free": float(1 - s_prob), "ci_low": lo,
-                     "ci_high": hi, "n": len(cohort), "n_restarted": restarted,
-                     "note": note if 0 < s_prob < 1 else _joined(note, "no interval when everyone or no one "
-                                                                       "has stopped")})
+    steps = cumulative_incidence(times, status, start=baseline_week).iloc[1:]
+    for step in steps.itertuples(index=False):
+        inside = 0 < step.proportion < 1
+        rows.append({"week": step.week, "n_at_risk": step.n_at_risk, "n_events": step.n_events,
+                     "proportion_steroid_free": step.proportion, "ci_low": step.ci_low, "ci_high": step.ci_high,
+                     "n": len(cohort), "n_restarted": restarted,
+                     "note": note if inside else _joined(note, "no interval when everyone or no one has stopped")})
     return pd.DataFrame(rows, columns=columns)
 
 
