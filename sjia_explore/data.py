@@ -22,7 +22,7 @@ Examples
 >>> c.n_patients, c.visits["active_joints"].tolist()
 (1, [4, 1])
 >>> print(c.warnings[0])  # doctest: +NORMALIZE_WHITESPACE
-cohort.csv::: columns read under the schema's names: "subject_id" → patient_id, "visit_week" → week,
+cohort.csv: columns read under the schema's names: "subject_id" → patient_id, "visit_week" → week,
 "joints" → active_joints
 """
 

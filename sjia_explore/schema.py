@@ -455,9 +455,20 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        row = "" if self.row is None else str(self.row)
-        col = self.column or ""
-        return f"{self.file}:{row}:{col}: {self.message}"
+        """``file:row:column: message`` where both are known, else the known parts in words (never ``::``).
+
+        Examples
+        --------
+        >>> str(Problem("visits.csv", 3, "week", "not a number")), str(Problem("a.zip", None, None, "damaged"))
+        ('visits.csv:3:week: not a number', 'a.zip: damaged')
+        >>> str(Problem("visits.csv", None, "sjadas27", "derived")), str(Problem("visits.csv", 4, None, "6 cells"))
+        ('visits.csv, column sjadas27: derived', 'visits.csv, row 4: 6 cells')
+        """
+        if self.row is not None and self.column:
+            return f"{self.file}:{self.row}:{self.column}: {self.message}"
+        where = self.file + ("" if self.row is None else f", row {self.row}") + (
+            f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
 
 
 _PANDAS_DTYPE = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}

@@ -76,9 +76,9 @@ def test_exact_dates_are_dropped_from_every_table_and_the_warning_says_what_beca
         assert not [col for col in frame.columns if "date" in col.lower()]
         assert not frame.astype(str).apply(lambda s: s.str.contains(date)).any().any()
     said = "\n".join(c.warnings)
-    assert 'patients.csv::: exact dates are identifiers: the dates in "IL-1 start date", "Onset date"' in said
-    assert "→ months_onset_to_treatment" in said and 'visits.csv::: exact dates are identifiers' in said
-    assert '"Visit date" → week' in said and 'adverse_events.csv::: exact dates are identifiers' in said
+    assert 'patients.csv: exact dates are identifiers: the dates in "IL-1 start date", "Onset date"' in said
+    assert "→ months_onset_to_treatment" in said and 'visits.csv: exact dates are identifiers' in said
+    assert '"Visit date" → week' in said and 'adverse_events.csv: exact dates are identifiers' in said
     assert c.adverse_events["week"].tolist() == [round(51 / 7, 1)]
 
 

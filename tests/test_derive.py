@@ -48,7 +48,7 @@ def test_sjadas27_jadas27_and_cjadas27_are_computed_when_the_total_is_missing(tm
     for column in ("sjadas27", "jadas27", "cjadas27"):
         assert c.column_provenance("visits", column) == {"mine": COMPUTED_FROM_COMPONENTS}
     said = warnings_about(c, "sjadas27")
-    assert len(said) == 1 and said[0].startswith("visits.csv::sjadas27: ")
+    assert len(said) == 1 and said[0].startswith("visits.csv, column sjadas27: ")
     assert "computed from its five components" in said[0] and "3 visits" in said[0]
     assert said[0].endswith("; so were JADAS27 (3 visits) and cJADAS27 (3 visits)")
     assert c.missing_outcome_note("sjadas27") is None
@@ -202,7 +202,7 @@ def test_a_cohort_without_core_columns_loads_and_says_what_stays_empty(tmp_path)
     for column in CORE_OUTCOMES:
         note = c.missing_outcome_note(column)
         assert note is not None and f"visits has no {column} column" in note
-        assert f"visits.csv::{column}: {note}" in c.warnings  # the app and the loader say the same sentence
+        assert f"visits.csv, column {column}: {note}" in c.warnings  # the app and the loader say the same sentence
     assert "Active joints panel of Trajectories" in c.missing_outcome_note("active_joints")
     assert "add a column active_joints" in c.missing_outcome_note("active_joints")
     sjadas = c.missing_outcome_note("sjadas27")

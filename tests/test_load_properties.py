@@ -49,7 +49,10 @@ def outcome(load):
         for problem in err.problems:
             assert isinstance(problem, Problem) and problem.file and problem.message
             assert problem.row is None or problem.row >= 1
-            assert str(problem).count(":") >= 3
+            said = str(problem)  # the file first, then what is known of where, then the message
+            assert said.startswith(problem.file) and said.endswith(f": {problem.message}") and "::" not in said
+            if problem.row is not None:
+                assert f"{problem.row}" in said[len(problem.file):-len(problem.message)]
         assert all(isinstance(w, str) for w in err.warnings)
         return None
     assert isinstance(cohort, Cohort)

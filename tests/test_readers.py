@@ -125,7 +125,7 @@ def test_every_encoding_and_delimiter_gives_the_same_cohort(tmp_path, reference,
 def test_a_cp1252_file_is_read_and_the_warning_names_the_encoding(tmp_path):
     cohort = load_cohort(write_folder(tmp_path / "c", encoding="cp1252"))
     said = [w for w in cohort.warnings if "Windows-1252" in w]
-    assert said and said[0].startswith("patients.csv:::") and "not UTF-8" in said[0]
+    assert said and said[0].startswith("patients.csv: ") and "not UTF-8" in said[0]
 
 
 def test_decimal_commas_are_read_only_when_cells_are_not_comma_separated(tmp_path):
@@ -187,7 +187,7 @@ def test_ids_with_leading_zeros_stay_text_everywhere(tmp_path, reference):
 def test_a_row_with_more_cells_than_the_header_is_named(tmp_path):
     visits = VISITS[:2] + [["007", "4", "1", "3,25", "-"]] + VISITS[3:]  # unquoted decimal comma
     found = problems(lambda: load_cohort(write_folder(tmp_path / "c", visits=visits)))
-    assert any(line.startswith("visits.csv:3:: this row has 6 cells but the header has 5") for line in found)
+    assert any(line.startswith("visits.csv, row 3: this row has 6 cells but the header has 5") for line in found)
 
 
 # -- column synonyms ---------------------------------------------------------------------
@@ -258,7 +258,7 @@ def test_a_workbook_that_is_really_text_is_refused_by_its_content(tmp_path):
     path = tmp_path / "cohort.xlsx"
     path.write_text("just some notes, renamed\n")
     found = problems(lambda: load_cohort(path))
-    assert found == ["cohort.xlsx::: the name says an Excel workbook (.xlsx) but the content is delimited text (CSV); "
+    assert found == ["cohort.xlsx: the name says an Excel workbook (.xlsx) but the content is delimited text (CSV); "
                      "if it is CSV text, rename it to .csv"]
 
 
@@ -274,7 +274,7 @@ def test_legacy_binary_and_disguised_files_are_refused_by_sniffing():
 def test_a_truncated_workbook_is_explained():
     book = workbook_bytes({"patients": PATIENTS, "visits": VISITS})
     found = problems(lambda: load_cohort_from_bytes(book[: len(book) // 2], "cohort.xlsx"))
-    assert "damaged or incomplete" in found[0] and found[0].startswith("cohort.xlsx:::")
+    assert "damaged or incomplete" in found[0] and found[0].startswith("cohort.xlsx: ")
 
 
 def test_a_workbook_with_a_corrupt_sheet_is_explained():
@@ -283,7 +283,7 @@ def test_a_workbook_with_a_corrupt_sheet_is_explained():
     members = {i.filename: src.read(i) for i in src.infolist()}
     members["xl/worksheets/sheet2.xml"] = b"<worksheet><sheetData><row r='1'><c r='A1' t='s'><v>99"
     found = problems(lambda: load_cohort_from_bytes(zip_bytes(members), "cohort.xlsx"))
-    assert "cohort.xlsx:::" in found[0] and "could not be" in found[0]
+    assert "cohort.xlsx: " in found[0] and "could not be" in found[0]
 
 
 def test_entity_expansion_in_a_workbook_is_refused():
@@ -298,7 +298,7 @@ def test_entity_expansion_in_a_workbook_is_refused():
     start = time.perf_counter()
     found = problems(lambda: load_cohort_from_bytes(zip_bytes(members), "cohort.xlsx"))
     assert time.perf_counter() - start < 1
-    assert found == ["cohort.xlsx::: the workbook's XML declares entities (a DTD), which Excel never writes and "
+    assert found == ["cohort.xlsx: the workbook's XML declares entities (a DTD), which Excel never writes and "
                      "XML-bomb attacks use; it was not read: save it again from Excel"]
 
 
@@ -357,7 +357,7 @@ def test_a_zip_bomb_is_refused_quickly_from_its_declared_size():
     start = time.perf_counter()
     found = problems(lambda: load_cohort_from_bytes(bomb, "bomb.zip"))
     assert time.perf_counter() - start < 1
-    assert found[0].startswith("bomb.zip::: the archive would unpack to") and "zip bombs" in found[0]
+    assert found[0].startswith("bomb.zip: the archive would unpack to") and "zip bombs" in found[0]
 
 
 def test_a_workbook_bomb_is_refused_before_parsing():
@@ -383,7 +383,7 @@ def test_unsafe_member_names_and_too_many_entries_are_refused(monkeypatch):
 def test_a_truncated_zip_is_explained():
     archive = zip_bytes({"patients.csv": csv_text(PATIENTS).encode(), "visits.csv": csv_text(VISITS).encode()})
     found = problems(lambda: load_cohort_from_bytes(archive[:-30], "cohort.zip"))
-    assert found[0].startswith("cohort.zip::: the archive is damaged or incomplete")
+    assert found[0].startswith("cohort.zip: the archive is damaged or incomplete")
 
 
 # -- steroid dose in mg/day --------------------------------------------------------------
@@ -396,8 +396,9 @@ def test_mg_per_day_is_converted_with_the_visit_weight_checked_by_hand():
     assert cohort.visits["steroid_mg_kg_day"].tolist()[:3] == [0.8, 0.25, 0.0]
     assert pd.isna(cohort.visits["steroid_mg_kg_day"].iloc[3])
     warned = [w for w in cohort.warnings if "mg/day" in w]
-    assert warned == ['l.csv::steroid_mg_kg_day: steroid doses were given in mg/day (column "Prednisone (mg/day)") '
-                      'and were converted to mg/kg/day by dividing by the body weight (column "Weight (kg)")']
+    assert warned == ['l.csv, column steroid_mg_kg_day: steroid doses were given in mg/day '
+                      '(column "Prednisone (mg/day)") and were converted to mg/kg/day by dividing by the body '
+                      'weight (column "Weight (kg)")']
 
 
 def test_mg_per_day_uses_the_patient_weight_and_a_missing_weight_is_a_problem(tmp_path):
@@ -414,11 +415,11 @@ def test_mg_per_day_uses_the_patient_weight_and_a_missing_weight_is_a_problem(tm
 # -- files and limits --------------------------------------------------------------------
 def test_an_empty_or_header_only_file_is_explained():
     assert problems(lambda: load_cohort_from_bytes(b"", "c.csv")) == [
-        "c.csv::: the file is empty; it needs a header row and data rows"]
+        "c.csv: the file is empty; it needs a header row and data rows"]
     assert problems(lambda: load_cohort_from_bytes(b"\n,,\n", "c.csv")) == [
-        "c.csv::: the file is empty; it needs a header row and data rows"]
+        "c.csv: the file is empty; it needs a header row and data rows"]
     found = problems(lambda: load_cohort_from_bytes(b"patient_id,study,months_onset_to_treatment,week\n", "c.csv"))
-    assert "c.csv::: the file has a header but no rows; add at least one row" in found
+    assert "c.csv: the file has a header but no rows; add at least one row" in found
 
 
 def test_uploads_are_checked_on_their_length_and_names_are_only_labels(monkeypatch):
@@ -491,11 +492,11 @@ def test_validate_exits_1_with_sheet_rows_for_an_invalid_workbook_and_2_for_usag
 def test_row_and_column_caps_are_checked_while_reading(monkeypatch):
     monkeypatch.setattr(data, "_limits", lambda: data.readers.Limits(max_columns=4))
     found = problems(lambda: load_cohort_from_bytes(csv_text(long_rows()).encode(), "long.csv"))
-    assert found == ["long.csv:1:: the header has 9 columns, over the limit of 4; "
+    assert found == ["long.csv, row 1: the header has 9 columns, over the limit of 4; "
                      "remove columns the cohort does not need"]
     monkeypatch.setattr(data, "_limits", lambda: data.readers.Limits(max_rows=3))
     assert problems(lambda: load_cohort_from_bytes(csv_text(long_rows()).encode(), "long.csv")) == [
-        "long.csv:5:: more than 3 data rows; split the file or remove rows the cohort does not need"]
+        "long.csv, row 5: more than 3 data rows; split the file or remove rows the cohort does not need"]
     rows = [r[:4] for r in long_rows()]
     found = problems(lambda: load_cohort_from_bytes(workbook_bytes({"data": rows}), "long.xlsx"))
     assert found == ["long.xlsx[data]:5:: more than 3 data rows; "

@@ -123,7 +123,7 @@ def test_an_unknown_event_is_one_problem_saying_how_to_map_it(tmp_path):
     found = problems(lambda: load_cohort(folder))
     assert len([p for p in found if "do not say their week" in p]) == 1
     problem = next(p for p in found if "do not say their week" in p)
-    assert problem.startswith(f"{RECORDS_NAME}::redcap_event_name:")
+    assert problem.startswith(f"{RECORDS_NAME}, column redcap_event_name:")
     assert '"flare_arm_1", "extra_arm_1"' in problem and "event_weeks=" in problem
     c = load_cohort(folder, event_weeks={"flare_arm_1": 16, "extra_arm_1": 8})
     assert c.visits["week"].tolist() == [0, 4, 16, 0, 8]

@@ -87,7 +87,7 @@ def test_missing_visits_file_and_empty_file_are_explained(tmp_path):
     (folder / "visits.csv").unlink()
     assert any("visits" in line and "required" in line for line in problems_of(folder))
     (folder / "visits.csv").write_text("")
-    assert any(line.startswith("visits.csv::: the file is empty") for line in problems_of(folder))
+    assert any(line.startswith("visits.csv: the file is empty") for line in problems_of(folder))
 
 
 def test_a_file_that_is_not_utf8_is_refused_with_a_fix(tmp_path):
