@@ -231,8 +231,8 @@ def _not_recorded(reading: readers.Reading, patients: pd.DataFrame, visits: pd.D
         with_value = set(study_of.reindex(visits.loc[values.notna(), "patient_id"]).dropna().astype(str))
         missing = [s for s in studies if s not in with_value and (table, column, s) not in marked]
         rows += [{"table": table, "column": column, "study": s, "status": NOT_RECORDED} for s in missing]
-        if missing:
-            warnings.append(Problem(source, None, column if column in visits.columns else None,
+        if missing and column in visits.columns:  # a column absent altogether is said once, by derive
+            warnings.append(Problem(source, None, column,
                                     f"no {words} recorded for {', '.join(missing)}: shown as “not recorded”"))
     return pd.DataFrame(rows, columns=["table", "column", "study", "status"]), warnings
 

@@ -149,7 +149,7 @@ def test_ambiguous_day_month_order_is_a_problem_not_a_guess(tmp_path):
     # no date of the visits file has a day above 12: day-first and month-first both fit
     visits = "patient_id,Visit date,joints\nP1,01/10/2024,5\nP1,02/09/2024,2\nP2,01/12/2024,3\n"
     found = problems(lambda: load_cohort(write(tmp_path / "c", PATIENTS, visits)))
-    assert any(p.startswith("visits.csv::Visit date: these dates could be day/month/year or month/day/year")
+    assert any(p.startswith("visits.csv, column Visit date: these dates could be day/month/year or month/day/year")
                for p in found)
 
 

@@ -30,7 +30,7 @@ def folder(tmp_path, visits: str, patients: str = PATIENTS):
 
 
 def warnings_about(cohort, column: str) -> list[str]:
-    return [w for w in cohort.warnings if f":{column}: " in w]
+    return [w for w in cohort.warnings if f":{column}: " in w or f", column {column}: " in w]
 
 
 # --- sJADAS27 from its components ------------------------------------------------------------

@@ -47,6 +47,14 @@ def test_a_long_csv_without_event_columns_is_not_recorded(bundled):
     assert not_recorded(cohort, "visits", "steroid_mg_kg_day") == []
 
 
+def test_a_file_with_no_dose_column_is_told_once_with_how_to_add_it():
+    no_dose = "\n".join(",".join(line.split(",")[:-1]) for line in LONG.strip().splitlines()) + "\n"
+    cohort = load_cohort_from_bytes(no_dose.encode(), "nodose.csv")
+    assert not_recorded(cohort, "visits", "steroid_mg_kg_day") == ["mine"]
+    about_dose = [w for w in cohort.warnings if "steroid_mg_kg_day" in w]
+    assert len(about_dose) == 1 and "add a column steroid_mg_kg_day" in about_dose[0]
+
+
 def test_the_bundled_cohort_and_a_zip_with_events_have_nothing_marked(bundled):
     assert bundled.warnings == () and (bundled.provenance["status"] != "not recorded").all()
     cohort = load_cohort_from_bytes(zipped(bundled, ("patients", "treatments", "visits", "adverse_events")), "all.zip")

@@ -499,7 +499,7 @@ def test_row_and_column_caps_are_checked_while_reading(monkeypatch):
         "long.csv, row 5: more than 3 data rows; split the file or remove rows the cohort does not need"]
     rows = [r[:4] for r in long_rows()]
     found = problems(lambda: load_cohort_from_bytes(workbook_bytes({"data": rows}), "long.xlsx"))
-    assert found == ["long.xlsx[data]:5:: more than 3 data rows; "
+    assert found == ["long.xlsx[data], row 5: more than 3 data rows; "
                      "split the file or remove rows the cohort does not need"]
 
 
