@@ -14,12 +14,12 @@ import os
 import re
 import shutil
 import textwrap
-import time
 from pathlib import Path
 
 import nbformat
+import page_actions
 import pytest
-from page_actions import screenshot, set_cutoff
+from page_actions import JOINTS_LINE, screenshot, set_cutoff
 from playwright.sync_api import expect
 
 from sjia_explore import load_cohort
@@ -28,8 +28,6 @@ from sjia_explore.trajectories import summarise
 
 pytestmark = pytest.mark.e2e
 
-JOINTS_LINE = ".sjia-chart svg .joints_mean_marks path"
-PAGE_TIMEOUT_MS = 90_000  # kernel start + first execution on a slow 2-core machine
 WEEKS = [0, 4, 8, 12, 24]
 
 
@@ -105,13 +103,8 @@ def reset(page, cohort):
 
 
 def open_app(watched, url: str, timing, timing_name: str, ready: str = JOINTS_LINE):
-    """Open the page and wait for ``ready`` (default: the active-joints line) to be drawn; record how long it took."""
-    page = watched.page
-    start = time.perf_counter()
-    page.goto(url)
-    expect(page.locator(ready).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-    timing(timing_name, time.perf_counter() - start)
-    return page
+    """Open the page, wait for ``ready`` to be drawn and record how long it took."""
+    return page_actions.open_app(watched, url, ready=ready, timing=timing, timing_name=timing_name)
 
 
 # --------------------------------------------------------------------------------------------

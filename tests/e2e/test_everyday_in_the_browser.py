@@ -14,26 +14,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from page_actions import TAB, open_app, upload
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-JOINTS_LINE = ".sjia-chart svg .joints_mean_marks path"
-PAGE_TIMEOUT_MS = 90_000  # kernel start + first execution on a slow 2-core machine
-TAB = ".sjia-tabs .lm-TabBar-tab"
-
-
-def upload(page, path):
-    with page.expect_file_chooser() as chooser:
-        page.locator(".sjia-upload-button").click()
-    chooser.value.set_files(str(path))
-
-
-def open_app(watched, url: str, ready: str = JOINTS_LINE):
-    page = watched.page
-    page.goto(url)
-    expect(page.locator(ready).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-    return page
 
 
 def test_an_odd_address_gets_one_plain_notice_listing_every_part_left_out(app_server, new_page):

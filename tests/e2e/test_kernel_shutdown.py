@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from page_actions import JOINTS_LINE
 from playwright.sync_api import expect
 
 from sjia_explore import processes
@@ -22,7 +23,6 @@ pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not processes.HAVE_PROC, reason="counts kernels in /proc (Linux)")]
 
 TRIVIAL = Path(__file__).resolve().parents[2] / "benchmarks" / "trivial.ipynb"
-JOINTS_LINE = ".sjia-chart svg .joints_mean_marks path"
 REFUSED = re.compile(r"40\d POST /voila/api/shutdown")
 
 

@@ -9,9 +9,9 @@ One page serves the whole module; each test leaves the page at the default selec
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
+from page_actions import open_app, open_section
 from playwright.sync_api import expect
 
 from sjia_explore import load_cohort, outcomes
@@ -19,8 +19,6 @@ from sjia_explore.literature import literature
 
 pytestmark = pytest.mark.e2e
 
-PAGE_TIMEOUT_MS = 90_000
-TAB = ".sjia-tabs .lm-TabBar-tab"
 
 
 @pytest.fixture(scope="module")
@@ -31,17 +29,8 @@ def cohort():
 @pytest.fixture(scope="module")
 def app(app_server, new_page, timing):
     watched = new_page()
-    page = watched.page
-    start = time.perf_counter()
-    page.goto(app_server.url)
-    expect(page.locator(".sjia-chart svg .joints_mean_marks path").first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-    timing("first_chart_outcomes_s", time.perf_counter() - start)
+    open_app(watched, app_server.url, timing=timing, timing_name="first_chart_outcomes_s")
     return watched
-
-
-def open_section(page, title: str):
-    page.locator(TAB, has_text=title).click()
-    expect(page.locator(f"{TAB}.lm-mod-current")).to_have_text(title)
 
 
 def texts(page, selector: str) -> list[str]:

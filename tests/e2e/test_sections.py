@@ -14,7 +14,7 @@ import time
 import zipfile
 
 import pytest
-from page_actions import screenshot, set_cutoff
+from page_actions import open_app, open_section, screenshot, set_cutoff, upload
 from playwright.sync_api import expect
 
 from sjia_explore import load_cohort, published
@@ -23,8 +23,6 @@ from sjia_explore.window import sensitivity_table
 
 pytestmark = pytest.mark.e2e
 
-PAGE_TIMEOUT_MS = 90_000
-TAB = ".sjia-tabs .lm-TabBar-tab"
 STRIP_POINTS = ".sjia-window-chart svg .strip_points_marks path"
 MARKER = ".sjia-window-chart svg .strip_current_marks line"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -38,17 +36,8 @@ def cohort():
 @pytest.fixture(scope="module")
 def app(app_server, new_page, timing):
     watched = new_page()
-    page = watched.page
-    start = time.perf_counter()
-    page.goto(app_server.url)
-    expect(page.locator(".sjia-chart svg .joints_mean_marks path").first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-    timing("first_chart_sections_s", time.perf_counter() - start)
+    open_app(watched, app_server.url, timing=timing, timing_name="first_chart_sections_s")
     return watched
-
-
-def open_section(page, title: str):
-    page.locator(TAB, has_text=title).click()
-    expect(page.locator(f"{TAB}.lm-mod-current")).to_have_text(title)
 
 
 def drawn_strip(page) -> dict[float, tuple[int, int, float]]:
@@ -234,12 +223,6 @@ def test_downloads_arrive_as_files_with_their_provenance(app):
 # --------------------------------------------------------------------------------------------
 # Upload: your own cohort
 # --------------------------------------------------------------------------------------------
-def upload(page, path):
-    with page.expect_file_chooser() as chooser:
-        page.locator(".sjia-upload-button").click()
-    chooser.value.set_files(str(path))
-
-
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     from sjia_explore.simulate import registry
