@@ -1,5 +1,5 @@
 """The outcome sections in a real browser: disease activity with the published evidence, biomarkers, the
-window of opportunity without a cut-off, and each patient.
+window of opportunity without a cut-off, and each patient; then the same sections on an uploaded registry.
 
 Expected numbers come from the package's own outcome functions (themselves tested against independent
 computations in tests/test_app_outcomes.py) and are compared with what the page draws, read back from the SVG.
@@ -8,10 +8,12 @@ One page serves the whole module; each test leaves the page at the default selec
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 import pytest
-from page_actions import open_app, open_section
+from page_actions import open_app, open_section, upload
 from playwright.sync_api import expect
 
 from sjia_explore import load_cohort, outcomes
@@ -128,3 +130,59 @@ def test_each_patient_draws_one_row_per_child_with_visits_and_events(app, cohort
     assert "Data: reconstructed" in label
     expect(page.locator(".sjia-patients-chart")).to_contain_text(f"n = {cohort.n_patients}")
     open_section(page, "Trajectories")
+
+
+@pytest.fixture(scope="module")
+def registry_upload(tmp_path_factory):
+    """A simulated 40-patient registry as a clinic would upload it, without two markers it did not measure."""
+    from sjia_explore.data import load_cohort_from_bytes
+    from sjia_explore.simulate import registry
+
+    reg = registry(40, seed=3)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in ("patients", "treatments", "visits", "adverse_events"):
+            table = getattr(reg, name)
+            if name == "visits":
+                table = table.drop(columns=["il18_pg_ml", "mrp8_14_ng_ml"])
+            z.writestr(f"{name}.csv", table.to_csv(index=False))
+    path = tmp_path_factory.mktemp("registry") / "registry.zip"
+    path.write_bytes(buf.getvalue())
+    return path, load_cohort_from_bytes(buf.getvalue(), path.name)
+
+
+def test_the_outcome_sections_follow_an_uploaded_registry_and_say_what_it_lacks(app, registry_upload):
+    """Runs last: the page keeps the uploaded registry."""
+    page = app.page
+    path, reg = registry_upload
+    upload(page, path)
+    expect(page.locator(".sjia-n-total")).to_contain_text(f"{reg.n_patients} patients")
+    features = reg.patient_features(12)
+    by = dict(zip(features["patient_id"], features["duration_group"].astype(str)))
+
+    open_section(page, "Disease activity")
+    shown = outcomes.activity_states(reg.visits, "sjadas10", by=by).query("n_total > 0")
+    expected = sorted(f"n = {n}" for n in shown.drop_duplicates(["group", "week"])["n_total"])
+    n_marks = page.locator(".sjia-activity-chart svg .activity_n_marks text")
+    expect(n_marks.filter(has_text=re.compile(f"^{expected[-1]}$"))).not_to_have_count(0)  # the registry's chart
+    expect(page.locator(".sjia-activity-chart svg .activity_bars_marks path")).to_have_count(len(shown))
+    assert sorted(texts(page, ".sjia-activity-chart svg .activity_n_marks text")) == expected
+
+    open_section(page, "Biomarkers")
+    chart = ".sjia-biomarkers-chart svg"
+    v = reg.visits.assign(group=reg.visits["patient_id"].map(by))
+    counts = v.dropna(subset=["esr_mm_h"]).groupby(["group", "week"]).size()
+    expect(page.locator(f"{chart} .biomarker_esr_mm_h_n_marks text").filter(
+        has_text=re.compile(f"^{counts.max()}$"))).not_to_have_count(0)
+    expect(page.locator(f"{chart} .biomarker_esr_mm_h_n_marks text")).to_have_count(len(counts))
+    assert sorted(texts(page, f"{chart} .biomarker_esr_mm_h_n_marks text")) == sorted(str(n) for n in counts)
+    expect(page.locator(f"{chart} .biomarker_il18_pg_ml_median_marks path")).to_have_count(0)
+    expect(page.locator(".sjia-biomarkers-intro")).to_contain_text("IL-18")
+    expect(page.locator(".sjia-biomarkers-intro")).to_contain_text("not measured")
+
+    open_section(page, "Each patient")
+    expect(page.locator(".sjia-patients-chart")).to_contain_text(f"n = {reg.n_patients}")
+    expect(page.locator(".sjia-patients-chart svg .patients_events_marks path")).to_have_count(
+        int(reg.adverse_events["week"].notna().sum()))
+    open_section(page, "Trajectories")
+    app.assert_clean()
