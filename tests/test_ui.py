@@ -522,3 +522,20 @@ def test_a_cohort_without_a_core_column_says_so_where_its_chart_would_be(app):
     assert "sjadas27" not in shown.value  # the score that is there is not said to be missing
     app.sidebar.back_button.click()
     assert app.trajectories.missing.layout.display == "none"
+
+
+def test_a_new_cut_off_does_not_look_again_at_what_depends_only_on_the_patients(cohort, monkeypatch):
+    from sjia_explore.app.session import Session
+    from sjia_explore.cohort import Cohort
+
+    calls = []
+    original = Cohort.is_reconstructed
+    monkeypatch.setattr(Cohort, "is_reconstructed", lambda self, *a, **k: calls.append(a) or original(self, *a, **k))
+    session = Session(cohort)
+    first = session.compute(ViewState(early_cutoff_months=6))
+    asked = len(calls)
+    second = session.compute(ViewState(early_cutoff_months=9))
+    assert asked > 0 and len(calls) == asked  # same patients: the provenance is not looked up again
+    assert first.sections["trajectories"].spec != second.sections["trajectories"].spec  # the chart did change
+    session.compute(ViewState(early_cutoff_months=9, sex="F"))  # new patients: looked up again
+    assert len(calls) > asked

@@ -111,7 +111,8 @@ class Session:
         self._selections: OrderedDict[Subgroup, tuple[Cohort, dict[str, int]]] = OrderedDict()
         kept = {} if sections is None else {k: v for k, v in getattr(self, "_sections", {}).items()
                                             if k not in sections}
-        self._sections: dict[str, OrderedDict] = {s.name: kept.get(s.name, OrderedDict()) for s in SECTIONS}
+        # parts kept under their own names (Context.remember) stay unless named
+        self._sections: dict[str, OrderedDict] = {**kept, **{s.name: kept.get(s.name, OrderedDict()) for s in SECTIONS}}
 
     @property
     def index(self):

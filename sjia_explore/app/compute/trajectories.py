@@ -15,6 +15,8 @@ CLIPPED_WORDS = "Where a band would cross the scale's limits (below 0), it is cu
 
 #: What the section depends on.
 INPUTS = ("selection", "early_cutoff_months", "each_patient", "dark")
+#: What does not change with the cut-off: kept per selection of patients.
+SELECTION_INPUTS = ("selection",)
 
 
 def line_patients(features: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
@@ -68,7 +70,9 @@ def compute(ctx: Context) -> TrajectoriesModel:
     # ``selected`` is a subgroup of the cohort shown: its summaries come from the cohort's index, with the
     # numbers of trajectories.summarise(selected.visits, ..., patients=features)
     groups = ctx.index.groups(features, "duration_group") if ctx.index is not None else None
-    recorded = {o.column for o in OUTCOMES if has_values(selected.visits, o.column)}
+    # what depends only on the patients selected is kept per selection: a new cut-off does not look again
+    recorded = ctx.remember("trajectories_recorded", SELECTION_INPUTS,
+                            lambda: {o.column for o in OUTCOMES if has_values(selected.visits, o.column)})
     absent = []
     for outcome in OUTCOMES:
         if outcome.column not in selected.visits.columns:
@@ -88,8 +92,8 @@ def compute(ctx: Context) -> TrajectoriesModel:
             summary, title=outcome.title, y_title=_y_title(outcome.y_title, lines is not None), patient_values=lines,
             weeks=weeks,
             colours=colours, colour_domain=labels, name=outcome.css, value_format=outcome.value_format, dark=dark))
-    reconstructed = ctx.selected.n_patients > 0 and ctx.selected.is_reconstructed(
-        "visits", columns=[o.column for o in OUTCOMES])
+    reconstructed = ctx.remember("trajectories_reconstructed", SELECTION_INPUTS, lambda: (
+        selected.n_patients > 0 and selected.is_reconstructed("visits", columns=[o.column for o in OUTCOMES])))
     notes = [lines_note] if lines_note else []
     if absent:
         notes.append(f"Not recorded for the selected patients, so not drawn: {', '.join(absent)}.")
