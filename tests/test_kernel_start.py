@@ -105,3 +105,22 @@ def test_the_server_writes_the_bytecode_once_so_kernels_do_not_compile(tmp_path)
     assert len(sources) > 50 and cached() == []
     assert server.compile_package(copy) is True
     assert cached() == sources
+
+
+def test_the_trusted_path_cleans_cells_as_the_validators_path_does():
+    """The bundled cohort's fast cleaning gives what the validator's cleaning gives, on messy cells too."""
+    import numpy as np
+    import pandas as pd
+
+    from sjia_explore.schema import TABLES, _normalise_cells, _normalise_cells_plain
+
+    messy = pd.DataFrame({
+        "patient_id": [" p1", "p2 ", "NA", "p4", None, "  "],
+        "sex": ["F", " m", "n/a", "Missing", ".", "F"],
+        "fever": ["yes", " Y", "0", "nein", "", "maybe"],
+        "age_onset_years": ["3.5", " 4 ", "none", "NULL", np.nan, "7,5"],
+        "extra column": ["x", " y ", "nan", "z", "null", "Not reported"],
+    })
+    expected = _normalise_cells(messy, TABLES["patients"])
+    got = _normalise_cells_plain(messy, TABLES["patients"])
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
