@@ -257,16 +257,17 @@ class PoolWatch:
     """Says once, with the memory measured, when the ``viewers`` kernels kept ready have all run the app.
 
     Call :meth:`tick` every half second or so; ready means ``viewers`` kernels
-    exist, each has used at least ``min_cpu_s`` of CPU (a kernel that has only
-    started has used under 1 s; one that has run the app, 6 s or more), and none
-    has used more than a trace of CPU over the last ``quiet_s`` seconds
-    (:class:`sjia_explore.processes.CpuQuiet`). Silent where processes cannot be
-    read (no ``/proc``) or when no kernel is kept ready.
+    exist, each holds at least ``min_rss_mb`` of memory (a kernel that has only
+    started holds about 50 MB; one that has run the app, 110 MB or more: the
+    memory tells them apart on a busy machine, where the CPU a kernel has used
+    varies several-fold), and none has used more than a trace of CPU over the
+    last ``quiet_s`` seconds (:class:`sjia_explore.processes.CpuQuiet`). Silent
+    where processes cannot be read (no ``/proc``) or when no kernel is kept ready.
     """
 
-    def __init__(self, server_pid: int, viewers: int, quiet_s: float = 3.0, min_cpu_s: float = 2.0,
+    def __init__(self, server_pid: int, viewers: int, quiet_s: float = 3.0, min_rss_mb: float = 90.0,
                  give_up_s: float = 900.0):
-        self.server_pid, self.viewers, self.min_cpu_s = server_pid, viewers, min_cpu_s
+        self.server_pid, self.viewers, self.min_rss_mb = server_pid, viewers, min_rss_mb
         self.done = viewers <= 0 or not processes.HAVE_PROC
         self._give_up = time.monotonic() + give_up_s
         self._quiet = processes.CpuQuiet(window_s=quiet_s)
@@ -278,9 +279,11 @@ class PoolWatch:
             self.done = True
             return
         ks = processes.kernels(self.server_pid)
-        if not self._quiet.update(ks) or len(ks) < self.viewers or any(k.cpu_s < self.min_cpu_s for k in ks):
+        if not self._quiet.update(ks) or len(ks) < self.viewers:
             return
         sizes = [m for k in ks for m in [processes.rss_mb(k.pid)] if m is not None]
+        if any(m < self.min_rss_mb for m in sizes):
+            return
         if sizes:
             print(f"{len(sizes)} kernel{'s' if len(sizes) != 1 else ''} ready: {memory_text(sum(sizes) / len(sizes))} "
                   f"each as measured now, {memory_text(sum(sizes))} in all.", file=out or sys.stdout, flush=True)
