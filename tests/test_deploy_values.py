@@ -179,6 +179,9 @@ def test_user_pods_reach_nothing_outside_the_cluster(values):
 
 
 def test_the_log_in_placeholder_lets_nobody_in(values):
+    from jupyterhub.auth import NullAuthenticator  # no log-in page at all
+
     config = values["hub"]["config"]
-    assert config["Authenticator"] == {"allow_all": False, "allowed_users": []}
+    assert config == {"JupyterHub": {"authenticator_class": "jupyterhub.auth.NullAuthenticator"}}
+    assert NullAuthenticator().get_handlers(None) == []
     assert VALUES.read_text(encoding="utf-8").count("REPLACE") >= 3
