@@ -8,8 +8,8 @@ yet), the kernel's own imports (``ipykernel.ipkernel``) and then the code cells 
 ``benchmarks/trivial.ipynb`` (one Dropdown, one Label), and reads
 ``time.process_time()`` at the end: the process's CPU seconds, less sensitive to
 a busy machine than wall time. App and trivial runs alternate; the ratio is
-taken pair by pair. The package's bytecode is written first, as ``sjia-explore
-app`` does before it starts any kernel.
+taken pair by pair. The package's bytecode and the charts' JavaScript are
+prepared first, as ``sjia-explore app`` does before it starts any kernel.
 
 Keys: ``kernel_start_cpu_s`` (app), ``kernel_start_cpu_s_trivial``,
 ``kernel_start_cpu_ratio`` (app / trivial), each with ``_min``, ``_max``, ``_n``.
@@ -64,9 +64,10 @@ def one_run(notebook: Path, timeout_s: float = 300) -> dict:
 def measure(repeats: int = 5) -> dict:
     """``repeats`` alternating pairs (app, trivial); the figures as :func:`benchmarks.compute.put` keys."""
     from benchmarks.compute import put
-    from sjia_explore.server import compile_package
+    from sjia_explore.server import compile_package, prepare_chart_javascript
 
     compile_package()
+    prepare_chart_javascript()
     app, trivial = [], []
     for _ in range(repeats):
         app.append(one_run(APP)["cpu_s"])

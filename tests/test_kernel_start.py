@@ -12,6 +12,7 @@ Table 1 and running the tests must still work, importing them then.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,9 +33,15 @@ def app_code() -> str:
 
 
 def run_fresh(code: str) -> dict:
-    """Run ``code`` in a new interpreter (this checkout first on the path); it must print one JSON line last."""
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    """Run ``code`` in a new interpreter (this checkout first on the path); it must print one JSON line last.
+
+    As ``sjia-explore app`` does before it starts any kernel, the charts' JavaScript is prepared first.
+    """
+    from sjia_explore.server import prepare_chart_javascript
+
+    prepare_chart_javascript()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
