@@ -215,6 +215,13 @@ def compile_package(folder: str | Path | None = None) -> bool:
     compile every module of the app again (about 0.1 s of CPU per viewer).
     Returns False when it could not be written (a read-only folder): kernels
     then compile as before. ``folder``: another package folder (for tests).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp()); _ = (folder / "part.py").write_text("x = 1")
+    >>> compile_package(folder), [p.name.split(".")[0] for p in (folder / "__pycache__").iterdir()]
+    (True, ['part'])
     """
     import compileall
 
