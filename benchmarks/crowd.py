@@ -83,9 +83,11 @@ def burst(url: str, viewers: int, timeout_s: float) -> list[dict]:
     return [r if r is not None else {"s": None, "ok": False, "error": "no answer"} for r in results]
 
 
-#: CPU a kernel has used once it has run the app (measured: 6.6-9.7 s on a busy 2-core machine; a kernel that
-#: has only started has used under 1 s), and once it has run the trivial notebook (about 0.6 s).
-READY_CPU_S = {"app": 3.0, "trivial": 0.3}
+#: CPU a kernel has used once it has run the notebook (the trivial one: about 0.3-0.6 s; the app: 0.9-1.3 s on
+#: a quiet 2-core machine, several times more on a busy one), and the memory it then holds: a kernel that has
+#: only started holds about 50 MB, one that has run the app 110 MB or more (the memory does not vary with load).
+READY_CPU_S = {"app": 0.3, "trivial": 0.3}
+READY_RSS_MB = {"app": 90.0, "trivial": 0.0}
 
 
 def measure(label: str, notebook: Path | None, viewers: int, log_dir: Path, extra: tuple[str, ...] = (),
@@ -99,7 +101,8 @@ def measure(label: str, notebook: Path | None, viewers: int, log_dir: Path, extr
             started = time.perf_counter()
             out["pool_ready"] = serving.wait_for_idle_kernels(
                 server.pid, warm_pool, timeout_s=max(300, 12 * warm_pool), quiet_s=5.0,
-                min_cpu_s=READY_CPU_S["trivial" if notebook == TRIVIAL else "app"])
+                min_cpu_s=READY_CPU_S["trivial" if notebook == TRIVIAL else "app"],
+                min_rss_mb=READY_RSS_MB["trivial" if notebook == TRIVIAL else "app"])
             out["pool_warm_s"] = round(time.perf_counter() - started, 1)
         sampler = MemorySampler(server.pid)
         sampler.start()

@@ -151,6 +151,11 @@ def run_compute(args, work: Path, results: dict) -> Path:
     results["load_s_10k"] = round(load_s, 3)
     results.update(compute.measure_cohort(large, "10k", repeats=args.compute_repeats,
                                           stats_repeats=1))
+    if args.kernel_repeats > 0:
+        from benchmarks import kernel_start
+
+        log(f"kernel start: CPU of a fresh process running app.ipynb / trivial.ipynb, {args.kernel_repeats} pairs")
+        results.update(kernel_start.measure(args.kernel_repeats))
     if not args.no_profile:
         log("compute: cProfile of the update on 10,000 patients")
         results["profile_update_10k"] = compute.profile_update(large, repeats=2,
@@ -425,6 +430,11 @@ ROWS = (
         ("load_s_bundled", "s", "load_cohort(), bundled"),
         ("load_s_10k", "s", "load_cohort(folder), 10,000 patients"),
     ]),
+    ("New viewer's kernel, start to first chart (CPU seconds of a fresh process, no server)", [
+        ("kernel_start_cpu_s", "s", "app.ipynb (kernel imports, app, first chart)"),
+        ("kernel_start_cpu_s_trivial", "s", "trivial notebook (floor)"),
+        ("kernel_start_cpu_ratio", "×", "app / floor"),
+    ]),
     ("Memory", [
         ("kernel_rss_mb_trivial", "MB", "kernel, trivial notebook"),
         ("kernel_rss_mb_bundled", "MB", "kernel after first chart, bundled"),
@@ -515,6 +525,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--redraws", type=int, default=4, help="cut-off changes timed per page (default 4)")
     parser.add_argument("--compute-repeats", type=int, default=7, help="updates timed per cohort (default 7)")
     parser.add_argument("--n-large", type=int, default=10_000, help="patients in the large registry (default 10000)")
+    parser.add_argument("--kernel-repeats", type=int, default=5,
+                        help="fresh processes per notebook for the kernel-start CPU figures (default 5; 0 skips)")
     parser.add_argument("--no-browser", action="store_true", help="compute figures only")
     parser.add_argument("--no-preheat", action="store_true", help="skip the preheated-kernel what-if")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile runs")

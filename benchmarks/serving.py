@@ -91,20 +91,23 @@ def tree_memory(pid: int) -> dict:
 
 
 def wait_for_idle_kernels(pid: int, count: int, timeout_s: float = 120, quiet_s: float = 3.0,
-                          min_cpu_s: float = 0.0) -> bool:
-    """Wait until ``count`` kernels exist, each has used at least ``min_cpu_s`` of CPU, and none has used CPU
-    over the last ``quiet_s`` (a preheated pool that has run the notebook). The CPU is compared over the
-    whole window, so a kernel starved of CPU on a crowded machine does not pass for idle; ``min_cpu_s``
-    tells a kernel that has run the notebook from one that has started and is still waiting to run it
-    (measured: many kernels starting at once can each sit idle for seconds before running anything)."""
+                          min_cpu_s: float = 0.0, min_rss_mb: float = 0.0) -> bool:
+    """Wait until ``count`` kernels exist, each has used at least ``min_cpu_s`` of CPU and holds at least
+    ``min_rss_mb`` of memory, and none has used CPU over the last ``quiet_s`` (a preheated pool that has run
+    the notebook). The CPU is compared over the whole window, so a kernel starved of CPU on a crowded machine
+    does not pass for idle; ``min_cpu_s`` and ``min_rss_mb`` tell a kernel that has run the notebook from one
+    that has started and is still waiting to run it (measured: many kernels starting at once can each sit
+    idle for seconds before running anything)."""
     from sjia_explore.processes import CpuQuiet
     from sjia_explore.processes import kernels as kernel_infos
+    from sjia_explore.processes import rss_mb as pid_rss_mb
 
     deadline = time.monotonic() + timeout_s
     quiet = CpuQuiet(window_s=quiet_s)
     while time.monotonic() < deadline:
         ks = kernel_infos(pid)
-        if quiet.update(ks) and len(ks) >= count and all(k.cpu_s >= min_cpu_s for k in ks):
+        if quiet.update(ks) and len(ks) >= count and all(k.cpu_s >= min_cpu_s for k in ks) and all(
+                (pid_rss_mb(k.pid) or 0.0) >= min_rss_mb for k in ks if min_rss_mb):
             return True
         time.sleep(0.5)
     return False

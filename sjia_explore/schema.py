@@ -614,6 +614,28 @@ def validate_table(df: pd.DataFrame, table: Table, known_patients: pd.Series | N
     return problems, typed
 
 
+def _normalise_cells_plain(df: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """:func:`_normalise_cells` cell by cell in plain Python: the same result, about three times faster on a
+    small table (a new viewer's kernel loads the bundled cohort through it)."""
+    columns = {}
+    for name in df.columns:
+        boolean = name in table.names and table.column(name).kind == "boolean"
+        values = []
+        for value in df[name].tolist():
+            text = None if value is None or value is pd.NA or value != value else str(value).strip()
+            low = None if text is None else text.lower()
+            if low is None or low in MISSING_TOKENS:
+                values.append(pd.NA if boolean else None)
+            elif boolean and low in TRUE_TOKENS:
+                values.append(True)
+            elif boolean and low in FALSE_TOKENS:
+                values.append(False)
+            else:
+                values.append(text)
+        columns[name] = pd.Series(values, dtype=object) if boolean else pd.array(values, dtype="string")
+    return pd.DataFrame(columns, index=df.index)
+
+
 def type_trusted_tables(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Each table in its column types, without checking it: for files already known to be valid.
 
@@ -627,7 +649,7 @@ def type_trusted_tables(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFra
     typed = {}
     for name, df in frames.items():
         table = TABLES[name]
-        out = _normalise_cells(df.reset_index(drop=True), table)
+        out = _normalise_cells_plain(df.reset_index(drop=True), table)
         # text as the validator leaves it: pandas' default string type ("str", missing as NaN)
         typed[name] = out.astype({c.name: "str" if c.kind == "string" else _PANDAS_DTYPE[c.kind]
                                   for c in table.columns if c.name in out.columns})

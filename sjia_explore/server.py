@@ -207,6 +207,30 @@ def prepare_chart_javascript() -> None:
               "the first page will build it", file=sys.stderr)
 
 
+def compile_package(folder: str | Path | None = None) -> bool:
+    """Write the package's bytecode now (once; a no-op when it is up to date), so no viewer's kernel compiles it.
+
+    An installed wheel has it already; an editable install under
+    ``PYTHONDONTWRITEBYTECODE=1`` never writes it, and each kernel would then
+    compile every module of the app again (about 0.1 s of CPU per viewer).
+    Returns False when it could not be written (a read-only folder): kernels
+    then compile as before. ``folder``: another package folder (for tests).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp()); _ = (folder / "part.py").write_text("x = 1")
+    >>> compile_package(folder), [p.name.split(".")[0] for p in (folder / "__pycache__").iterdir()]
+    (True, ['part'])
+    """
+    import compileall
+
+    try:
+        return bool(compileall.compile_dir(str(folder or Path(__file__).resolve().parent), quiet=2))
+    except Exception:  # noqa: BLE001 - an optimisation only
+        return False
+
+
 def memory_text(mb: float) -> str:
     """``mb`` megabytes as people read them.
 
@@ -240,16 +264,17 @@ class PoolWatch:
     """Says once, with the memory measured, when the ``viewers`` kernels kept ready have all run the app.
 
     Call :meth:`tick` every half second or so; ready means ``viewers`` kernels
-    exist, each has used at least ``min_cpu_s`` of CPU (a kernel that has only
-    started has used under 1 s; one that has run the app, 6 s or more), and none
-    has used more than a trace of CPU over the last ``quiet_s`` seconds
-    (:class:`sjia_explore.processes.CpuQuiet`). Silent where processes cannot be
-    read (no ``/proc``) or when no kernel is kept ready.
+    exist, each holds at least ``min_rss_mb`` of memory (a kernel that has only
+    started holds about 50 MB; one that has run the app, 110 MB or more: the
+    memory tells them apart on a busy machine, where the CPU a kernel has used
+    varies several-fold), and none has used more than a trace of CPU over the
+    last ``quiet_s`` seconds (:class:`sjia_explore.processes.CpuQuiet`). Silent
+    where processes cannot be read (no ``/proc``) or when no kernel is kept ready.
     """
 
-    def __init__(self, server_pid: int, viewers: int, quiet_s: float = 3.0, min_cpu_s: float = 2.0,
+    def __init__(self, server_pid: int, viewers: int, quiet_s: float = 3.0, min_rss_mb: float = 90.0,
                  give_up_s: float = 900.0):
-        self.server_pid, self.viewers, self.min_cpu_s = server_pid, viewers, min_cpu_s
+        self.server_pid, self.viewers, self.min_rss_mb = server_pid, viewers, min_rss_mb
         self.done = viewers <= 0 or not processes.HAVE_PROC
         self._give_up = time.monotonic() + give_up_s
         self._quiet = processes.CpuQuiet(window_s=quiet_s)
@@ -261,9 +286,11 @@ class PoolWatch:
             self.done = True
             return
         ks = processes.kernels(self.server_pid)
-        if not self._quiet.update(ks) or len(ks) < self.viewers or any(k.cpu_s < self.min_cpu_s for k in ks):
+        if not self._quiet.update(ks) or len(ks) < self.viewers:
             return
         sizes = [m for k in ks for m in [processes.rss_mb(k.pid)] if m is not None]
+        if any(m < self.min_rss_mb for m in sizes):
+            return
         if sizes:
             print(f"{len(sizes)} kernel{'s' if len(sizes) != 1 else ''} ready: {memory_text(sum(sizes) / len(sizes))} "
                   f"each as measured now, {memory_text(sum(sizes))} in all.", file=out or sys.stdout, flush=True)
@@ -376,6 +403,7 @@ def serve(port: int = 8866, open_browser: bool = True, ip: str = "127.0.0.1", th
     if ip not in _LOOPBACK:
         print(f"Note: listening on {ip}, so other computers on the network can open the app.", flush=True)
     prepare_chart_javascript()
+    compile_package()
     proc = launch(cmd, env=voila_env())
     watch = PoolWatch(proc.pid, viewers)
     return run_until_stopped(proc, on_tick=watch.tick)
@@ -460,6 +488,7 @@ def start_in_background(log_path: str | Path, notebook: str | Path | None = None
         When the server exits or does not listen in time; the message holds its log.
     """
     prepare_chart_javascript()
+    compile_package()
     port = free_port()
     cmd = with_flags(voila_command(port=port, notebook=notebook), extra_args)
     cwd = Path(notebook).parent if notebook is not None else app_notebook().parent

@@ -65,10 +65,10 @@ PATIENT_COLUMNS = ["patient_id", "group", "week", "value"]
 
 
 def _t_quantile(p: float, dof: np.ndarray) -> np.ndarray:
-    """Quantile of Student's t (scipy.special is much lighter to import than scipy.stats)."""
-    from scipy.special import stdtrit
+    """Quantile of Student's t, without importing scipy (:mod:`sjia_explore.student_t`)."""
+    from sjia_explore.student_t import t_quantiles
 
-    return stdtrit(dof, p)
+    return t_quantiles(p, dof)
 
 
 def _group_label(value) -> str:

@@ -23,8 +23,10 @@ def test_compute_part_runs_and_writes_valid_json(tmp_path, monkeypatch):
     monkeypatch.delenv("BENCH_ARGS", raising=False)
     out = tmp_path / "results.json"
     assert run.main(["--no-browser", "--no-profile", "--compute-repeats", "1", "--n-large", "200",
-                     "--out", str(out)]) == 0
+                     "--kernel-repeats", "1", "--out", str(out)]) == 0
     results = json.loads(out.read_text())
+    assert results["kernel_start_cpu_s_n"] == results["kernel_start_cpu_s_trivial_n"] == 1
+    assert results["kernel_start_cpu_s"] > results["kernel_start_cpu_s_trivial"] > 0
     for key in ("update_ms_bundled", "update_ms_10k", "update_full_ms_bundled", "stats_ms_bundled"):
         value = results[key]
         assert isinstance(value, (int, float)) and math.isfinite(value) and value > 0, key
