@@ -295,3 +295,17 @@ def test_the_open_panel_is_part_of_the_view_and_of_its_address(cohort):
     app.details.selected_index = None
     assert app.state.open_panel is None and "open=" not in app.address_bar.query
     assert app.state.sex == "F"
+
+
+def test_the_share_panel_gives_the_address_of_the_panel_open_before_it(cohort):
+    app = CohortExplorer(cohort, query="sex=F")
+    app.details.selected_index = 1  # Statistics
+    app.details.selected_index = 2  # then Share, to copy the address
+    assert app.state.open_panel == "share"
+    assert app.share.address.query == app.address_bar.query == "sex=F&open=statistics"
+    assert "open_panel='statistics'" in app.share.python_text.value
+    app.details.selected_index = None
+    app.details.selected_index = 2  # Share opened with nothing open before it
+    assert app.share.address.query == "sex=F" and "open_panel" not in app.share.python_text.value
+    opened = CohortExplorer(cohort, query="sex=F&open=statistics")
+    assert opened.details.selected_index == 1

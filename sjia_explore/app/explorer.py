@@ -95,6 +95,7 @@ class CohortExplorer:
         self._expected: ViewState | None = None  # an opened address's view, made on a file not uploaded yet
         self._expected_shown: ViewState | None = None  # the view shown meanwhile, until the viewer changes it
         self._mismatch: tuple[str, str] | None = None  # a file uploaded instead: (name, fingerprint)
+        self._panel_before_share: str | None = None  # the panel open before the Share panel was opened
         self._build()
         self._show_cohort()
         notes: list[str] = []
@@ -459,8 +460,14 @@ class CohortExplorer:
         self.statistics.render_status(state)
         if self._expected is not None and self._expected_shown is None:
             self._expected_shown = state  # the view shown for an address whose file has not come yet
-        # While nothing was changed since, the address stays the one opened (its file, filters and all)
+        # While nothing was changed since, the address stays the one opened (its file, filters and all).
+        # The Share panel is where the address is copied, not part of what is shared: while it is open,
+        # the address keeps the panel that was open before it (Statistics, say), or none.
+        if state.open_panel != "share":
+            self._panel_before_share = state.open_panel
         shared = self._expected if self._expected is not None and state == self._expected_shown else state
+        if shared.open_panel == "share":
+            shared = replace(shared, open_panel=self._panel_before_share)
         query = shared.to_query()
         self.address_bar.query = query
         self.share.render(shared.to_json(), shared.to_python(self._cohort_expr(), self.weeks), query,

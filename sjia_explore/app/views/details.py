@@ -172,8 +172,8 @@ class SharePanel:
         self.privacy = W.HTML(privacy_html())
         self.privacy.add_class("sjia-share-privacy")
         self.box = W.VBox([
-            W.HTML("<p>This address opens this exact view (it is also the one in your browser's address bar): "
-                   "copy it to share or bookmark the view.</p>"),
+            W.HTML("<p>This address opens this exact view, with the panel you had open before this one (it is "
+                   "also the one in your browser's address bar): copy it to share or bookmark the view.</p>"),
             self.address, self.privacy,
             W.HTML("<p>The same view as data (JSON) and as Python for JupyterLab:</p>"),
             self.copy_json, self.json_text, self.copy_python, self.python_text,
