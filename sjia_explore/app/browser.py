@@ -154,7 +154,8 @@ class KernelWatch(anywidget.AnyWidget):
     message = traitlets.Unicode(
         "The connection to the Python session behind this page was lost, so the filters, charts and downloads "
         "no longer respond. Reload the page to start a new session: the page address keeps your view "
-        "(filters, cut-off, open section and panel), so reloading brings it back. Uploaded files must be chosen again."
+        "(filters, cut-off, open section and panel), so reloading brings it back. An uploaded file must be chosen "
+        "again: the reloaded page names it and asks for it."
     ).tag(sync=True)
 
     def __init__(self, **kwargs):
