@@ -11,16 +11,17 @@ function size(n) {  // as sjia_explore.format.size prints it
 
 export default {
   render({ model, el }) {
-    el.classList.add("sjia-upload-control");
+    const css = model.get("css") || "sjia-upload";
+    el.classList.add(css + "-control");
     const input = document.createElement("input");
     input.type = "file";
     input.hidden = true;
     input.tabIndex = -1;
     const button = document.createElement("button");
     button.type = "button";
-    button.className = "jupyter-widgets jupyter-button widget-button sjia-upload-button";
+    button.className = "jupyter-widgets jupyter-button widget-button " + css + "-button";
     const status = document.createElement("div");
-    status.className = "sjia-upload-status";
+    status.className = css + "-status";
     status.setAttribute("role", "status");
     const sync = () => {
       button.textContent = model.get("label");

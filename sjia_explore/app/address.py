@@ -13,17 +13,27 @@ Examples
 ['cut-off “abc” (expected whole months between 1 and 240)']
 >>> from_query("sex=F&sex=M&colour=red&token=x", studies=[], drugs=[])[1]
 ['“sex” given 2 times (the first value understood is used)', 'setting “colour” (not one this page knows)']
+
+A view made on an uploaded file names the file and its fingerprint, never its data:
+
+>>> to_query(ViewState(open_panel="statistics", data_name="mycohort.csv", data_sha="1a2b3c4d5e6f"))
+'open=statistics&data=mycohort.csv&sha=1a2b3c4d5e6f'
+>>> from_query("data=../secret.csv&sha=xyz", studies=[], drugs=[])[1][0]
+'file name “../secret.csv” (a file’s own name only: no folders, and only letters, digits, spaces and . , ( ) + - _)'
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
-from sjia_explore.app.state import MAX_WINDOW_WEEK, ViewState
+from sjia_explore.app.state import DETAIL_PANELS, FINGERPRINT, MAX_WINDOW_WEEK, ViewState
 from sjia_explore.app.vocabulary import ACTIVITY_SCORES, OUTCOME_COLUMNS, SECTIONS, TEST_METHODS
 from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS
 from sjia_explore.plots import DEFAULT_WEEKS
@@ -32,12 +42,16 @@ from sjia_explore.plots import DEFAULT_WEEKS
 MAX_QUERY_VALUE_CHARS = 100
 #: Most key=value pairs read from one address.
 MAX_QUERY_FIELDS = 200
+#: Longest file name an address carries, in characters.
+MAX_ADDRESS_FILE_NAME_CHARS = 80
+#: How many hexadecimal digits of a file's SHA-256 an address carries (its fingerprint).
+FINGERPRINT_DIGITS = 12
 
 _YES_NO = {"yes": True, "no": False}
 #: Keys this page reads from its address.
 KNOWN_KEYS = frozenset({"study", "had_any", "had_none", "cutoff", "prior_mas", "sex", "steroid_week0", "each_patient",
                         "test_outcome", "test_method", "section", "window_outcome", "window_week", "theme",
-                        "activity_score"})
+                        "activity_score", "open", "data", "sha"})
 #: Keys Voila and Jupyter read themselves (``?token=``, ``?template=``, ``?voila-…``): passed over silently.
 SERVER_KEYS = frozenset({"token", "template", "_xsrf"})
 #: Keys that may be given more than once (one value each).
@@ -45,6 +59,66 @@ _REPEATABLE = frozenset({"had_any", "had_none"})
 #: Address keys whose value is a plain choice, and the ViewState field defaults they are compared with.
 _CHOICES = (("test_outcome", "active_joints"), ("test_method", "paper"), ("section", "trajectories"),
             ("window_outcome", "sjadas27"), ("theme", "auto"))
+#: A file name an address may carry: a file's own name, in letters, digits, spaces and a few marks.
+_FILE_NAME = re.compile(r"\w[\w .,()+\-]*")
+_NOT_IN_FILE_NAME = re.compile(r"[^\w .,()+\-]")
+
+
+def is_file_name(text: str) -> bool:
+    """Whether ``text`` is a file name an address may carry (no folders, no markup, not too long).
+
+    Examples
+    --------
+    >>> is_file_name("mycohort (2024).csv"), is_file_name("../mycohort.csv"), is_file_name("<b>.csv")
+    (True, False, False)
+    """
+    return (isinstance(text, str) and len(text) <= MAX_ADDRESS_FILE_NAME_CHARS and text == text.strip()
+            and _FILE_NAME.fullmatch(text) is not None)
+
+
+def address_file_name(name: str) -> str:
+    """An uploaded file's name as an address carries it: folders dropped, odd characters made ``_``,
+    at most :data:`MAX_ADDRESS_FILE_NAME_CHARS` characters (the extension kept); ``"upload"`` if nothing is left.
+
+    Examples
+    --------
+    >>> address_file_name("/home/me/my cohort <2024>.csv")
+    'my cohort _2024_.csv'
+    >>> len(address_file_name("x" * 300 + ".csv")), address_file_name("../")
+    (80, 'upload')
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    text = re.split(r"[/\\]", text)[-1]
+    text = _NOT_IN_FILE_NAME.sub("_", text).strip().lstrip(" .,()+-")
+    if len(text) > MAX_ADDRESS_FILE_NAME_CHARS:
+        stem, dot, ext = text.rpartition(".")
+        keep = MAX_ADDRESS_FILE_NAME_CHARS - len(ext) - 1
+        text = (stem[:keep].rstrip() + "." + ext) if dot and 0 < len(ext) <= 10 and stem[:keep].strip() \
+            else text[:MAX_ADDRESS_FILE_NAME_CHARS].rstrip()
+    return text if is_file_name(text) else "upload"
+
+
+def fingerprint(content) -> str:
+    """A file's fingerprint as an address carries it: the first :data:`FINGERPRINT_DIGITS` hexadecimal
+    digits of the SHA-256 of its bytes.
+
+    Examples
+    --------
+    >>> fingerprint(b"abc")
+    'ba7816bf8f01'
+    """
+    return hashlib.sha256(content).hexdigest()[:FINGERPRINT_DIGITS]
+
+
+def same_file(content, sha: str) -> bool:
+    """Whether ``content`` (a file's bytes) has the fingerprint ``sha`` (12 to 64 hexadecimal digits).
+
+    Examples
+    --------
+    >>> same_file(b"abc", "BA7816BF8F01"), same_file(b"abd", "ba7816bf8f01")
+    (True, False)
+    """
+    return hashlib.sha256(content).hexdigest().startswith(str(sha).lower())
 
 
 def yes_no(value: bool | None) -> str:
@@ -83,6 +157,10 @@ def to_query(state: ViewState) -> str:
         pairs.append(("theme", state.theme))
     if state.activity_score != "sjadas10":
         pairs.append(("activity_score", state.activity_score))
+    if state.open_panel is not None:
+        pairs.append(("open", state.open_panel))
+    if state.data_name is not None:  # the file's name and fingerprint; never its data
+        pairs += [("data", state.data_name), ("sha", state.data_sha)]
     return urlencode(pairs, quote_via=quote)
 
 
@@ -95,7 +173,8 @@ def from_query(query: str, *, studies, drugs, cutoff_range: tuple[float, float] 
     query
         The raw query string (``QUERY_STRING``), e.g. ``"cutoff=6&sex=F"``.
     studies, drugs
-        Allowed study labels and prior-biologic names.
+        Allowed study labels and prior-biologic names (``None``: any value, for an address
+        made on a file not loaded yet; check it again against that file's cohort).
     cutoff_range
         Smallest and largest accepted cut-off, in months.
     weeks
@@ -110,7 +189,8 @@ def from_query(query: str, *, studies, drugs, cutoff_range: tuple[float, float] 
         ``voila…``) are passed over silently.
     """
     parsed = parse_qs(query or "", keep_blank_values=False, max_num_fields=MAX_QUERY_FIELDS)
-    studies, drugs = {str(s) for s in studies}, {str(d) for d in drugs}
+    studies = None if studies is None else {str(s) for s in studies}
+    drugs = None if drugs is None else {str(d) for d in drugs}
     values: dict[str, Any] = {}
     ignored: list[str] = []
     for key, given in parsed.items():
@@ -132,8 +212,10 @@ def from_query(query: str, *, studies, drugs, cutoff_range: tuple[float, float] 
                 out.append(v)
         return out
 
-    def one(key: str, allowed: dict[str, Any] | set[str] | tuple, what: str):
+    def one(key: str, allowed: dict[str, Any] | set[str] | tuple | None, what: str):
         for v in values_of(key):
+            if allowed is None:
+                return v
             if v in allowed:
                 return allowed[v] if isinstance(allowed, dict) else v
             ignored.append(f"{what} “{v}” (not one of {', '.join(sorted(map(str, allowed)))})")
@@ -145,7 +227,10 @@ def from_query(query: str, *, studies, drugs, cutoff_range: tuple[float, float] 
     for key, name in (("had_any", "prior_biologic_any"), ("had_none", "prior_biologic_none")):
         ok = []
         for v in values_of(key):
-            (ok.append(v) if v in drugs else ignored.append(f"prior biologic “{v}” (not in this cohort)"))
+            if drugs is None or v in drugs:
+                ok.append(v)
+            else:
+                ignored.append(f"prior biologic “{v}” (not in this cohort)")
         if ok:
             values[name] = tuple(ok)
     for v in values_of("cutoff"):
@@ -182,19 +267,68 @@ def from_query(query: str, *, studies, drugs, cutoff_range: tuple[float, float] 
         expected = (", ".join(str(w) for w in sorted(allowed_weeks)) if allowed_weeks
                     else "a whole number of weeks")
         ignored.append(f"window week “{v}” (expected {expected})")
+    panel = one("open", set(DETAIL_PANELS), "open panel")
+    if panel is not None:
+        values["open_panel"] = panel
+    name = sha = None
+    for v in values_of("data"):
+        if is_file_name(v):
+            name = v
+            break
+        ignored.append(f"file name “{v}” (a file’s own name only: no folders, and only letters, digits, spaces "
+                       "and . , ( ) + - _)")
+    for v in values_of("sha"):
+        if FINGERPRINT.fullmatch(v.lower()):
+            sha = v.lower()
+            break
+        ignored.append(f"fingerprint “{v}” (expected 12 to 64 hexadecimal digits, 0–9 and a–f)")
+    if name is not None and sha is not None:
+        values["data_name"], values["data_sha"] = name, sha
+    elif name is not None:
+        ignored.append(f"file name “{name}” given without its fingerprint (“sha”), so no file is asked for")
+    elif sha is not None:
+        ignored.append(f"fingerprint “{sha}” given without its file name (“data”), so no file is asked for")
     return ViewState(**values), ignored
 
 
 def to_python(state: ViewState, cohort_expr: str = "load_cohort()", weeks: tuple[int, ...] | None = None) -> str:
-    """Python that recreates this view, and the numbers behind it, in JupyterLab."""
-    args = ", ".join(f"{k}={v!r}" for k, v in state.changed().items())
+    """Python that recreates this view, and the numbers behind it, in JupyterLab.
+
+    A view made on an uploaded file loads that file by its name (``cohort_expr`` is then not used),
+    after checking that the file has the view's fingerprint.
+
+    Examples
+    --------
+    >>> code = to_python(ViewState(sex="F", data_name="mycohort.csv", data_sha="1a2b3c4d5e6f"))
+    >>> print(code.split("from sjia_explore.app import ViewState")[1].split("CohortExplorer")[0].strip())
+    state = ViewState(sex='F')
+    # This view was made on the file "mycohort.csv" (fingerprint 1a2b3c4d5e6f: the start of its SHA-256).
+    # Put that file next to this notebook; the next line checks that it is the same file.
+    assert hashlib.sha256(Path("mycohort.csv").read_bytes()).hexdigest().startswith("1a2b3c4d5e6f"), \\
+        "not the file this view was made on: its fingerprint differs"
+    cohort = load_cohort("mycohort.csv")
+    """
+    args = ", ".join(f"{k}={v!r}" for k, v in state.changed().items() if k not in ("data_name", "data_sha"))
+    imports = file_lines = ""
+    if state.data_name is not None:
+        name = json.dumps(state.data_name, ensure_ascii=False)  # also a Python string literal
+        sha = json.dumps(state.data_sha)
+        cohort_expr = f"load_cohort({name})"
+        imports = "import hashlib\nfrom pathlib import Path\n\n"
+        file_lines = (
+            f"# This view was made on the file {name} (fingerprint {state.data_sha}: the start of its SHA-256).\n"
+            "# Put that file next to this notebook; the next line checks that it is the same file.\n"
+            f"assert hashlib.sha256(Path({name}).read_bytes()).hexdigest().startswith({sha}), \\\n"
+            '    "not the file this view was made on: its fingerprint differs"\n')
     weeks_list = ", ".join(str(int(w)) for w in (DEFAULT_WEEKS if weeks is None else weeks))
     return (
+        f"{imports}"
         "from sjia_explore import CohortExplorer, load_cohort\n"
         "from sjia_explore.trajectories import summarise\n"
         "from sjia_explore.app import ViewState\n"
         "\n"
         f"state = ViewState({args})\n"
+        f"{file_lines}"
         f"cohort = {cohort_expr}\n"
         "CohortExplorer(cohort, state=state).view  # the dashboard, as shown\n"
         "\n"

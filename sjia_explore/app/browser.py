@@ -4,6 +4,7 @@ Each writes plain text only (``textContent``, never ``innerHTML``):
 
 - :class:`AddressBar` keeps the page address equal to the view (Voila only);
 - :class:`CopyButton` copies a text to the clipboard and says whether it worked;
+- :class:`ShareAddress` shows the address of the view, to copy (the page's own address in Voila);
 - :class:`PageTheme` reports whether the page is dark, and in Voila gives the page the app's theme;
 - :class:`DownloadBar` hands files made in the kernel to the browser (nothing is written on the server);
 - :class:`UploadButton` sends a chosen file to the kernel, after checking its size in the browser;
@@ -42,6 +43,16 @@ class CopyButton(anywidget.AnyWidget):
     _esm = _script("copy_button.js")
     text = traitlets.Unicode("").tag(sync=True)
     label = traitlets.Unicode("Copy").tag(sync=True)
+
+
+class ShareAddress(anywidget.AnyWidget):
+    """The address of the view, ``query`` after the page's own address (Voila), with a button that copies it.
+
+    Outside Voila (JupyterLab) it shows the query alone (``?sex=F``), to add to the app's address.
+    """
+
+    _esm = _script("share_address.js")
+    query = traitlets.Unicode("").tag(sync=True)
 
 
 class PageTheme(anywidget.AnyWidget):
@@ -107,6 +118,7 @@ class UploadButton(anywidget.AnyWidget):
     accept = traitlets.Unicode("").tag(sync=True)
     max_bytes = traitlets.Int(0).tag(sync=True)
     disabled = traitlets.Bool(False).tag(sync=True)
+    css = traitlets.Unicode("sjia-upload").tag(sync=True)  # classes: CSS-control, CSS-button, CSS-status
     value = traitlets.Tuple()
 
     def __init__(self, **kwargs):
@@ -142,7 +154,8 @@ class KernelWatch(anywidget.AnyWidget):
     message = traitlets.Unicode(
         "The connection to the Python session behind this page was lost, so the filters, charts and downloads "
         "no longer respond. Reload the page to start a new session: the page address keeps your view "
-        "(filters, cut-off, open section), so reloading brings it back. Uploaded files must be chosen again."
+        "(filters, cut-off, open section and panel), so reloading brings it back. An uploaded file must be chosen "
+        "again: the reloaded page names it and asks for it."
     ).tag(sync=True)
 
     def __init__(self, **kwargs):

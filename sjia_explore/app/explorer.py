@@ -10,6 +10,7 @@ screen with a plain message above it, and the details go to the server log.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 from dataclasses import replace
@@ -18,8 +19,9 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from sjia_explore import format as fmt
-from sjia_explore.app.address import served_query
+from sjia_explore.app.address import FINGERPRINT_DIGITS, address_file_name, served_query
 from sjia_explore.app.browser import AccessibleNames, AddressBar, KernelWatch, PageTheme
+from sjia_explore.app.compute.context import CohortOptions
 from sjia_explore.app.model import ViewModel
 from sjia_explore.app.session import Session
 from sjia_explore.app.state import ViewState
@@ -89,12 +91,17 @@ class CohortExplorer:
         _ensure_log_handler()
         self.session = Session(cohort)
         self._syncing = False
+        self._file_sha: str | None = None  # the SHA-256 of the uploaded file shown (None: the first cohort)
+        self._expected: ViewState | None = None  # an opened address's view, made on a file not uploaded yet
+        self._expected_shown: ViewState | None = None  # the view shown meanwhile, until the viewer changes it
+        self._mismatch: tuple[str, str] | None = None  # a file uploaded instead: (name, fingerprint)
+        self._panel_before_share: str | None = None  # the panel open before the Share panel was opened
         self._build()
         self._show_cohort()
         notes: list[str] = []
         if state is None:
             query = served_query() if query is None else query
-            state, notes = self._state_from_query(query or "")
+            state, notes = self._open_address(query or "")
         self._query = query or ""
         self._notes = notes
         self.update(state)
@@ -166,6 +173,7 @@ class CohortExplorer:
         self.sidebar.reset.on_click(safe(lambda _b: self.update(replace(
             self.state, **{f: getattr(ViewState(), f) for f in FILTER_FIELDS}))))
         self.sidebar.upload.observe(safe(self._on_upload), names="value")
+        self.messages.shared_upload.observe(safe(self._on_upload), names="value")
         self.sidebar.back_button.on_click(safe(self._on_back))
         self.page_theme.observe(safe(self._on_page_theme), names="page_dark")
 
@@ -204,10 +212,9 @@ class CohortExplorer:
             self.update(self._state_from_controls())
 
     def _on_panel(self, change) -> None:
-        index = change["new"]
-        self.session.panel = PANELS[index] if index is not None else None
-        if self.session.panel == "table1":  # Table 1 opened: make it for the current view
-            self.update(self.state)
+        if not self._syncing:  # the open panel is part of the view (and of its address)
+            index = change["new"]
+            self.update(replace(self.state, open_panel=PANELS[index] if index is not None else None))
 
     def _on_page_theme(self, change) -> None:
         before = self.session.dark(self.state)
@@ -223,16 +230,62 @@ class CohortExplorer:
         return ViewState(**self.sidebar.read(), test_outcome=self.statistics.outcome.value,
                          test_method=self.statistics.method.value, section=SECTIONS[index],
                          window_outcome=self.window.outcome.value, window_week=int(week), theme=theme,
-                         **self.outcomes.read())
+                         **self.outcomes.read(), open_panel=self._open_panel(), data_name=self.state.data_name,
+                         data_sha=self.state.data_sha)
+
+    def _open_panel(self) -> str | None:
+        index = self.details.selected_index
+        return PANELS[index] if index is not None else None
 
     def _state_from_query(self, query: str) -> tuple[ViewState, list[str]]:
         """The view a query string asks for, with a note for the parts that were not understood."""
         options = self.session.options
         state, ignored = ViewState.from_query(query, studies=options.studies, drugs=options.drugs,
                                               cutoff_range=options.cutoff_range, weeks=options.weeks)
-        notes = ["Part of the page address was not understood and was left out: " + "; ".join(ignored) + "."] \
+        return state, self._notes_for(ignored)
+
+    @staticmethod
+    def _notes_for(ignored: list[str]) -> list[str]:
+        return ["Part of the page address was not understood and was left out: " + "; ".join(ignored) + "."] \
             if ignored else []
+
+    def _open_address(self, query: str) -> tuple[ViewState, list[str]]:
+        """The view to show for a page address, and the notes about it.
+
+        An address made on an uploaded file (``data=…&sha=…``) that is not the file shown
+        is kept aside until a file with that fingerprint is uploaded: meanwhile the
+        cohort shown keeps every patient, with the rest of the address's view (section,
+        open panel, theme…), and the banner above the app names the file and offers
+        the upload. Its filters are checked against the file's cohort when it arrives.
+        """
+        loose, ignored = ViewState.from_query(query, studies=None, drugs=None)
+        self._expected = self._expected_shown = self._mismatch = None
+        if loose.data_name is None or self._is_shown_file(loose.data_sha):
+            state, notes = self._state_from_query(query)
+            if state.data_name is not None:  # the file shown: name it as it was uploaded
+                state = replace(state, data_name=self.state.data_name, data_sha=self.state.data_sha)
+        else:
+            self._expected = loose
+            state, notes = replace(loose, data_name=None, data_sha=None,
+                                   **{f: getattr(ViewState(), f) for f in FILTER_FIELDS}), self._notes_for(ignored)
+            if self.cohort is not self.session.initial_cohort:  # the address is about another file
+                state = replace(state, data_name=self.state.data_name, data_sha=self.state.data_sha)
+        self._show_shared_file()
         return state, notes
+
+    def _is_shown_file(self, sha: str | None) -> bool:
+        return sha is not None and self._file_sha is not None and self._file_sha.startswith(sha)
+
+    def _show_shared_file(self) -> None:
+        """The banner about the file an opened address was made on (hidden when there is none)."""
+        expected = self._expected
+        if expected is None:
+            self.messages.show_shared_file(None)
+            return
+        source = self.session.initial_cohort.source or ""
+        words = "the bundled studies" if source.startswith("bundled") else f"“{source or 'the first cohort'}”"
+        uploaded = self._mismatch if self.cohort is not self.session.initial_cohort else None
+        self.messages.show_shared_file((expected.data_name, expected.data_sha), words, uploaded)
 
     def apply_query(self, query: str | None) -> bool:
         """Show the view a page address asks for (``"cutoff=6&sex=F"``), through the normal update path.
@@ -246,7 +299,7 @@ class CohortExplorer:
         if not query or query == self._query:  # nothing asked, or already shown
             return True
         self._query = query
-        state, self._notes = self._state_from_query(query)
+        state, self._notes = self._open_address(query)
         return self.update(state)
 
     def _state_for_new_cohort(self) -> ViewState:
@@ -280,13 +333,37 @@ class CohortExplorer:
         if result.cohort is None:
             self._show_refused(result)
             return False
-        if not self.update(self._state_for_new_cohort(), cohort=result.cohort):
+        digest = hashlib.sha256(content).hexdigest()
+        named = {"data_name": address_file_name(name), "data_sha": digest[:FINGERPRINT_DIGITS]}
+        expected = self._expected
+        matches = expected is not None and digest.startswith(expected.data_sha)
+        notes: list[str] = []
+        if matches:  # the file a shared address was made on: its whole view, checked against this cohort
+            options = CohortOptions.of(result.cohort)
+            state, ignored = ViewState.from_query(expected.to_query(), studies=options.studies, drugs=options.drugs,
+                                                  cutoff_range=options.cutoff_range, weeks=options.weeks)
+            state, notes = replace(state, **named), self._notes_for(ignored)
+        else:
+            state = replace(self._state_for_new_cohort(), **named)
+        before = self._notes
+        self._notes = notes
+        if not self.update(state, cohort=result.cohort):
+            self._notes = before
             return False
+        self._file_sha = digest
+        if matches:
+            self._expected = self._expected_shown = self._mismatch = None
+        elif expected is not None:
+            self._mismatch = (name, digest[:FINGERPRINT_DIGITS])
+        self._show_shared_file()
         self.messages.show_upload(result)
         return True
 
     def _on_back(self, _button=None) -> None:
-        if self.update(self._state_for_new_cohort(), cohort=self.session.initial_cohort):
+        if self.update(replace(self._state_for_new_cohort(), data_name=None, data_sha=None),
+                       cohort=self.session.initial_cohort):
+            self._file_sha = self._mismatch = None
+            self._show_shared_file()
             self.messages.show_upload(None)
 
     def _on_run_tests(self, _button=None) -> None:
@@ -310,14 +387,18 @@ class CohortExplorer:
         Errors are shown on the page, not raised; the last good view (and
         cohort) stays. Returns True when the new view is shown.
         """
+        panel = self.session.panel
         try:
             previous = self.session.cohort
-            model = self.session.update(self._state_from_controls() if state is None else state, cohort=cohort)
+            state = self._state_from_controls() if state is None else state
+            self.session.panel = state.open_panel  # Table 1 is made only while its panel is open
+            model = self.session.update(state, cohort=cohort)
             if self.session.cohort is not previous:
                 self._show_cohort()
             self.render(model)
             return True
         except Exception as exc:
+            self.session.panel = panel
             self._show_error(exc)
             try:  # put the controls back to what is shown, so they never disagree with the charts
                 self._sync_controls(self.state)
@@ -342,6 +423,7 @@ class CohortExplorer:
             if state.window_week in [v for _, v in self.window.week.options]:
                 self.window.week.value = state.window_week
             self.theme.value = "dark" if self.session.dark(state) else "light"
+            self.details.selected_index = PANELS.index(state.open_panel) if state.open_panel else None
         finally:
             self._syncing = False
 
@@ -376,8 +458,20 @@ class CohortExplorer:
         self.messages.render(model.about)
         self.table1.value = table1_html(model.table1)
         self.statistics.render_status(state)
-        self.address_bar.query = state.to_query()
-        self.share.render(state.to_json(), state.to_python(self._cohort_expr(), self.weeks))
+        if self._expected is not None and self._expected_shown is None:
+            self._expected_shown = state  # the view shown for an address whose file has not come yet
+        # While nothing was changed since, the address stays the one opened (its file, filters and all).
+        # The Share panel is where the address is copied, not part of what is shared: while it is open,
+        # the address keeps the panel that was open before it (Statistics, say), or none.
+        if state.open_panel != "share":
+            self._panel_before_share = state.open_panel
+        shared = self._expected if self._expected is not None and state == self._expected_shown else state
+        if shared.open_panel == "share":
+            shared = replace(shared, open_panel=self._panel_before_share)
+        query = shared.to_query()
+        self.address_bar.query = query
+        self.share.render(shared.to_json(), shared.to_python(self._cohort_expr(), self.weeks), query,
+                          shared.data_name, shared.data_sha)
         if self._notes:
             self.messages.show_notice(self._notes)
             self._notes = []

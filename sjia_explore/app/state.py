@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -28,6 +29,10 @@ from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS, Subgroup
 
 #: Longest follow-up week a view can ask for.
 MAX_WINDOW_WEEK = 520
+#: The detail panels under the sections, in their order on the page (``None`` in a view: all closed).
+DETAIL_PANELS = ("table1", "statistics", "share")
+#: A file's fingerprint as a view carries it: the first 12 to 64 hexadecimal digits of its SHA-256.
+FINGERPRINT = re.compile(r"[0-9a-f]{12,64}")
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,13 @@ class ViewState:
     activity_score
         The score of the disease-activity states: ``"sjadas10"`` (default), ``"sjadas27"``, ``"jadas27"``
         or ``"cjadas27"``.
+    open_panel
+        The detail panel open under the sections: ``"table1"``, ``"statistics"``, ``"share"``, or
+        ``None`` (all closed).
+    data_name, data_sha
+        The uploaded file this view was made on: its name (no folders) and the start of its SHA-256
+        (lower-case hexadecimal). ``None`` for the cohort the app started with. The data themselves are
+        never part of a view.
     """
 
     study: str | None = None
@@ -82,6 +94,9 @@ class ViewState:
     window_week: int = 24
     theme: str = "auto"
     activity_score: str = "sjadas10"
+    open_panel: str | None = None
+    data_name: str | None = None
+    data_sha: str | None = None
 
     def __post_init__(self):
         for name in ("prior_biologic_any", "prior_biologic_none"):
@@ -101,6 +116,15 @@ class ViewState:
             raise ValueError(f"window_week must be a whole number of weeks from 1 to {MAX_WINDOW_WEEK}, "
                              f"not {week!r}")
         object.__setattr__(self, "window_week", int(week))
+        if self.open_panel is not None and self.open_panel not in DETAIL_PANELS:
+            raise ValueError(f"open_panel must be one of {', '.join(DETAIL_PANELS)} or None, not {self.open_panel!r}")
+        if (self.data_name is None) != (self.data_sha is None):
+            raise ValueError("data_name and data_sha go together: give both, or neither")
+        if self.data_sha is not None and not (isinstance(self.data_sha, str) and FINGERPRINT.fullmatch(self.data_sha)):
+            raise ValueError(f"data_sha must be 12 to 64 lower-case hexadecimal digits, not {self.data_sha!r}")
+        if self.data_name is not None and (not isinstance(self.data_name, str) or not self.data_name
+                                           or any(c in self.data_name for c in "/\\")):
+            raise ValueError(f"data_name must be a file's own name (no folders), not {self.data_name!r}")
         self.subgroup()  # validates the filter fields
 
     def subgroup(self) -> Subgroup:

@@ -76,6 +76,15 @@ body.sjia-page-dark .jp-RenderedHTMLCommon, body.sjia-page-dark .jp-RenderedMark
 .sjia-app .lm-TabBar-tab.lm-mod-current { background: var(--sjia-bg); }
 .sjia-upload-help { color: var(--sjia-muted); font-size: 12px; line-height: 1.35; }
 .sjia-upload-status { color: var(--sjia-error-text); font-size: 12px; line-height: 1.35; }
+.sjia-shared-file { background: var(--sjia-notice-bg); border-left: 6px solid var(--sjia-notice-border);
+  padding: 6px 12px; color: var(--sjia-notice-text); line-height: 1.4; }
+.sjia-shared-upload-status { color: var(--sjia-error-text); font-size: 12px; line-height: 1.35; }
+.sjia-shared-upload-button { width: auto; max-width: 100%; padding: 0 12px; }
+.sjia-share-address-control { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; }
+.sjia-share-address-text { flex: 1 1 320px; min-width: 0; padding: 3px 6px; font-size: 12.5px;
+  font-family: var(--jp-code-font-family, monospace); background: var(--sjia-bg); color: var(--sjia-text);
+  border: 1px solid var(--sjia-line); }
+.sjia-share-address-status { color: var(--sjia-ok); }
 .sjia-source { font-size: 13px; line-height: 1.35; }
 .sjia-topbar { align-items: center; }
 .sjia-topbar .widget-toggle-buttons { margin-left: auto; }

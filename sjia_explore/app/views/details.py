@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from sjia_explore import format as fmt
-from sjia_explore.app.browser import CopyButton, DownloadBar
+from sjia_explore.app.browser import CopyButton, DownloadBar, ShareAddress
 from sjia_explore.app.model import Table1Model, TestsModel
+from sjia_explore.app.state import DETAIL_PANELS
 from sjia_explore.app.views.html import esc
 from sjia_explore.app.views.ledger import LedgerView
 from sjia_explore.app.vocabulary import (
@@ -25,7 +26,7 @@ from sjia_explore.app.vocabulary import (
 
 W = widgets
 #: The panels, in order (the accordion's titles).
-PANELS = ("table1", "statistics", "share")
+PANELS = DETAIL_PANELS
 PANEL_TITLES = ("Table 1: baseline characteristics of the selected patients", "Statistics: change from week 0",
                 "Share, reproduce or download this view")
 
@@ -133,6 +134,23 @@ class StatisticsPanel:
         self.shown_for = self.key(state)
 
 
+def privacy_html(data_name: str | None = None, data_sha: str | None = None) -> str:
+    """What the address of a view holds, and what it never holds (the data), in plain words.
+
+    Examples
+    --------
+    >>> "never the data" in privacy_html("mycohort.csv", "1a2b3c4d5e6f")
+    True
+    """
+    if data_name is None:
+        return ("<p>The address holds your choices (filters, cut-off, section, open panel), never any data: "
+                "whoever opens it sees this view of the same cohort.</p>")
+    return (f"<p><b>The address holds your choices, never the data:</b> whoever opens it needs the same file. "
+            f"It names your file “{esc(data_name)}” and its fingerprint {esc(data_sha)} (the start of the file’s "
+            "SHA-256, which tells whether a file is the same without revealing anything in it). Whoever opens the "
+            "address is asked to upload that file, and sees this view once they do.</p>")
+
+
 class SharePanel:
     """The view as an address, JSON and Python; downloads with their provenance."""
 
@@ -149,9 +167,15 @@ class SharePanel:
                                       description="Small counts in downloaded tables:",
                                       style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         self.suppression.add_class("sjia-suppression")
+        self.address = ShareAddress(layout=W.Layout(width="100%"))
+        self.address.add_class("sjia-share-address")
+        self.privacy = W.HTML(privacy_html())
+        self.privacy.add_class("sjia-share-privacy")
         self.box = W.VBox([
-            W.HTML("<p>The address in your browser's address bar always opens this exact view: copy it to share "
-                   "or bookmark the view. The same view as data (JSON) and as Python for JupyterLab:</p>"),
+            W.HTML("<p>This address opens this exact view, with the panel you had open before this one (it is "
+                   "also the one in your browser's address bar): copy it to share or bookmark the view.</p>"),
+            self.address, self.privacy,
+            W.HTML("<p>The same view as data (JSON) and as Python for JupyterLab:</p>"),
             self.copy_json, self.json_text, self.copy_python, self.python_text,
             W.HTML("<p>Downloads carry where they came from (data source, selection, date, and whether values "
                    "are reconstructed). For tables, choose whether small counts are hidden:</p>"),
@@ -159,6 +183,10 @@ class SharePanel:
         ])
         self.box.add_class("sjia-share")
 
-    def render(self, json_text: str, python_text: str) -> None:
+    def render(self, json_text: str, python_text: str, query: str = "", data_name: str | None = None,
+               data_sha: str | None = None) -> None:
+        """Show a view's address (``query``), JSON and Python, and what its address holds."""
+        self.address.query = query
+        self.privacy.value = privacy_html(data_name, data_sha)
         self.json_text.value = self.copy_json.text = json_text
         self.python_text.value = self.copy_python.text = python_text

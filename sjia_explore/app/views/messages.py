@@ -1,4 +1,5 @@
-"""What stands above the app: the reconstructed-data banner and its explanation, notices, errors, upload results."""
+"""What stands above the app: the reconstructed-data banner and its explanation, the file a shared address asks
+for, notices, errors, upload results."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import ipywidgets as widgets
 
 from sjia_explore import format as fmt
 from sjia_explore import published
+from sjia_explore.app.browser import UploadButton
 from sjia_explore.app.model import AboutModel
-from sjia_explore.app.upload import MAX_PROBLEMS_SHOWN, UploadResult
+from sjia_explore.app.upload import MAX_PROBLEMS_SHOWN, UPLOAD_ACCEPT, UPLOAD_MAX_BYTES, UploadResult
 from sjia_explore.app.views.html import esc, problem_lines
 
 W = widgets
@@ -57,11 +59,18 @@ class Messages:
         self.explain_button.on_click(lambda _b: self.toggle_explanation())
         self.banner = W.VBox([self.reconstructed_label, self.explain_button, self.explanation])
         self.banner.add_class("sjia-banner")
+        self.shared_text = W.HTML()
+        self.shared_text.add_class("sjia-shared-file-text")
+        self.shared_upload = UploadButton(accept=UPLOAD_ACCEPT, label="Upload the file", max_bytes=UPLOAD_MAX_BYTES,
+                                          css="sjia-shared-upload", layout=W.Layout(width="auto"))
+        self.shared_file = W.VBox([self.shared_text, self.shared_upload], layout=W.Layout(display="none"))
+        self.shared_file.add_class("sjia-shared-file")
         self.notice = self._box("sjia-notice")
         self.error = self._box("sjia-error")
         self.upload_problems = self._box("sjia-upload-problems")
         self.upload_warnings = self._box("sjia-upload-warnings")
-        self.widgets = [self.banner, self.notice, self.error, self.upload_problems, self.upload_warnings]
+        self.widgets = [self.banner, self.shared_file, self.notice, self.error, self.upload_problems,
+                        self.upload_warnings]
 
     @staticmethod
     def _box(css: str) -> W.HTML:
@@ -93,6 +102,32 @@ class Messages:
         self.banner.layout.display = "" if (about.reconstructed or about.simulated) else "none"
         self.explain_button.layout.display = "" if about.reconstructed else "none"
         self.explanation.value = explanation_html(about)
+
+    def show_shared_file(self, expected: tuple[str, str] | None, still_showing: str = "the bundled studies",
+                         uploaded: tuple[str, str] | None = None) -> None:
+        """The file a shared address was made on, ``(name, fingerprint)``, and the offer to upload it
+        (None: hide). ``uploaded``: a file the viewer uploaded instead, whose fingerprint differs."""
+        if expected is None:
+            self.shared_file.layout.display = "none"
+            return
+        name, sha = (esc(v) for v in expected)
+        if uploaded is None:
+            html = (f"<b>This view was made on “{name}” (fingerprint {sha}).</b> Upload that file to see it; "
+                    f"until then the app shows {esc(still_showing)}. "
+                    "The address holds the view’s choices, never the data, so the file has to come from whoever "
+                    "shared the address.")
+        else:
+            other, other_sha = (esc(v) for v in uploaded)
+            html = (f"<b>“{other}” is not the file this view was made on:</b> its fingerprint, {other_sha}, "
+                    f"differs from the address’s, {sha} (“{name}”). It is shown with every patient, without the "
+                    f"address’s filters. Upload “{name}” to see the shared view.")
+        self.shared_text.value = html
+        self.shared_upload.label = f"Upload “{expected[0]}”"
+        self.shared_file.layout.display = ""
+
+    @property
+    def shared_file_shown(self) -> bool:
+        return self.shared_file.layout.display == ""
 
     def show_notice(self, lines: list[str]) -> None:
         self._show(self.notice, "<br>".join(esc(n) for n in lines))
