@@ -1,144 +1,96 @@
-"""Quantiles of Student's t distribution in plain Python, for the confidence intervals on the charts.
+"""Student's t quantiles for the charts' 95% intervals, without importing scipy for the first chart.
 
-The first chart of the app needs only the t quantile of each visit's n; importing
-:mod:`scipy.special` for it costs a new viewer's kernel more CPU than the rest
-of the chart's numbers. This module computes the same value from the
-regularised incomplete beta function (continued fraction, Numerical Recipes
-§6.4) and Newton's method on the exact distribution function, to about 1e-10
-relative; ``tests/test_student_t.py`` compares it with :func:`scipy.stats.t.ppf`.
+The first chart needs only the 97.5% quantile of Student's t for each visit's
+n − 1 degrees of freedom. Importing scipy for it costs a new viewer's kernel
+more CPU than all the rest of the chart's numbers, so the values for 1–200
+degrees of freedom are kept here exactly as :func:`scipy.stats.t.ppf` gives
+them (``tests/test_student_t.py`` checks every one against scipy, and prints
+the table again if scipy ever changes it). Any other probability, a fractional
+or larger number of degrees of freedom is asked of scipy.
 
 Examples
 --------
->>> round(t_quantile(0.975, 1), 6), round(t_quantile(0.975, 10), 6)
-(12.706205, 2.228139)
+>>> t_quantiles(0.975, np.array([1.0, np.nan, 10.0])).round(6).tolist()
+[12.706205, nan, 2.228139]
 """
 
 from __future__ import annotations
 
-import math
-from functools import lru_cache
-from statistics import NormalDist
-
 import numpy as np
 
-_TINY = 1e-300
-_EPS = 1e-15
+#: ``scipy.stats.t.ppf(0.975, dof)`` for dof = 1, 2, …, 200.
+T_975 = (
+    12.706204736174694, 4.302652729749462, 3.1824463052837078, 2.7764451051977934, 2.5705818356363146,
+    2.4469118511449786, 2.364624251592784, 2.306004135204166, 2.262157162798205, 2.228138851986274,
+    2.200985160091639, 2.1788128296672284, 2.1603686564627913, 2.144786687917804, 2.131449545559776,
+    2.1199052992212546, 2.1098155778333156, 2.1009220402410382, 2.0930240544083087, 2.085963447265864,
+    2.0796138447276795, 2.0738730679040254, 2.0686576104190486, 2.0638985616280245, 2.0595385527532972,
+    2.0555294386428735, 2.0518305164802846, 2.0484071417952454, 2.045229642132703, 2.0422724563012378,
+    2.039513446396408, 2.0369333434601016, 2.0345152974493383, 2.0322445093177186, 2.030107928250343,
+    2.0280940009804502, 2.0261924630291093, 2.0243941639119694, 2.022690920036761, 2.021075390306273,
+    2.019540970441376, 2.0180817028184443, 2.016692199227824, 2.0153675744437636, 2.014103388880846,
+    2.012895598919429, 2.0117405137297655, 2.010634757624232, 2.0095752371292392, 2.008559112100761,
+    2.007583770315836, 2.006646805061688, 2.0057459953178687, 2.0048792881880564, 2.0040447832891455,
+    2.003240718847872, 2.002465459291007, 2.0017174841452356, 2.000995378088267, 2.0002978220142604,
+    1.999623584994939, 1.9989715170333788, 1.998340542520741, 1.997729654317693, 1.9971379083920038,
+    1.9965644189523117, 1.996008354025296, 1.9954689314298435, 1.9949454151072374, 1.994437111771186,
+    1.9939433678456255, 1.9934635666618719, 1.992997125889855, 1.992543495180932, 1.9921021540022417,
+    1.9916726096446642, 1.9912543953883846, 1.9908470688116906, 1.9904502102301285, 1.990063421254446,
+    1.9896863234569029, 1.989318557136572, 1.9889597801751624, 1.9886096669757083, 1.9882679074772216,
+    1.98793420623902, 1.9876082815890708, 1.9872898648311692, 1.986978699506281, 1.9866745407037683,
+    1.9863771544186177, 1.98608631695113, 1.9858018143458227, 1.985523441866604, 1.9852510035054978,
+    1.984984311522457, 1.9847231860139845, 1.9844674545084815, 1.9842169515864174, 1.9839715185235518,
+    1.983731002955606, 1.9834952585628793, 1.9832641447734565, 1.9830375264837259, 1.9828152737950475,
+    1.9825972617655006, 1.9823833701756908, 1.982173483307727, 1.9819674897364825, 1.981765282132372,
+    1.9815667570749007, 1.9813718148763053, 1.981180359414661, 1.9809922979758567, 1.9808075411039094,
+    1.9806260024590894, 1.9804475986834025, 1.980272249272974, 1.9800998764569397, 1.9799304050824402,
+    1.9797637625053868, 1.9795998784866382, 1.9794386850933035, 1.9792801166048548, 1.9791241094237977,
+    1.9789706019906281, 1.9788195347028539, 1.978670849837835, 1.9785244914792577, 1.9783804054470222,
+    1.9782385392303798, 1.9780988419241303, 1.9779612641677262, 1.9778257580871244, 1.9776922772392527,
+    1.977560776558935, 1.9774312123081748, 1.9773035420276506, 1.977177724490333, 1.9770537196570985,
+    1.9769314886342528, 1.9768109936328597, 1.976692197929798, 1.9765750658304433, 1.9764595626329178,
+    1.9763456545938125, 1.976233308895327, 1.9761224936137445, 1.976013177689192, 1.9759053308966201,
+    1.9757989238179392, 1.97569392781527, 1.9755903150052492, 1.9754880582343404, 1.9753871310551152,
+    1.9752875077034489, 1.9751891630765912, 1.9750920727120844, 1.9749962127674756, 1.9749015600007986,
+    1.974808091751787, 1.974715785923791, 1.974624620966361, 1.9745345758584756, 1.9744456300923825,
+    1.9743577636580294, 1.9742709570280557, 1.9741851911433248, 1.9741004473989765, 1.9740167076309703,
+    1.973933954103107, 1.9738521694945061, 1.973771336887522, 1.9736914397560734, 1.9736124619543842,
+    1.9735343877061042, 1.9734572015938032, 1.9733808885488238, 1.9733054338414737, 1.9732308230715456,
+    1.9731570421591593, 1.973084077335903, 1.973011915136267, 1.9729405423893598, 1.9728699462108963,
+    1.9728001139954416, 1.9727310334089099, 1.9726626923813002, 1.9725950790996682, 1.972528182001318,
+    1.972461989767211, 1.9723964913155805, 1.9723316757957499, 1.9722675325821355, 1.9722040512684433,
+    1.9721412216620415, 1.9720790337785026, 1.9720174778363146, 1.9719565442517533, 1.9718962236339088,
+)
 
 
-def _beta_fraction(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz)."""
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > _TINY else _TINY)
-    h = d
-    for m in range(1, 10_000):
-        m2 = 2 * m
-        for aa in (m * (b - m) * x / ((qam + m2) * (a + m2)), -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
-            d = 1.0 + aa * d
-            d = 1.0 / (d if abs(d) > _TINY else _TINY)
-            c = 1.0 + aa / c
-            c = c if abs(c) > _TINY else _TINY
-            step = d * c
-            h *= step
-        if abs(step - 1.0) < _EPS:
-            break
-    return h
-
-
-def _tail_gap(t: float, dof: float, p: float) -> float:
-    """P(T > t) - (1 - p) for t >= 0, from the regularised incomplete beta function.
-
-    P(T > t) = I_x(dof/2, 1/2) / 2 and P(0 < T <= t) = I_(1-x)(1/2, dof/2) / 2, x = dof / (dof + t²);
-    whichever the continued fraction gives directly is used, so that neither tail loses digits.
-    """
-    a, b = dof / 2.0, 0.5
-    x, one_minus_x = dof / (dof + t * t), t * t / (dof + t * t)
-    if one_minus_x == 0.0:
-        return p - 0.5
-    log_front = _log_gamma_ratio(a) - math.lgamma(b) - a * math.log1p(t * t / dof) + b * math.log(one_minus_x)
-    if x < (a + 1.0) / (a + b + 2.0):
-        upper = 0.5 * math.exp(log_front) * _beta_fraction(a, b, x) / a
-        return upper - (1.0 - p)
-    central = 0.5 * math.exp(log_front) * _beta_fraction(b, a, one_minus_x) / b
-    return (p - 0.5) - central
-
-
-def _log_gamma_ratio(a: float) -> float:
-    """log(Γ(a + 1/2) / Γ(a)); for large ``a`` from its asymptotic series (the difference of two lgammas of
-    large numbers would lose digits)."""
-    if a < 1000:
-        return math.lgamma(a + 0.5) - math.lgamma(a)
-    return 0.5 * math.log(a) - 1 / (8 * a) + 1 / (192 * a ** 3)
-
-
-def _density(t: float, dof: float) -> float:
-    return math.exp(_log_gamma_ratio(dof / 2) - 0.5 * math.log(dof * math.pi)
-                    - (dof + 1) / 2 * math.log1p(t * t / dof))
-
-
-@lru_cache(maxsize=4096)
-def t_quantile(p: float, dof: float) -> float:
-    """The ``p`` quantile of Student's t distribution with ``dof`` degrees of freedom.
+def t_quantiles(p: float, dof: np.ndarray) -> np.ndarray:
+    """The ``p`` quantile of Student's t for each value of ``dof`` (an array; NaN stays NaN), same shape.
 
     Parameters
     ----------
     p
         Probability, strictly between 0 and 1.
     dof
-        Degrees of freedom, > 0 (``inf`` gives the normal quantile); NaN gives NaN.
+        Degrees of freedom, > 0.
 
     Returns
     -------
-    float
-        ``t`` such that P(T <= t) = p.
+    numpy.ndarray
+        From :data:`T_975` where ``p`` is 0.975 and every ``dof`` a whole number up to 200; otherwise
+        from :func:`scipy.stats.t.ppf`.
 
     Examples
     --------
-    >>> round(t_quantile(0.975, 4), 6), t_quantile(0.5, 3), round(t_quantile(0.025, 4), 6)
-    (2.776445, 0.0, -2.776445)
-    """
-    p, dof = float(p), float(dof)
-    if math.isnan(p) or math.isnan(dof):
-        return math.nan
-    if not 0.0 < p < 1.0:
-        raise ValueError(f"p must be strictly between 0 and 1, not {p}")
-    if dof <= 0:
-        raise ValueError(f"degrees of freedom must be positive, not {dof}")
-    if p == 0.5:
-        return 0.0
-    if p < 0.5:
-        return -t_quantile(1.0 - p, dof)
-    if dof == 1:
-        return math.tan(math.pi * (p - 0.5)) if p < 0.75 else 1.0 / math.tan(math.pi * (1.0 - p))
-    if dof == 2:
-        return (2 * p - 1) / math.sqrt(2 * p * (1.0 - p))
-    z = NormalDist().inv_cdf(p)
-    # Cornish-Fisher expansion (exact to O(1/dof³): enough for a very large dof), then Newton on the exact
-    # tail (convex and decreasing in t: it converges from either side)
-    t = z + (z ** 3 + z) / (4 * dof) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * dof ** 2)
-    if dof > 1e7:
-        return t
-    for _ in range(100):
-        step = _tail_gap(t, dof, p) / _density(t, dof)
-        new = t + step
-        if new <= 0:
-            new = t / 2
-        if abs(new - t) <= 1e-14 * abs(new):
-            return new
-        t = new
-    return t  # pragma: no cover - Newton converges in a few steps
-
-
-def t_quantiles(p: float, dof: np.ndarray) -> np.ndarray:
-    """:func:`t_quantile` of each value of ``dof`` (an array; NaN stays NaN), as an array of the same shape.
-
-    Examples
-    --------
-    >>> np.round(t_quantiles(0.975, np.array([1.0, np.nan, 29.0])), 4)
-    array([12.7062,     nan,  2.0452])
+    >>> float(t_quantiles(0.975, np.array([4.0]))[0]) == T_975[3]
+    True
     """
     dof = np.asarray(dof, dtype=float)
-    out = np.full(dof.shape, np.nan)
-    for value in np.unique(dof[~np.isnan(dof)]):
-        out[dof == value] = t_quantile(p, float(value))
-    return out
+    known = dof[~np.isnan(dof)]
+    if p == 0.975 and np.all((known >= 1) & (known <= len(T_975)) & (known == np.round(known))):
+        out = np.full(dof.shape, np.nan)
+        present = ~np.isnan(dof)
+        out[present] = np.asarray(T_975)[dof[present].astype(int) - 1]
+        return out
+    from scipy import stats
+
+    return stats.t.ppf(p, dof)

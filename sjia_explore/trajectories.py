@@ -65,7 +65,7 @@ PATIENT_COLUMNS = ["patient_id", "group", "week", "value"]
 
 
 def _t_quantile(p: float, dof: np.ndarray) -> np.ndarray:
-    """Quantile of Student's t, without importing scipy (:mod:`sjia_explore.student_t`)."""
+    """Quantile of Student's t, scipy's values kept for the usual cases (:mod:`sjia_explore.student_t`)."""
     from sjia_explore.student_t import t_quantiles
 
     return t_quantiles(p, dof)
