@@ -100,5 +100,6 @@ def compute(ctx: Context) -> TrajectoriesModel:
     if any("clipped" in summary.columns and summary["clipped"].fillna(False).any() for _, summary in numbers):
         notes.append(CLIPPED_WORDS)
     spec = plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=" ".join(notes) or None)
-    missing = tuple(note for o in OUTCOMES for note in [ctx.cohort.missing_outcome_note(o.column)] if note)
+    missing = ctx.remember("trajectories_missing", (), lambda: tuple(  # the whole cohort's: kept while it is shown
+        note for o in OUTCOMES for note in [ctx.cohort.missing_outcome_note(o.column)] if note))
     return TrajectoriesModel(spec=spec, numbers=tuple(numbers), missing=missing)
