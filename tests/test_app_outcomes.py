@@ -338,3 +338,53 @@ def test_an_address_with_a_score_choice_is_understood_without_a_notice(cohort):
     explorer = CohortExplorer(cohort, query="section=activity&activity_score=jadas27")
     assert explorer.state.section == "activity" and explorer.state.activity_score == "jadas27"
     assert explorer.messages.notice.layout.display == "none"
+
+
+# -- the published figures' file ------------------------------------------------------------------------------
+def _stamp_and_rows(data: bytes):
+    import io
+
+    text = data.decode("utf-8-sig")
+    stamp = [line[2:] for line in text.splitlines() if line.startswith("# ")]
+    rows = pd.read_csv(io.StringIO(text), comment=None, skiprows=len(stamp), keep_default_na=False)
+    return stamp, rows
+
+
+def test_published_figures_file_says_what_its_rows_are_and_which_cohort_they_sat_beside(session, cohort):
+    import csv
+    import hashlib
+    from pathlib import Path
+
+    _, _, data = session.download("literature_csv")
+    stamp, rows = _stamp_and_rows(data)
+    source = Path(__file__).parents[1] / "data" / "literature.csv"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    assert stamp[0] == f"Data: published figures of other studies, literature.csv (SHA-256 {digest})"
+    assert "Reconstructed data — not observations" not in stamp  # the rows are published, not reconstructed
+    assert stamp[1].startswith("Subgroup: not applicable")
+    beside = next(line for line in stamp if line.startswith("Shown beside the cohort: "))
+    assert cohort.source in beside and cohort.sha256[:12] in beside and f"{cohort.n_patients} patients" in beside
+    assert beside.endswith("reconstructed follow-up (not observations)")
+    with source.open(encoding="utf-8", newline="") as f:
+        printed = list(csv.DictReader(f))
+    assert rows["study_id"].tolist() == [r["study_id"] for r in printed]
+    assert rows["study"].tolist() == [r["study"] for r in printed]
+    assert rows["provenance"].str.startswith("published: as printed in the study named in this row").all()
+    studies = next(line for line in stamp if line.startswith("Studies: "))
+    for r in printed:
+        assert f"{r['study_id']} = {r['study']}" in studies
+
+
+def test_published_figures_beside_an_observed_upload_say_observed():
+    from sjia_explore.data import load_cohort_from_bytes
+
+    mine = load_cohort_from_bytes(b"patient_id,study,months_onset_to_treatment,prior_mas,week,active_joints\n"
+                                  b"P1,mine,3,yes,0,2\nP2,mine,30,no,0,4\nP3,mine,8,no,0,1\n", "mine.csv")
+    shown = Session(mine)
+    shown.update(ViewState(section="activity"))
+    _, _, data = shown.download("literature_csv")
+    stamp, rows = _stamp_and_rows(data)
+    beside = next(line for line in stamp if line.startswith("Shown beside the cohort: "))
+    assert beside.startswith("Shown beside the cohort: mine.csv") and "3 patients" in beside
+    assert beside.endswith("observed values")
+    assert len(rows) > 0 and "Reconstructed data — not observations" not in stamp

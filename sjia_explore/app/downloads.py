@@ -14,7 +14,7 @@ from typing import Callable
 import pandas as pd
 
 from sjia_explore.app.model import ViewModel
-from sjia_explore.app.outcome_downloads import outcome_content
+from sjia_explore.app.outcome_downloads import literature_provenance, outcome_content
 from sjia_explore.app.vocabulary import OUTCOMES, describe_subgroup
 from sjia_explore.cohort import Cohort
 
@@ -114,6 +114,8 @@ def make(model: ViewModel, key: str, selected: Cohort, *, suppression: int = 0,
         raise ValueError("no patient is selected, so there is nothing to download")
     tables, chart, frame, counts = _content(model, section, light or model.sections.get)
     prov = provenance(selected, model, tables)
+    if section == "literature":  # other studies' figures: the stamp says so, and names the cohort beside them
+        prov = literature_provenance(selected, provenance(selected, model, ("patients", "visits")))
     name = f"sjia-{section}-{date}.{kind}"
     if kind in ("png", "svg"):
         if chart is None:
