@@ -15,7 +15,7 @@ import pandas as pd
 
 from sjia_explore.app.model import ViewModel
 from sjia_explore.app.outcome_downloads import literature_provenance, outcome_content
-from sjia_explore.app.vocabulary import OUTCOMES, describe_subgroup
+from sjia_explore.app.vocabulary import PANEL_OUTCOMES, describe_subgroup
 from sjia_explore.cohort import Cohort
 
 MIME = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv", "json": "application/json",
@@ -41,7 +41,7 @@ def as_shown(frame: pd.DataFrame) -> pd.DataFrame:
     [{'outcome': 'active_joints', 'mean': 5.6, 'p': 0.3}]
     """
     out = frame.copy()
-    digits = {o.column: int(o.value_format[1:-1]) for o in OUTCOMES if o.value_format[1:-1].isdigit()}
+    digits = {o.column: int(o.value_format[1:-1]) for o in PANEL_OUTCOMES if o.value_format[1:-1].isdigit()}
     for column in out.columns:
         if not pd.api.types.is_float_dtype(out[column].dtype):
             continue
