@@ -75,9 +75,8 @@ class TrajectoriesView:
             choice.add_class(f"sjia-panel-choice-{i + 1}")
             choice.observe(self._swap, names="value")
             self.choices.append(choice)
-        intro = W.HTML("<b>Outcomes shown</b> (any three the data record):")
-        self.choice_box = W.HBox([intro, *self.choices],
-                                 layout=W.Layout(flex_flow="row wrap", align_items="center", grid_gap="4px 12px"))
+        intro = W.HTML("<b>Outcomes shown</b>: choose any three the data record.")
+        self.choice_box = W.VBox([intro, W.HBox(self.choices, layout=W.Layout(flex_flow="row wrap"))])
         self.choice_box.add_class("sjia-panel-choices")
         self.box = W.VBox([self.choice_box, self.missing, self.chart_box, downloads])
 
