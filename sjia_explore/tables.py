@@ -35,8 +35,15 @@ DEFAULT_CONTINUOUS = ("age_onset_years", "age_diagnosis_years", "months_onset_to
                       "active_joints_baseline", "exposure_months", "prior_steroid_months")
 DEFAULT_CATEGORICAL = ("sex", "fever", "rash", "lymphadenopathy", "myalgia", "prior_mas", "ferritin_gt_330",
                        "wbc_gt_15000", "esr_gt_20", "crp_gt_10", "transaminases_increased", "baseline_steroid")
-#: Skewed by nature (durations since onset spread over years; joint counts): median [Q1, Q3].
-DEFAULT_NONNORMAL = ("months_onset_to_treatment", "active_joints_baseline", "prior_steroid_months")
+#: Outcomes at week 0, from the visits, that Table 1 can show beside the patients' own columns
+#: (:func:`with_week0_outcomes` adds them as ``<column>_week0``).
+WEEK0_OUTCOMES = ("sjadas27", "physician_global", "esr_mm_h", "crp_mg_l", "ferritin_ng_ml", "il18_pg_ml",
+                  "mrp8_14_ng_ml")
+WEEK0_SUFFIX = "_week0"
+DEFAULT_CONTINUOUS += tuple(c + WEEK0_SUFFIX for c in WEEK0_OUTCOMES)
+#: Skewed by nature (durations since onset spread over years; joint counts; laboratory values): median [Q1, Q3].
+DEFAULT_NONNORMAL = ("months_onset_to_treatment", "active_joints_baseline", "prior_steroid_months",
+                     *(c + WEEK0_SUFFIX for c in WEEK0_OUTCOMES if c != "sjadas27"))
 #: Row labels (short, with units); other columns are labelled from their schema description.
 LABELS = {
     "age_onset_years": "Age at onset, years",
@@ -62,6 +69,13 @@ LABELS = {
     "prior_biologics": "Biologics before week 0",
     "study": "Study",
     "provenance": "Where the value came from",
+    "sjadas27_week0": "sJADAS27 at week 0 (0–67)",
+    "physician_global_week0": "Physician global at week 0 (0–10)",
+    "esr_mm_h_week0": "ESR at week 0, mm/h",
+    "crp_mg_l_week0": "CRP at week 0, mg/L",
+    "ferritin_ng_ml_week0": "Ferritin at week 0, ng/mL",
+    "il18_pg_ml_week0": "IL-18 at week 0, pg/mL",
+    "mrp8_14_ng_ml_week0": "MRP8/14 at week 0, ng/mL",
 }
 YES, NO = "yes", "no"
 #: Columns a derived grouping column is computed from: shown in Table 1, never tested (the test would be circular).
@@ -109,6 +123,44 @@ def column_label(column: str, table: str | None = None) -> str:
 
 
 _label = column_label
+
+
+def with_week0_outcomes(patients: pd.DataFrame, visits: pd.DataFrame,
+                        columns: Collection[str] = WEEK0_OUTCOMES) -> pd.DataFrame:
+    """``patients`` with each outcome's value at the week-0 visit as ``<column>_week0`` (for Table 1).
+
+    Only outcomes the visits hold are added; a patient without a week-0 value of one gets a missing
+    value (counted in Table 1's ``Missing``). The inputs are not changed.
+
+    Parameters
+    ----------
+    patients
+        One row per patient (``patient_id``), e.g. ``cohort.patient_features()``.
+    visits
+        The visits (``patient_id``, ``week`` and the outcome columns).
+    columns
+        The outcomes to add (default :data:`WEEK0_OUTCOMES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``patients`` with the added columns, in the same row order.
+
+    Examples
+    --------
+    >>> patients = pd.DataFrame({"patient_id": ["a", "b"]})
+    >>> visits = pd.DataFrame({"patient_id": ["a", "a", "b"], "week": [0, 4, 4], "crp_mg_l": [80.0, 5.0, 2.0]})
+    >>> with_week0_outcomes(patients, visits)["crp_mg_l_week0"].tolist()
+    [80.0, nan]
+    """
+    present = [c for c in columns if c in visits.columns]
+    week = pd.to_numeric(visits["week"], errors="coerce")
+    at0 = visits.loc[week == 0, ["patient_id", *present]].drop_duplicates("patient_id")
+    at0 = at0.set_index("patient_id")
+    out = patients.copy()
+    for c in present:
+        out[c + WEEK0_SUFFIX] = pd.to_numeric(out["patient_id"].map(at0[c]), errors="coerce").astype(float)
+    return out
 
 
 def _is_flag(series: pd.Series) -> bool:

@@ -129,11 +129,12 @@ def test_published_points_are_drawn_labelled_with_their_citation(session):
     drawn = layer(model.spec, "published_points")["data"]["values"]
     lit = literature()
     wanted = lit[(lit["matches"] == "inactive_by_week") & lit["time_point_weeks"].notna() & lit["proportion"].notna()]
-    assert len(drawn) == len(wanted) > 0
-    vastert = next(d for d in drawn if d["study"].startswith("Vastert") and d["numerator"] == 17)
-    assert vastert["proportion"] == pytest.approx(17 / 20)
-    assert (vastert["ci_low"], vastert["ci_high"]) == pytest.approx(exact(17, 20))
-    assert vastert["kind"] == "published, different population and definitions"
+    in_range = wanted[wanted["time_point_weeks"] <= 24 + 2.4]  # the last visit is week 24; the axis ends 10% later
+    assert len(drawn) == len(in_range) > 0
+    pardeo = next(d for d in drawn if d["study"].startswith("Pardeo") and d["numerator"] == 14)
+    assert pardeo["proportion"] == pytest.approx(14 / 25)
+    assert (pardeo["ci_low"], pardeo["ci_high"]) == pytest.approx(exact(14, 25))
+    assert pardeo["kind"] == "published, different population and definitions"
     tooltip = {t["field"] for t in layer(model.spec, "published_points")["encoding"]["tooltip"]}
     assert {"label", "doi_or_url", "kind"} <= tooltip
     assert model.literature is not None and len(model.literature) == len(lit)
@@ -338,3 +339,83 @@ def test_an_address_with_a_score_choice_is_understood_without_a_notice(cohort):
     explorer = CohortExplorer(cohort, query="section=activity&activity_score=jadas27")
     assert explorer.state.section == "activity" and explorer.state.activity_score == "jadas27"
     assert explorer.messages.notice.layout.display == "none"
+
+
+# -- the published figures' file ------------------------------------------------------------------------------
+def _stamp_and_rows(data: bytes):
+    import io
+
+    text = data.decode("utf-8-sig")
+    stamp = [line[2:] for line in text.splitlines() if line.startswith("# ")]
+    rows = pd.read_csv(io.StringIO(text), comment=None, skiprows=len(stamp), keep_default_na=False)
+    return stamp, rows
+
+
+def test_published_figures_file_says_what_its_rows_are_and_which_cohort_they_sat_beside(session, cohort):
+    import csv
+    import hashlib
+    from pathlib import Path
+
+    _, _, data = session.download("literature_csv")
+    stamp, rows = _stamp_and_rows(data)
+    source = Path(__file__).parents[1] / "data" / "literature.csv"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    assert stamp[0] == f"Data: published figures of other studies, literature.csv (SHA-256 {digest})"
+    assert "Reconstructed data — not observations" not in stamp  # the rows are published, not reconstructed
+    assert stamp[1].startswith("Subgroup: not applicable")
+    beside = next(line for line in stamp if line.startswith("Shown beside the cohort: "))
+    assert cohort.source in beside and cohort.sha256[:12] in beside and f"{cohort.n_patients} patients" in beside
+    assert beside.endswith("reconstructed follow-up (not observations)")
+    with source.open(encoding="utf-8", newline="") as f:
+        printed = list(csv.DictReader(f))
+    assert rows["study_id"].tolist() == [r["study_id"] for r in printed]
+    assert rows["study"].tolist() == [r["study"] for r in printed]
+    assert rows["provenance"].str.startswith("published: as printed in the study named in this row").all()
+    studies = next(line for line in stamp if line.startswith("Studies: "))
+    for r in printed:
+        assert f"{r['study_id']} = {r['study']}" in studies
+
+
+def test_published_figures_beside_an_observed_upload_say_observed():
+    from sjia_explore.data import load_cohort_from_bytes
+
+    mine = load_cohort_from_bytes(b"patient_id,study,months_onset_to_treatment,prior_mas,week,active_joints\n"
+                                  b"P1,mine,3,yes,0,2\nP2,mine,30,no,0,4\nP3,mine,8,no,0,1\n", "mine.csv")
+    shown = Session(mine)
+    shown.update(ViewState(section="activity"))
+    _, _, data = shown.download("literature_csv")
+    stamp, rows = _stamp_and_rows(data)
+    beside = next(line for line in stamp if line.startswith("Shown beside the cohort: "))
+    assert beside.startswith("Shown beside the cohort: mine.csv") and "3 patients" in beside
+    assert beside.endswith("observed values")
+    assert len(rows) > 0 and "Reconstructed data — not observations" not in stamp
+
+
+def test_inactive_chart_keeps_the_visits_legible_and_names_the_later_published_figures():
+    from sjia_explore.plots import inactive_spec
+
+    inactive = pd.DataFrame({"group": ["all patients"] * 3, "week": [0, 12, 24], "n_inactive": [0, 3, 8],
+                             "n": [11, 11, 11], "proportion": [0, 3 / 11, 8 / 11], "ci_low": [0.0, 0.06, 0.39],
+                             "ci_high": [0.28, 0.61, 0.94]})
+    refs = pd.DataFrame({"study": ["A", "B", "C", "D"], "label": list("abcd"), "outcome_definition": ["x"] * 4,
+                         "time_point": ["1 month", "6 months", "1 year", "5 years"],
+                         "time_point_weeks": [4.35, 26.09, 52.18, 260.89], "numerator": [pd.NA] * 4,
+                         "denominator": [pd.NA] * 4, "proportion": [0.3, 0.56, 0.76, 0.96], "ci_low": [np.nan] * 4,
+                         "ci_high": [np.nan] * 4, "doi_or_url": ["https://e.org"] * 4, "note": ["n"] * 4})
+    spec = inactive_spec(inactive, ["all patients"], refs)
+    for name in ("inactive_line", "inactive_ci", "inactive_n", "published_points", "published_ci"):
+        assert layer(spec, name)["encoding"]["x"]["scale"] == {"domain": [0.0, 26.4], "nice": False}, name
+    drawn = layer(spec, "published_points")["data"]["values"]
+    assert [d["study"] for d in drawn] == ["A", "B"]  # 1 and 6 months sit beside weeks 0-24; 1 and 5 years do not
+    assert "2 published figures at later time points (up to 5 years) not drawn" in " ".join(spec["title"]["subtitle"])
+
+    # a registry followed for two years: the axis follows it, and the 1-year figure comes back
+    long = inactive.assign(week=[0, 52, 104])
+    spec = inactive_spec(long, ["all patients"], refs)
+    assert layer(spec, "inactive_line")["encoding"]["x"]["scale"]["domain"] == [0.0, pytest.approx(114.4)]
+    assert [d["study"] for d in layer(spec, "published_points")["data"]["values"]] == ["A", "B", "C"]
+    assert "1 published figure at later time points (up to 5 years)" in " ".join(spec["title"]["subtitle"])
+
+    # nothing beyond the visits: no line about it
+    spec = inactive_spec(inactive, ["all patients"], refs.iloc[:2])
+    assert not any("not drawn" in line for line in spec["title"]["subtitle"])

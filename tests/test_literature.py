@@ -67,7 +67,17 @@ SOURCE_FIGURES = {
     ("horneff2017", "jadas_remission", "IL-1 inhibitor cohort", "within 24 months"): (None, None, 52),
     ("horneff2017", "jadas_minimal", "IL-1 inhibitor cohort", "within 24 months"): (None, None, 68),
     ("horneff2017", "inactive_disease", "IL-1 inhibitor cohort", "within 24 months"): (None, None, 56),
+    # ter Haar 2019 abstract: "At 1 year, 76% had inactive disease, and 52% had inactive disease while not receiving
+    # medication ... After 5 years of follow-up, 96% ... and 75% ...", "only 33% of the patients received
+    # glucocorticoids"
+    ("terhaar2019", "inactive_disease", "all", "1 year"): (None, None, 76),
+    ("terhaar2019", "inactive_disease_off_medication", "all", "1 year"): (None, None, 52),
+    ("terhaar2019", "inactive_disease", "all", "5 years"): (None, None, 96),
+    ("terhaar2019", "inactive_disease_off_medication", "all", "5 years"): (None, None, 75),
+    ("terhaar2019", "received_glucocorticoids", "all", "during follow-up (median 5.8 years)"): (None, None, 33),
 }
+#: The shared literature notes (outside the package), where the reference rows were first collected.
+NOTES = Path(__file__).resolve().parents[2] / "shared" / "notes" / "literature.md"
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +123,7 @@ def test_proportions_lie_in_0_1_and_numerators_do_not_exceed_denominators(lit):
 
 def test_the_required_studies_are_present(lit):
     for study in ("vastert2014", "foley2023", "pardeo2015", "pardeo_acr_abstract", "nigrovic2011", "quartier2011",
-                  "ruperto2012", "lainka2021", "horneff2017"):
+                  "ruperto2012", "lainka2021", "horneff2017", "terhaar2019"):
         assert study in set(lit["study_id"]), study
     foley = lit[lit["study_id"] == "foley2023"]
     assert len(foley) == 2  # early and late
@@ -130,7 +140,8 @@ def test_time_point_weeks_is_only_a_unit_conversion(lit):
     per_month = 30.4375 / 7
     expected = {"1 month": per_month, "month 1": per_month, "3 months": 3 * per_month, "6 months": 6 * per_month,
                 "1 year": 12 * per_month, "first 12 months": 12 * per_month, "2 years": 24 * per_month,
-                "within 24 months": 24 * per_month, "3 years": 36 * per_month, "day 15": 15 / 7}
+                "within 24 months": 24 * per_month, "3 years": 36 * per_month, "5 years": 60 * per_month,
+                "day 15": 15 / 7}
     for _, row in lit.iterrows():
         if row["time_point"] in expected:
             assert row["time_point_weeks"] == pytest.approx(expected[row["time_point"]], abs=0.005), key(row)
@@ -170,3 +181,37 @@ def test_reference_points_have_exact_intervals_only_where_counts_are_printed():
             ci = stats.binomtest(int(row["numerator"]), int(row["denominator"])).proportion_ci(method="exact")
             assert row["ci_low"] == pytest.approx(ci.low) and row["ci_high"] == pytest.approx(ci.high)
     assert pts["label"].str.contains("Foley").any()
+
+
+def _notes_rows(cohort):
+    """The rows of the notes' table of suggested reference figures (section C5) for one cohort."""
+    text = NOTES.read_text(encoding="utf-8")
+    section = text.split("### C5.", 1)[1].split("\n#", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0] == cohort:
+            rows.append(cells)
+    return rows
+
+
+@pytest.mark.skipif(not NOTES.exists(), reason="the shared literature notes are not beside this checkout")
+def test_ter_haar_rows_equal_the_literature_notes(lit):
+    rows = _notes_rows("ter Haar 2019")
+    assert len(rows) == 3
+    by_time = {"1 yr": "1 year", "5 yr": "5 years", "ever": "during follow-up (median 5.8 years)"}
+    by_metric = {"ID": "inactive_disease", "ID off drugs": "inactive_disease_off_medication",
+                 "received glucocorticoids": "received_glucocorticoids"}
+    ours = lit[lit["study_id"] == "terhaar2019"]
+    seen = 0
+    for _, n, when, metrics, values in rows:
+        for metric, value in zip(metrics.split(" / "), values.split(" / ")):
+            (row,) = [r for _, r in ours.iterrows()
+                      if r["outcome"] == by_metric[metric] and r["time_point"] == by_time[when]]
+            assert int(row["n"]) == int(n)
+            assert row["proportion"] == pytest.approx(float(value.rstrip("%")) / 100)
+            assert pd.isna(row["numerator"]) and pd.isna(row["denominator"])  # the abstract prints percentages only
+            seen += 1
+    assert seen == len(ours) == 5
+    assert (ours["doi_or_url"] == "https://doi.org/10.1002/art.40865").all()
+    assert ours["study"].str.contains("PMID 30848528").all() and ours["study"].str.contains("71\\(7\\)").all()

@@ -222,3 +222,50 @@ def test_table_one_counts_each_p_value_once_in_a_session_ledger():
     table_one(two_groups(), groupby="duration_group", ledger=ledger.scoped("girls"))
     assert ledger.n_tests == 6
     assert set(ledger.to_frame()["analysis"]) == {"Table 1"}
+
+
+# --- the outcomes at week 0 ------------------------------------------------------------------------------------
+def test_week0_outcomes_come_from_the_week0_visit_only():
+    from sjia_explore.tables import with_week0_outcomes
+
+    patients = pd.DataFrame({"patient_id": ["a", "b", "c"], "sex": ["F", "M", "F"]})
+    visits = pd.DataFrame({"patient_id": ["a", "a", "b", "c", "c"], "week": [0, 4, 4, 0, 8],
+                           "crp_mg_l": [80.0, 2.0, 3.0, None, 1.0], "ferritin_ng_ml": [900.0, 50, 60, 3000, 40]})
+    out = with_week0_outcomes(patients, visits)
+    assert out["crp_mg_l_week0"].iloc[0] == 80.0  # not the week-4 value
+    assert out["crp_mg_l_week0"].iloc[1:].isna().all()  # b has no week-0 visit; c's week-0 CRP is missing
+    assert out["ferritin_ng_ml_week0"].tolist()[0] == 900.0 and out["ferritin_ng_ml_week0"].tolist()[2] == 3000.0
+    assert "esr_mm_h_week0" not in out.columns  # not in the visits: not added
+    assert list(patients.columns) == ["patient_id", "sex"]  # input unchanged
+
+
+def test_table_one_shows_week0_laboratory_values_as_median_and_quartiles_by_hand():
+    from sjia_explore.tables import with_week0_outcomes
+
+    patients = pd.DataFrame({"patient_id": list("abcdef"), "group": ["x", "x", "x", "y", "y", "y"]})
+    ferritin = [250.0, 1200.0, 8000.0, 400.0, 3300.0, 90.0]
+    sjadas = [20.0, 25.0, 30.0, 18.0, 22.0, 40.0]
+    visits = pd.DataFrame({"patient_id": list("abcdef"), "week": [0] * 6, "ferritin_ng_ml": ferritin,
+                           "sjadas27": sjadas})
+    t = table_one(with_week0_outcomes(patients, visits), groupby="group", reconstructed=["ferritin_ng_ml_week0"])
+    row = ("Reconstructed: Ferritin at week 0, ng/mL, median [Q1,Q3]", "")
+    x = pd.Series(ferritin[:3])
+    assert t.loc[row, "x"] == f"{x.median():.1f} [{x.quantile(.25):.1f},{x.quantile(.75):.1f}]"
+    assert t.loc[row, "P-Value"] == f"{st.mannwhitneyu(ferritin[:3], ferritin[3:], method='exact').pvalue:.3f}"
+    mean_row = ("sJADAS27 at week 0 (0–67), mean (SD)", "")
+    assert t.loc[mean_row, "y"] == f"{np.mean(sjadas[3:]):.1f} ({np.std(sjadas[3:], ddof=1):.1f})"
+
+
+def test_the_apps_table_one_has_the_week0_outcomes_labelled_reconstructed():
+    from sjia_explore import load_cohort
+    from sjia_explore.app import Session, ViewState
+
+    cohort = load_cohort()
+    session = Session(cohort)
+    session.panel = "table1"
+    table = session.update(ViewState(sex="F")).sections["table1"].table
+    crp = next(ix for ix in table.index if "CRP at week 0" in ix[0])
+    assert crp[0].startswith("Reconstructed: ")  # the bundled visits are reconstructed
+    girls = cohort.patients.loc[cohort.patients["sex"] == "F", "patient_id"]
+    at0 = cohort.visits[(cohort.visits["week"] == 0) & cohort.visits["patient_id"].isin(girls)]["crp_mg_l"].dropna()
+    assert table.loc[crp, "Overall"] == f"{at0.median():.1f} [{at0.quantile(.25):.1f},{at0.quantile(.75):.1f}]"

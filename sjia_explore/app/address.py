@@ -34,7 +34,15 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from sjia_explore.app.state import DETAIL_PANELS, FINGERPRINT, MAX_WINDOW_WEEK, ViewState
-from sjia_explore.app.vocabulary import ACTIVITY_SCORES, OUTCOME_COLUMNS, SECTIONS, TEST_METHODS
+from sjia_explore.app.vocabulary import (
+    ACTIVITY_SCORES,
+    DEFAULT_PANELS,
+    MAX_PANELS,
+    OUTCOME_COLUMNS,
+    PANEL_COLUMNS,
+    SECTIONS,
+    TEST_METHODS,
+)
 from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS
 from sjia_explore.plots import DEFAULT_WEEKS
 
@@ -51,7 +59,7 @@ _YES_NO = {"yes": True, "no": False}
 #: Keys this page reads from its address.
 KNOWN_KEYS = frozenset({"study", "had_any", "had_none", "cutoff", "prior_mas", "sex", "steroid_week0", "each_patient",
                         "test_outcome", "test_method", "section", "window_outcome", "window_week", "theme",
-                        "activity_score", "open", "data", "sha"})
+                        "activity_score", "open", "data", "sha", "outcomes"})
 #: Keys Voila and Jupyter read themselves (``?token=``, ``?template=``, ``?voila-…``): passed over silently.
 SERVER_KEYS = frozenset({"token", "template", "_xsrf"})
 #: Keys that may be given more than once (one value each).
@@ -161,7 +169,38 @@ def to_query(state: ViewState) -> str:
         pairs.append(("open", state.open_panel))
     if state.data_name is not None:  # the file's name and fingerprint; never its data
         pairs += [("data", state.data_name), ("sha", state.data_sha)]
+    if state.trajectory_outcomes != DEFAULT_PANELS:
+        pairs.append(("outcomes", ",".join(state.trajectory_outcomes)))
     return urlencode(pairs, quote_via=quote)
+
+
+def trajectory_outcomes(given: str, ignored: list[str]) -> tuple[str, ...]:
+    """The trajectory panels of an ``outcomes=`` value (columns separated by commas): the known ones, in order,
+    at most :data:`~sjia_explore.app.vocabulary.MAX_PANELS`; what is left out is added to ``ignored``.
+
+    Examples
+    --------
+    >>> said = []
+    >>> trajectory_outcomes("ferritin_ng_ml,crp_mg_l,x,crp_mg_l", said)
+    ('ferritin_ng_ml', 'crp_mg_l')
+    >>> said
+    ['trajectory outcome “x” (not one this page draws)', 'trajectory outcome “crp_mg_l” given twice']
+    """
+    chosen: list[str] = []
+    for name in given.split(","):
+        name = name.strip()
+        if not name:
+            continue
+        if name not in PANEL_COLUMNS:
+            shown = name if len(name) <= 40 else name[:40] + "…"
+            ignored.append(f"trajectory outcome “{shown}” (not one this page draws)")
+        elif name in chosen:
+            ignored.append(f"trajectory outcome “{name}” given twice")
+        elif len(chosen) == MAX_PANELS:
+            ignored.append(f"trajectory outcome “{name}” (at most {MAX_PANELS} panels are shown)")
+        else:
+            chosen.append(name)
+    return tuple(chosen)
 
 
 def from_query(query: str, *, studies, drugs, cutoff_range: tuple[float, float] = (1, 240),
@@ -257,6 +296,10 @@ def from_query(query: str, *, studies, drugs, cutoff_range: tuple[float, float] 
         got = one(key, set(allowed), key.replace("_", " "))
         if got is not None:
             values[key] = got
+    for v in values_of("outcomes")[:1]:
+        chosen = trajectory_outcomes(v, ignored)
+        if chosen:
+            values["trajectory_outcomes"] = chosen
     allowed_weeks = {int(w) for w in weeks if int(w) > 0} if weeks is not None else None
     for v in values_of("window_week"):
         ok = re.fullmatch(r"\d{1,3}", v) is not None and 0 < int(v) <= MAX_WINDOW_WEEK \

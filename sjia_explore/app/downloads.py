@@ -14,8 +14,8 @@ from typing import Callable
 import pandas as pd
 
 from sjia_explore.app.model import ViewModel
-from sjia_explore.app.outcome_downloads import outcome_content
-from sjia_explore.app.vocabulary import OUTCOMES, describe_subgroup
+from sjia_explore.app.outcome_downloads import literature_provenance, outcome_content
+from sjia_explore.app.vocabulary import PANEL_OUTCOMES, describe_subgroup
 from sjia_explore.cohort import Cohort
 
 MIME = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv", "json": "application/json",
@@ -41,7 +41,7 @@ def as_shown(frame: pd.DataFrame) -> pd.DataFrame:
     [{'outcome': 'active_joints', 'mean': 5.6, 'p': 0.3}]
     """
     out = frame.copy()
-    digits = {o.column: int(o.value_format[1:-1]) for o in OUTCOMES if o.value_format[1:-1].isdigit()}
+    digits = {o.column: int(o.value_format[1:-1]) for o in PANEL_OUTCOMES if o.value_format[1:-1].isdigit()}
     for column in out.columns:
         if not pd.api.types.is_float_dtype(out[column].dtype):
             continue
@@ -114,6 +114,8 @@ def make(model: ViewModel, key: str, selected: Cohort, *, suppression: int = 0,
         raise ValueError("no patient is selected, so there is nothing to download")
     tables, chart, frame, counts = _content(model, section, light or model.sections.get)
     prov = provenance(selected, model, tables)
+    if section == "literature":  # other studies' figures: the stamp says so, and names the cohort beside them
+        prov = literature_provenance(selected, provenance(selected, model, ("patients", "visits")))
     name = f"sjia-{section}-{date}.{kind}"
     if kind in ("png", "svg"):
         if chart is None:

@@ -166,7 +166,7 @@ class CohortExplorer:
         self.view.add_class("sjia-theme-light")
 
         for control in [*self.sidebar.controls, self.statistics.outcome, self.statistics.method, self.window.outcome,
-                        self.window.week, self.theme, *self.outcomes.controls]:
+                        self.window.week, self.theme, *self.outcomes.controls, *self.trajectories.choices]:
             control.observe(safe(self._on_control), names="value")
         self.tabs.observe(safe(self._on_control), names="selected_index")
         self.details.observe(safe(self._on_panel), names="selected_index")
@@ -179,6 +179,8 @@ class CohortExplorer:
 
     def _show_cohort(self) -> None:
         """Offer the session's cohort in the controls (no redraw)."""
+        from sjia_explore.app.compute.trajectories import choosable
+
         session, cohort = self.session, self.session.cohort
         bundled = (cohort.source or "").startswith("bundled")
         initial = cohort is session.initial_cohort
@@ -193,6 +195,7 @@ class CohortExplorer:
             self.sidebar.set_options(session.options, what, cohort.n_patients, back, show_back=not initial)
             self.accessible_names.labels = self.sidebar.accessible_names()
             self.window.set_weeks(session.options.follow_up_weeks)
+            self.trajectories.set_outcomes(choosable(cohort.visits))
             self.share.suppression.value = 0 if bundled else 5
         finally:
             self._syncing = False
@@ -230,6 +233,7 @@ class CohortExplorer:
         return ViewState(**self.sidebar.read(), test_outcome=self.statistics.outcome.value,
                          test_method=self.statistics.method.value, section=SECTIONS[index],
                          window_outcome=self.window.outcome.value, window_week=int(week), theme=theme,
+                         trajectory_outcomes=self.trajectories.read() or self.state.trajectory_outcomes,
                          **self.outcomes.read(), open_panel=self._open_panel(), data_name=self.state.data_name,
                          data_sha=self.state.data_sha)
 
@@ -420,6 +424,7 @@ class CohortExplorer:
             self.tabs.selected_index = SECTIONS.index(state.section)
             self.window.outcome.value = state.window_outcome
             self.outcomes.sync(state)
+            self.trajectories.sync(state.trajectory_outcomes)
             if state.window_week in [v for _, v in self.window.week.options]:
                 self.window.week.value = state.window_week
             self.theme.value = "dark" if self.session.dark(state) else "light"

@@ -24,7 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from sjia_explore.app.vocabulary import ACTIVITY_SCORES, OUTCOME_COLUMNS, SECTIONS, TEST_METHODS, THEMES
+from sjia_explore.app.vocabulary import (
+    ACTIVITY_SCORES,
+    DEFAULT_PANELS,
+    MAX_PANELS,
+    OUTCOME_COLUMNS,
+    PANEL_COLUMNS,
+    SECTIONS,
+    TEST_METHODS,
+    THEMES,
+)
 from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS, Subgroup
 
 #: Longest follow-up week a view can ask for.
@@ -77,6 +86,9 @@ class ViewState:
         The uploaded file this view was made on: its name (no folders) and the start of its SHA-256
         (lower-case hexadecimal). ``None`` for the cohort the app started with. The data themselves are
         never part of a view.
+    trajectory_outcomes
+        The outcomes of the trajectory panels, in order: one to three different columns of
+        :data:`sjia_explore.app.vocabulary.PANEL_COLUMNS` (default: active joints, sJADAS27, steroid dose).
     """
 
     study: str | None = None
@@ -97,8 +109,16 @@ class ViewState:
     open_panel: str | None = None
     data_name: str | None = None
     data_sha: str | None = None
+    trajectory_outcomes: tuple[str, ...] = DEFAULT_PANELS
 
     def __post_init__(self):
+        chosen = self.trajectory_outcomes
+        chosen = (chosen,) if isinstance(chosen, str) else tuple(str(c) for c in chosen)
+        unknown = [c for c in chosen if c not in PANEL_COLUMNS]
+        if unknown or not 1 <= len(chosen) <= MAX_PANELS or len(set(chosen)) < len(chosen):
+            raise ValueError(f"trajectory_outcomes must be 1 to {MAX_PANELS} different outcomes of "
+                             f"{', '.join(PANEL_COLUMNS)}, not {self.trajectory_outcomes!r}")
+        object.__setattr__(self, "trajectory_outcomes", chosen)
         for name in ("prior_biologic_any", "prior_biologic_none"):
             value = getattr(self, name)
             value = (value,) if isinstance(value, str) else value

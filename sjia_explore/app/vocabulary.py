@@ -37,6 +37,24 @@ OUTCOMES = (
 
 #: Outcomes drawn and tested (visits columns), in the order of the panels.
 OUTCOME_COLUMNS = tuple(o.column for o in OUTCOMES)
+#: Further outcomes a trajectory panel can show, when the cohort records them (the panels are chosen from
+#: :data:`PANEL_OUTCOMES`; the statistics and the window of opportunity stay with :data:`OUTCOMES`).
+MORE_OUTCOMES = (
+    Outcome("physician_global", "Physician global", "Mean physician global (0–10)", "physician"),
+    Outcome("parent_global", "Parent global", "Mean parent global (0–10)", "parent"),
+    Outcome("systemic_score", "Systemic features", "Mean systemic feature score (0–10)", "systemic"),
+    Outcome("esr_mm_h", "ESR", "Mean ESR (mm/h)", "esr", ".0f"),
+    Outcome("crp_mg_l", "CRP", "Mean CRP (mg/L)", "crp"),
+    Outcome("ferritin_ng_ml", "Ferritin", "Mean ferritin (ng/mL)", "ferritin", ".0f"),
+    Outcome("il18_pg_ml", "IL-18", "Mean IL-18 (pg/mL)", "il18", ".0f"),
+    Outcome("mrp8_14_ng_ml", "MRP8/14", "Mean MRP8/14 (ng/mL)", "mrp8_14", ".0f"),
+)
+#: Every outcome a trajectory panel can show, in the order the choice lists them.
+PANEL_OUTCOMES = OUTCOMES + MORE_OUTCOMES
+PANEL_COLUMNS = tuple(o.column for o in PANEL_OUTCOMES)
+#: Most trajectory panels shown at once, and the panels shown when none is chosen.
+MAX_PANELS = 3
+DEFAULT_PANELS = OUTCOME_COLUMNS
 #: Methods of the statistics panel (see sjia_explore.stats.METHODS), plus all four side by side.
 TEST_METHODS = ("paper", "rm_anova", "friedman", "mixed", "all")
 TEST_METHOD_LABELS = {
@@ -111,13 +129,13 @@ SUPPRESSION_CHOICES = (("Show every count", 0), ("Hide counts of 1–4", 5), ("H
 
 
 def outcome(column: str) -> Outcome:
-    """The :class:`Outcome` of a visits column (one of :data:`OUTCOME_COLUMNS`)."""
-    return next(o for o in OUTCOMES if o.column == column)
+    """The :class:`Outcome` of a visits column (one of :data:`PANEL_COLUMNS`)."""
+    return next(o for o in PANEL_OUTCOMES if o.column == column)
 
 
 def outcome_title(column: str) -> str:
     """The title of an outcome, or the column name itself for one the app does not draw."""
-    return next((o.title for o in OUTCOMES if o.column == column), column)
+    return next((o.title for o in PANEL_OUTCOMES if o.column == column), column)
 
 
 def stats_methods(test_method: str) -> tuple[str, ...]:

@@ -28,6 +28,24 @@ from sjia_explore.plots.base import SCHEMA_URL, _records, _title, group_colours,
 STATE_COLOURS = {"inactive": "#1a9850", "minimal": "#a6d96a", "moderate": "#fdae61", "high": "#d73027"}
 #: Label of published reference points wherever they are drawn.
 PUBLISHED_LABEL = "published, different population and definitions"
+#: The inactive-disease chart's week axis runs to the last visit plus this share of it (at least
+#: :data:`WEEK_MARGIN_MIN` weeks): published figures within it are drawn (a 6-month figure beside a week-24 visit),
+#: later ones are named in a line under the title instead of stretching the axis past the visits.
+WEEK_MARGIN = 0.1
+WEEK_MARGIN_MIN = 2.0
+
+
+def week_axis_end(last_week: float) -> float:
+    """Where the inactive-disease chart's week axis ends, for visits up to ``last_week``.
+
+    Examples
+    --------
+    >>> week_axis_end(24), week_axis_end(104)
+    (26.4, 114.4)
+    >>> week_axis_end(4)
+    6.0
+    """
+    return round(float(last_week) + max(WEEK_MARGIN_MIN, WEEK_MARGIN * float(last_week)), 6)
 
 
 def _top(spec: dict[str, Any], dark: bool) -> dict[str, Any]:
@@ -91,13 +109,19 @@ def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.
 
     ``inactive`` is :func:`sjia_explore.outcomes.inactive_by_week`; ``references`` is
     :func:`sjia_explore.literature.reference_points` (drawn in grey, labelled :data:`PUBLISHED_LABEL`).
+    The week axis runs from 0 to :func:`week_axis_end` of the last visit; published figures beyond it are
+    counted in a subtitle line rather than drawn.
     """
     colours = group_colours(list(groups), dark=dark)
     rows = inactive[inactive["n"] > 0].assign(group=lambda d: d["group"].astype(str),
                                                n_text=lambda d: "n = " + d["n"].astype(str))
     colour = {"field": "group", "type": "nominal", "title": "Group",
               "scale": {"domain": list(colours), "range": list(colours.values())}}
-    x = {"field": "week", "type": "quantitative", "title": "Weeks since the IL-1 blocker was started"}
+    weeks = rows["week"].astype(float)
+    domain = [min(0.0, float(weeks.min())) if len(rows) else 0.0,
+              week_axis_end(float(weeks.max()) if len(rows) else 0.0)]
+    x = {"field": "week", "type": "quantitative", "title": "Weeks since the IL-1 blocker was started",
+         "scale": {"domain": domain, "nice": False}}
     y = {"field": "proportion", "type": "quantitative", "title": "In inactive disease", "axis": {"format": "%"},
          "scale": {"domain": [0, 1]}}
     tooltip = [{"field": "group", "title": "Group"}, {"field": "week", "title": "Week"},
@@ -119,6 +143,15 @@ def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.
     ]
     refs = references[references["time_point_weeks"].notna() & references["proportion"].notna()] \
         if references is not None else pd.DataFrame()
+    subtitle = list(subtitle)
+    if len(refs):
+        later = refs[refs["time_point_weeks"].astype(float) > domain[1]]
+        refs = refs[refs["time_point_weeks"].astype(float).between(domain[0], domain[1])]
+        if len(later):
+            furthest = later.loc[later["time_point_weeks"].astype(float).idxmax(), "time_point"]
+            subtitle.append(f"{len(later)} published figure{'s' if len(later) != 1 else ''} at later time points "
+                            f"(up to {furthest}) not drawn, so that the visits stay legible: "
+                            "see the table of published figures.")
     if len(refs):
         grey = theme_colours(dark)["subtle"]
         refs = refs.assign(kind=PUBLISHED_LABEL, time_point_weeks=refs["time_point_weeks"].astype(float),
@@ -126,7 +159,7 @@ def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.
         ref_values = {"values": _records(refs, ["study", "label", "outcome_definition", "time_point",
                                                 "time_point_weeks", "numerator", "denominator", "proportion",
                                                 "ci_low", "ci_high", "doi_or_url", "kind", "note"])}
-        rx = {"field": "time_point_weeks", "type": "quantitative"}
+        rx = {"field": "time_point_weeks", "type": "quantitative", "scale": x["scale"]}
         layers += [
             {"name": "published_ci", "data": ref_values, "mark": {"type": "rule", "color": grey, "strokeDash": [2, 2]},
              "encoding": {"x": rx, "y": {"field": "ci_low", "type": "quantitative"}, "y2": {"field": "ci_high"}}},

@@ -1,4 +1,5 @@
-"""Table 1 of the selected patients, split early vs late (made only while its panel is open)."""
+"""Table 1 of the selected patients, split early vs late, with the outcomes at week 0 (made only while its panel
+is open)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,11 @@ def compute(ctx: Context) -> Table1Model:
     try:
         scope = ctx.analyses.ledger  # the groups depend on the cut-off: a new cut-off, new tests
         ledger = scope.ledger.scoped(f"{scope.selection}, split at {cut:g} months")
-        table = tables.table_one(ctx.features, groupby="duration_group", ledger=ledger,
-                                 reconstructed=selected.reconstructed_columns("patients"))
+        features = tables.with_week0_outcomes(ctx.features, selected.visits)
+        reconstructed = selected.reconstructed_columns("patients") + [
+            c + tables.WEEK0_SUFFIX for c in tables.WEEK0_OUTCOMES
+            if c in selected.visits.columns and selected.is_reconstructed("visits", columns=[c])]
+        table = tables.table_one(features, groupby="duration_group", ledger=ledger, reconstructed=reconstructed)
     except Exception:  # the rest of the view still works; the reason goes to the server log
         log.exception("Table 1 could not be made")
         return Table1Model(selected.n_patients, cut, message="Table 1 could not be made for this selection "

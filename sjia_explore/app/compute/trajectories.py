@@ -1,4 +1,5 @@
-"""The trajectories section: mean active joints, sJADAS27 and steroid dose per visit, early vs late."""
+"""The trajectories section: the chosen outcomes' means per visit, early vs late (by default active joints,
+sJADAS27 and steroid dose)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import pandas as pd
 from sjia_explore import plots, trajectories
 from sjia_explore.app.compute.context import Context, has_values
 from sjia_explore.app.model import TrajectoriesModel
-from sjia_explore.app.vocabulary import OUTCOMES, PATIENT_LINES_MAX, PATIENT_LINES_SEED
+from sjia_explore.app.vocabulary import PANEL_OUTCOMES, PATIENT_LINES_MAX, PATIENT_LINES_SEED, outcome
 
 #: Said under the charts when a band is cut at the scale's limits (a mean's interval would cross 0).
 CLIPPED_WORDS = "Where a band would cross the scale's limits (below 0), it is cut there."
 
 #: What the section depends on.
-INPUTS = ("selection", "early_cutoff_months", "each_patient", "dark")
+INPUTS = ("selection", "early_cutoff_months", "each_patient", "dark", "trajectory_outcomes")
 #: What does not change with the cut-off: kept per selection of patients.
 SELECTION_INPUTS = ("selection",)
 
@@ -32,12 +33,24 @@ def line_patients(features: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
             "the means, bands and n use every patient.")
 
 
+def choosable(visits: pd.DataFrame) -> tuple[str, ...]:
+    """The outcomes a trajectory panel can show for these visits: those of
+    :data:`~sjia_explore.app.vocabulary.PANEL_OUTCOMES` with at least one value.
+
+    Examples
+    --------
+    >>> choosable(pd.DataFrame({"week": [0], "crp_mg_l": [3.0], "ferritin_ng_ml": [None], "active_joints": [2]}))
+    ('active_joints', 'crp_mg_l')
+    """
+    return tuple(o.column for o in PANEL_OUTCOMES if has_values(visits, o.column))
+
+
 def index_of(cohort, weeks) -> trajectories.TrajectoryIndex | None:
     """The cohort's visits arranged for fast summaries; None when they cannot be (e.g. two rows for a patient
     and week: ``trajectories.summarise`` then says which)."""
     try:
         return trajectories.TrajectoryIndex(
-            cohort.visits, [o.column for o in OUTCOMES if o.column in cohort.visits.columns], weeks)
+            cohort.visits, [o.column for o in PANEL_OUTCOMES if o.column in cohort.visits.columns], weeks)
     except ValueError:
         return None
 
@@ -61,7 +74,7 @@ def _y_title(y_title: str, each_patient: bool) -> str:
 
 
 def compute(ctx: Context) -> TrajectoriesModel:
-    """The Vega-Lite specification of the three trajectory panels and the per-visit summaries behind it."""
+    """The Vega-Lite specification of the chosen trajectory panels and the per-visit summaries behind it."""
     selected, features, state, dark, weeks = ctx.selected, ctx.features, ctx.state, ctx.dark, ctx.options.weeks
     labels = trajectories.group_order(features["duration_group"].fillna(trajectories.MISSING_GROUP))
     colours = plots.group_colours(labels, missing_label=trajectories.MISSING_GROUP, dark=dark)
@@ -70,36 +83,39 @@ def compute(ctx: Context) -> TrajectoriesModel:
     # ``selected`` is a subgroup of the cohort shown: its summaries come from the cohort's index, with the
     # numbers of trajectories.summarise(selected.visits, ..., patients=features)
     groups = ctx.index.groups(features, "duration_group") if ctx.index is not None else None
+    chosen = [outcome(column) for column in state.trajectory_outcomes]
     # what depends only on the patients selected is kept per selection: a new cut-off does not look again
     recorded = ctx.remember("trajectories_recorded", SELECTION_INPUTS,
-                            lambda: {o.column for o in OUTCOMES if has_values(selected.visits, o.column)})
+                            lambda: {o.column for o in PANEL_OUTCOMES if has_values(selected.visits, o.column)})
     absent = []
-    for outcome in OUTCOMES:
-        if outcome.column not in selected.visits.columns:
+    for shown in chosen:
+        if shown.column not in selected.visits.columns:  # a core outcome's absence is said in ``missing`` below
+            if ctx.cohort.missing_outcome_note(shown.column) is None:
+                absent.append(shown.title)
             continue
-        if recorded and outcome.column not in recorded:  # not recorded: said, never drawn as n=0
-            absent.append(outcome.title)
+        if recorded and shown.column not in recorded:  # not recorded: said, never drawn as n=0
+            absent.append(shown.title)
             continue
-        if ctx.index is not None:
-            summary = ctx.index.summarise(outcome.column, groups=groups)
+        if ctx.index is not None and shown.column in ctx.index.outcomes:
+            summary = ctx.index.summarise(shown.column, groups=groups)
         else:
-            summary = trajectories.summarise(selected.visits, outcome.column, by="duration_group",
+            summary = trajectories.summarise(selected.visits, shown.column, by="duration_group",
                                              patients=features, weeks=weeks)
-        numbers.append((outcome.column, summary))
-        lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
+        numbers.append((shown.column, summary))
+        lines = trajectories.patient_values(selected.visits, shown.column, by="duration_group",
                                             patients=lines_for, weeks=weeks) if lines_for is not None else None
         panels.append(plots.trajectory_spec(
-            summary, title=outcome.title, y_title=_y_title(outcome.y_title, lines is not None), patient_values=lines,
+            summary, title=shown.title, y_title=_y_title(shown.y_title, lines is not None), patient_values=lines,
             weeks=weeks,
-            colours=colours, colour_domain=labels, name=outcome.css, value_format=outcome.value_format, dark=dark))
-    reconstructed = ctx.remember("trajectories_reconstructed", SELECTION_INPUTS, lambda: (
-        selected.n_patients > 0 and selected.is_reconstructed("visits", columns=[o.column for o in OUTCOMES])))
+            colours=colours, colour_domain=labels, name=shown.css, value_format=shown.value_format, dark=dark))
+    reconstructed = ctx.remember("trajectories_reconstructed", SELECTION_INPUTS + ("trajectory_outcomes",), lambda: (
+        selected.n_patients > 0 and selected.is_reconstructed("visits", columns=[o.column for o in chosen])))
     notes = [lines_note] if lines_note else []
     if absent:
         notes.append(f"Not recorded for the selected patients, so not drawn: {', '.join(absent)}.")
     if any("clipped" in summary.columns and summary["clipped"].fillna(False).any() for _, summary in numbers):
         notes.append(CLIPPED_WORDS)
     spec = plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=" ".join(notes) or None)
-    missing = ctx.remember("trajectories_missing", (), lambda: tuple(  # the whole cohort's: kept while it is shown
-        note for o in OUTCOMES for note in [ctx.cohort.missing_outcome_note(o.column)] if note))
+    missing = ctx.remember("trajectories_missing", ("trajectory_outcomes",), lambda: tuple(  # kept per cohort shown
+        note for o in chosen for note in [ctx.cohort.missing_outcome_note(o.column)] if note))
     return TrajectoriesModel(spec=spec, numbers=tuple(numbers), missing=missing)

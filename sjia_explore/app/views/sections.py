@@ -15,7 +15,7 @@ from sjia_explore.app.compute.safety import ABSENT
 from sjia_explore.app.model import AdverseEventsModel, SafetyModel, SteroidModel, WindowModel
 from sjia_explore.app.views.html import esc, table_html
 from sjia_explore.app.views.ledger import LedgerView
-from sjia_explore.app.vocabulary import OUTCOMES, outcome, study_label
+from sjia_explore.app.vocabulary import DEFAULT_PANELS, MAX_PANELS, OUTCOMES, PANEL_OUTCOMES, outcome, study_label
 
 W = widgets
 
@@ -56,7 +56,8 @@ def download_bar(name: str, items, producer) -> DownloadBar:
 
 
 class TrajectoriesView:
-    """The three trajectory panels."""
+    """The trajectory panels (three, active joints, sJADAS27 and steroid dose, unless others are chosen above
+    them)."""
 
     def __init__(self, downloads: DownloadBar):
         self.chart = chart_widget("sjia-chart")
@@ -64,7 +65,56 @@ class TrajectoriesView:
         self.chart_box = W.Box([self.chart], layout=W.Layout(overflow="auto hidden", width="100%"))
         self.missing = W.HTML(layout=W.Layout(display="none"))
         self.missing.add_class("sjia-missing-outcomes")
-        self.box = W.VBox([self.missing, self.chart_box, downloads])
+        self._available: tuple[str, ...] = tuple(o.column for o in PANEL_OUTCOMES)
+        self._syncing = False
+        self.choices = []
+        for i, column in enumerate(DEFAULT_PANELS):
+            choice = W.Dropdown(options=self._options(DEFAULT_PANELS), value=column, description=f"Chart {i + 1}",
+                                style={"description_width": "56px"}, layout=W.Layout(width="250px"))
+            choice.add_class("sjia-panel-choice")
+            choice.add_class(f"sjia-panel-choice-{i + 1}")
+            choice.observe(self._swap, names="value")
+            self.choices.append(choice)
+        intro = W.HTML("<b>Outcomes shown</b>: choose any three the data record.")
+        self.choice_box = W.VBox([intro, W.HBox(self.choices, layout=W.Layout(flex_flow="row wrap"))])
+        self.choice_box.add_class("sjia-panel-choices")
+        self.box = W.VBox([self.choice_box, self.missing, self.chart_box, downloads])
+
+    def _options(self, chosen) -> list[tuple[str, str]]:
+        """The outcomes the cohort records, and any chosen one it does not (said so)."""
+        return [(o.title if o.column in self._available else f"{o.title} (not recorded)", o.column)
+                for o in PANEL_OUTCOMES if o.column in self._available or o.column in chosen]
+
+    def _swap(self, change) -> None:
+        """An outcome chosen in one chart that another chart shows: the other chart takes this one's old outcome
+        (each outcome is drawn once)."""
+        if self._syncing or change["new"] is None:
+            return
+        for other in self.choices:
+            if other is not change["owner"] and other.value == change["new"]:
+                other.value = change["old"]
+
+    def set_outcomes(self, available) -> None:
+        """Offer the outcomes the cohort records (``available``: visits columns, see
+        :func:`sjia_explore.app.compute.trajectories.choosable`); the caller then syncs the chosen ones."""
+        self._available = tuple(available)
+
+    def read(self) -> tuple[str, ...]:
+        """The chosen outcomes, in the order of the charts (each once)."""
+        return tuple(dict.fromkeys(c.value for c in self.choices if c.value))[:MAX_PANELS]
+
+    def sync(self, chosen) -> None:
+        """Set the choices to ``chosen`` (the caller holds back the updates this triggers)."""
+        self._syncing = True
+        try:
+            options = self._options(chosen)
+            for i, choice in enumerate(self.choices):
+                value = chosen[i] if i < len(chosen) else None
+                if list(choice.options) != options:
+                    choice.options = options
+                choice.value = value
+        finally:
+            self._syncing = False
 
     def render(self, model) -> None:
         if model is not None:
