@@ -5,7 +5,7 @@
 (as vl-convert bundles them, no network) into one ES module,
 ``sjia_explore/_voila/voila/templates/sjia-offline/static/vega-<sha256[:12]>.js``,
 removes the copy it replaces, and points the template's
-``<link rel="modulepreload" id="sjia-chart-library">`` at the new file. Run it
+``<meta name="sjia-chart-library">`` at the new file. Run it
 after upgrading vl-convert-python. ``--check`` exits 1 when the template names
 a file that is not there or whose hash is not its name.
 """

@@ -9,8 +9,8 @@ ways:
   the template (:func:`page_library_path`, built by
   ``scripts/build_chart_library.py``), named by its hash and served with a long
   cache lifetime: the browser fetches it once and keeps it, and no message
-  carries it. The page names it in ``<link rel="modulepreload"
-  id="sjia-chart-library">``; each chart imports it from there.
+  carries it. The page names it in ``<meta name="sjia-chart-library">``; the
+  first chart imports it from there (a page with no chart does not fetch it).
 - Anywhere else (JupyterLab, another template) the page asks the kernel for it:
   built once by vl-convert and kept in :func:`cache_dir`, it is sent once per
   kernel, however many charts there are, and only when a chart asks for it. A
@@ -194,10 +194,11 @@ function library(model) {
   if (!loaded.has(id)) {
     loaded.set(id, (async () => {
       const holder = await model.widget_manager.get_model(id);
-      const link = document.getElementById("sjia-chart-library");
-      if (link && link.href) {
+      const named = document.querySelector('meta[name="sjia-chart-library"]');
+      if (named && named.content) {
         try {
-          return await importText(`import vegaEmbed from ${JSON.stringify(link.href)};\n` + holder.get("widget"));
+          const url = new URL(named.content, document.baseURI).href;
+          return await importText(`import vegaEmbed from ${JSON.stringify(url)};\n` + holder.get("widget"));
         } catch (error) {
           console.warn("the page's chart library could not be loaded; asking the kernel for it", error);
         }

@@ -135,7 +135,7 @@ def test_the_page_template_serves_the_library_named_by_its_hash():
     assert not re.search(r"""(^|[;}])\s*import\s*[^;(]*?\bfrom\s*["']""", text), "it imports nothing"
     assert re.search(r"export\s*\{[^}]*\bas default\}\s*;?\s*$", text), "its default export is vegaEmbed"
     # The widget's loader looks for the element the template writes.
-    assert 'id="sjia-chart-library"' in template and '"sjia-chart-library"' in vega.LOADER
+    assert '<meta name="sjia-chart-library"' in template and 'meta[name="sjia-chart-library"]' in vega.LOADER
 
 
 def test_build_page_library_replaces_the_older_copy(tmp_path, monkeypatch):

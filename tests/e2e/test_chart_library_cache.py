@@ -2,7 +2,8 @@
 
 The app's template names it (``static/vega-<hash>.js``); Voila serves it with a
 long cache lifetime, and no WebSocket message carries it. A second view in the
-same browser takes it from the cache (or gets a 304), and still draws. Served
+same browser takes it from the cache (or gets a 304), and still draws; a page
+with no chart does not fetch it. Served
 with Voila's plain ``lab`` template instead (as in JupyterLab, where the app's
 template does not apply) the chart asks its kernel for the library, and draws.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from conftest import EXTERNAL, PAGE_TIMEOUT_MS, VIEWPORT, Watched
@@ -24,6 +26,7 @@ from sjia_explore.vega import page_library_path
 
 pytestmark = pytest.mark.e2e
 
+REPO = Path(__file__).resolve().parents[2]
 JOINTS_LINE = ".sjia-chart svg .joints_mean_marks path"
 LIBRARY = re.compile(r"/voila/templates/sjia-offline/static/vega-[0-9a-f]{12}\.js")
 #: The library's size in bytes: a WebSocket frame carrying it (as text in a message) is at least as large.
@@ -142,3 +145,15 @@ def test_without_the_apps_template_the_chart_asks_its_kernel_for_the_library(lab
     assert max(traffic.frames) > LIBRARY_BYTES, "the library should have come from the kernel, in a message"
     errors = [e for e in watched.console_errors if "Failed to load resource" not in e]
     assert errors == []
+
+
+def test_a_page_with_no_chart_does_not_fetch_the_library(serve_notebook, new_page):
+    server = serve_notebook(REPO / "benchmarks" / "trivial.ipynb")
+    watched = new_page()
+    traffic = count(watched.page)
+    watched.page.goto(server.url)
+    expect(watched.page.locator(".bench-label")).to_be_visible()
+    watched.page.wait_for_timeout(1000)
+    assert watched.page.locator('meta[name="sjia-chart-library"]').count() == 1  # the app's template
+    assert traffic.library_urls == []
+    watched.assert_clean()
