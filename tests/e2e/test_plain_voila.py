@@ -92,9 +92,11 @@ def test_plain_voila_serves_the_app_offline_with_its_own_template(plain_voila, n
     page.on("request", lambda request: requested.append(request.url))
     page.goto(plain_voila.url)
     expect(page.locator(JOINTS_LINE).first).to_be_attached(timeout=120_000)
-    # The template's own script sets the page's "_xsrf" cookie; Voila's lab page does not.
-    assert "_xsrf=" in page.evaluate("document.cookie")
     outside = [url for url in requested if not url.startswith(LOOPBACK)]
     assert outside == [], f"the page asked for addresses outside this computer: {outside}"
+    # The template's own script sets the page's "_xsrf" cookie; Voila's lab page does not.
+    assert "_xsrf=" in page.evaluate("document.cookie")
+    # The chart library came from the installed template's static files.
+    assert [url for url in requested if f"/voila/templates/{TEMPLATE_NAME}/static/vega-" in url]
     assert requested, "no request was recorded"
     watched.assert_clean()
