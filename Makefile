@@ -11,7 +11,9 @@ export CHROMIUM
 .PHONY: app test install install-test check-chromium data bench clean
 
 # A local virtual environment with the package (editable) and what the app needs.
-$(VENV)/.installed-app: pyproject.toml
+# The page template is copied where Voila looks for templates (share/jupyter), editable installs too:
+# installed again when it changes.
+$(VENV)/.installed-app: pyproject.toml $(shell find sjia_explore/_voila -type f 2>/dev/null)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .

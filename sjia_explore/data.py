@@ -28,15 +28,17 @@ cohort.csv: columns read under the schema's names: "subject_id" → patient_id, 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import time
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
 
-from sjia_explore import derive, identifiers, readers
+from sjia_explore import cohort_cache, derive, identifiers, readers
 from sjia_explore.cohort import Cohort
 from sjia_explore.conventions import NOT_RECORDED
 from sjia_explore.schema import (
@@ -246,7 +248,7 @@ def _derive(typed: dict[str, pd.DataFrame], reading: readers.Reading) -> derive.
 
 
 def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None = None,
-                event_weeks: Mapping[str, float] | None = None) -> Cohort:
+                event_weeks: Mapping[str, float] | None = None, cache: bool = True) -> Cohort:
     """Load the bundled cohort, or your own cohort from a folder, a .zip, an .xlsx workbook or a CSV file.
 
     Parameters
@@ -286,6 +288,11 @@ def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None
         ``month_3_arm_1``, ``day_28_arm_1`` ... are read without it. A REDCap
         records CSV is recognised by its header, alone or with its data dictionary
         beside it (see :mod:`sjia_explore.readers.redcap`).
+    cache
+        Keep a cohort that took a while to load, and read it back when the same
+        bytes are loaded again with the same options and the same schema
+        (:mod:`sjia_explore.cohort_cache`); ``False`` reads and checks the files
+        every time.
 
     Returns
     -------
@@ -329,13 +336,31 @@ def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None
     path = Path(path)
     if not path.exists():
         raise CohortValidationError([Problem(str(path), None, None, "no such file or folder; check the path")])
+    key = None
     try:
+        if cache:
+            key = cohort_cache.key_of({"input": cohort_cache.input_digest(path), "limits": dataclasses.asdict(limits),
+                                       "visit_windows": _plain(visit_windows), "event_weeks": _plain(event_weeks)})
+            kept = cohort_cache.load(key)
+            if kept is not None:
+                return kept
+        started = time.perf_counter()
         reading = readers.read_path(path, limits, options)
     except OSError as err:  # unreadable (permissions, a device, a vanished file)
         raise CohortValidationError([Problem(path.name or str(path), None, None,
                                              f"the file could not be opened ({err.strerror or err}); "
                                              "check it")]) from None
-    return _cohort_from_reading(reading, path.name or str(path))
+    cohort = _cohort_from_reading(reading, path.name or str(path))
+    if key is not None and time.perf_counter() - started >= cohort_cache.MIN_LOAD_S:
+        cohort_cache.store(key, cohort)
+    return cohort
+
+
+def _plain(options: Mapping | None):
+    """Loading options as JSON can write them, for the cache key."""
+    if options is None:
+        return None
+    return {repr(k): v for k, v in dict(options).items()}
 
 
 def _safe_filename(filename: str) -> str:

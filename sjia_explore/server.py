@@ -45,7 +45,10 @@ What the command sets, and why:
 calls deprecated (it prints a DeprecationWarning at start-up): the newer
 ``key=value`` spelling would pass ``False`` as the text "False", which is true.
 Flags are used rather than a config file because flags override any
-``voila.json`` lying in the working folder.
+``voila.json`` lying in the working folder. The ``voila.json`` beside ``app.ipynb``
+holds the same template and protections for ``voila app.ipynb`` run by hand from
+the repository root (the package installs the template where Voila looks for
+templates, ``<prefix>/share/jupyter/voila/templates``).
 
 Stopping: :func:`serve` runs Voila as a child process in a session of its own and
 handles SIGTERM, SIGINT (Ctrl+C) and SIGHUP itself: it passes SIGTERM on to Voila,

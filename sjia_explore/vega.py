@@ -2,11 +2,22 @@
 
 :class:`VegaChart` draws a Vega-Lite specification (a dict, or an Altair
 chart) with vega-embed. Its JavaScript - vega, vega-lite and vega-embed,
-about 1 MB - comes from this computer: it is built once by vl-convert and kept
-in :func:`cache_dir`, so a kernel that shows a chart neither loads vl-convert
-nor Altair, nor fetches anything. It reaches the page once per kernel, however
-many charts there are, and each chart widget itself loads a module of a few
-lines (:data:`LOADER`), so a busy computer never times out loading it.
+about 0.9 MB - comes from this computer, never from the network, by one of two
+ways:
+
+- In the app's page (the ``sjia-offline`` Voila template) it is a static file of
+  the template (:func:`page_library_path`, built by
+  ``scripts/build_chart_library.py``), named by its hash and served with a long
+  cache lifetime: the browser fetches it once and keeps it, and no message
+  carries it. The page names it in ``<meta name="sjia-chart-library">``; the
+  first chart imports it from there (a page with no chart does not fetch it).
+- Anywhere else (JupyterLab, another template) the page asks the kernel for it:
+  built once by vl-convert and kept in :func:`cache_dir`, it is sent once per
+  kernel, however many charts there are, and only when a chart asks for it. A
+  kernel that shows a chart neither loads vl-convert nor Altair.
+
+Each chart widget itself loads a module of a few lines (:data:`LOADER`), so a
+busy computer never times out loading it.
 
 Redrawing is cheap by design. The widget keeps a specification in three parts:
 its structure (``spec``), the rows of its named datasets (``datasets``) and the
@@ -56,6 +67,47 @@ def cache_dir() -> Path:
     """Folder for files worth keeping between sessions: ``$XDG_CACHE_HOME/sjia-explore`` (default ``~/.cache``)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "sjia-explore"
+
+
+#: Where the app's page template keeps its static files (the chart library among them).
+PAGE_STATIC = Path(__file__).resolve().parent / "_voila" / "voila" / "templates" / "sjia-offline" / "static"
+#: What the page's copy of the library is built from: vega-embed as the module's default export.
+PAGE_LIBRARY_SNIPPET = "export default vegaEmbed;\n"
+_PAGE_LIBRARY_NAME = re.compile(r"^vega-([0-9a-f]{12})\.js$")
+
+
+def page_library_path(folder: Path | None = None) -> Path | None:
+    """The chart library served by the app's page template (``static/vega-<sha256[:12]>.js``), or ``None``.
+
+    Examples
+    --------
+    >>> path = page_library_path()
+    >>> path is None or hashlib.sha256(path.read_bytes()).hexdigest()[:12] in path.name
+    True
+    """
+    folder = PAGE_STATIC if folder is None else Path(folder)
+    found = sorted(p for p in folder.glob("vega-*.js") if _PAGE_LIBRARY_NAME.match(p.name))
+    return found[-1] if found else None
+
+
+def build_page_library(folder: Path | None = None) -> Path:
+    """Build vega, vega-lite and vega-embed into one ES module (default export: ``vegaEmbed``) for the page.
+
+    Written to ``folder`` (default :data:`PAGE_STATIC`) as ``vega-<sha256[:12]>.js``;
+    any older copy there is removed. The template names the file
+    (``scripts/build_chart_library.py`` updates it).
+    """
+    import vl_convert
+
+    folder = PAGE_STATIC if folder is None else Path(folder)
+    data = vl_convert.javascript_bundle(PAGE_LIBRARY_SNIPPET).encode("utf-8")
+    path = folder / f"vega-{hashlib.sha256(data).hexdigest()[:12]}.js"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("vega-*.js"):
+        if _PAGE_LIBRARY_NAME.match(old.name) and old != path:
+            old.unlink()
+    path.write_bytes(data)
+    return path
 
 
 def _widget_source() -> str:
@@ -110,23 +162,48 @@ def javascript(folder: Path | None = None) -> str:
 
 
 #: The module every chart widget loads first: a few lines, so that the widget is ready at once even on a
-#: busy computer (anywidget gives a widget 2 s to load its module). The chart library itself (vega,
-#: vega-lite, vega-embed and ``_js/vega_chart.js``, about 1 MB) reaches the page once per kernel, in the
-#: shared :class:`_Library` widget, and is compiled when the first chart is drawn.
+#: busy computer (anywidget gives a widget 2 s to load its module). It finds the chart library - vega,
+#: vega-lite and vega-embed - in the page when the app's template put it there (a static file the browser
+#: caches), and otherwise asks the kernel, once, for its copy (``_js/vega_chart.js`` with the library, about
+#: 0.9 MB), which then reaches the page in the shared :class:`_Library` widget. Either is compiled when the
+#: first chart is drawn.
 LOADER = """
 const loaded = (globalThis.__sjiaVegaLibraries ??= new Map());
+
+async function importText(text) {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
+  try {
+    return (await import(url)).default;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+async function fromKernel(holder) {
+  if (!holder.get("source")) {
+    await new Promise((resolve) => {
+      holder.once("change:source", resolve);
+      holder.send({ want: "source" });
+    });
+  }
+  return importText(holder.get("source"));
+}
 
 function library(model) {
   const id = String(model.get("_library")).replace(/^IPY_MODEL_/, "");
   if (!loaded.has(id)) {
     loaded.set(id, (async () => {
       const holder = await model.widget_manager.get_model(id);
-      const url = URL.createObjectURL(new Blob([holder.get("source")], { type: "text/javascript" }));
-      try {
-        return (await import(url)).default;
-      } finally {
-        URL.revokeObjectURL(url);
+      const named = document.querySelector('meta[name="sjia-chart-library"]');
+      if (named && named.content) {
+        try {
+          const url = new URL(named.content, document.baseURI).href;
+          return await importText(`import vegaEmbed from ${JSON.stringify(url)};\n` + holder.get("widget"));
+        } catch (error) {
+          console.warn("the page's chart library could not be loaded; asking the kernel for it", error);
+        }
       }
+      return fromKernel(holder);
     })());
   }
   return loaded.get(id);
@@ -142,10 +219,25 @@ export default {
 
 
 class _Library(anywidget.AnyWidget):
-    """The chart library's JavaScript, sent to the page once and shared by every :class:`VegaChart` of a kernel."""
+    """The chart's JavaScript, shared by every :class:`VegaChart` of a kernel.
+
+    ``widget`` is ``_js/vega_chart.js`` alone (a few KB), for a page that has the
+    library already; ``source`` is that file with the library inside (about
+    0.9 MB), empty until a page asks for it.
+    """
 
     _esm = "export default {};"
+    widget = traitlets.Unicode().tag(sync=True)
     source = traitlets.Unicode().tag(sync=True)
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("widget", _widget_source())
+        super().__init__(**kwargs)
+        self.on_msg(self._on_request)
+
+    def _on_request(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, Mapping) and content.get("want") == "source" and not self.source:
+            self.source = javascript()
 
 
 _shared: dict[str, _Library] = {}  # this kernel's library widget, made with the first chart
@@ -155,7 +247,7 @@ def shared_library() -> _Library:
     """The kernel's one :class:`_Library` widget (made again if it was closed)."""
     library = _shared.get("library")
     if library is None or library.comm is None:  # none yet, or closed
-        library = _shared["library"] = _Library(source=javascript())
+        library = _shared["library"] = _Library()
     return library
 
 

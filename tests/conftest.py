@@ -5,7 +5,13 @@ A Cohort is immutable (``filter`` returns a new one), so sharing it across tests
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Every load reads and checks its files: no test gets a cohort kept by an earlier load (or by another run of
+# the code). tests/test_cohort_cache.py turns the cache on, in a folder of its own.
+os.environ["SJIA_COHORT_CACHE"] = "off"
 
 from sjia_explore import load_cohort
 

@@ -58,3 +58,14 @@ def test_load_cohort_from_any_working_directory(tmp_path):
                          timeout=300, check=True)
     got = json.loads(run.stdout.strip().splitlines()[-1])
     assert got["patients"] > 0
+
+
+def test_wheel_installs_the_page_template_where_voila_looks_for_templates(wheel):
+    """``voila app.ipynb`` (with the ``voila.json`` beside it) finds the app's template under <prefix>/share/jupyter."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shared = {n.split(".data/data/", 1)[1] for n in names if ".data/data/" in n}
+    template = "share/jupyter/voila/templates/sjia-offline/"
+    assert {template + "index.html.j2", template + "conf.json"} <= shared
+    library = [n for n in shared if n.startswith(template + "static/vega-") and n.endswith(".js")]
+    assert len(library) == 1, shared
+    assert "sjia_explore/_voila/voila/templates/sjia-offline/index.html.j2" in names  # for `sjia-explore app`

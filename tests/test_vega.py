@@ -104,7 +104,46 @@ def test_every_chart_shares_one_copy_of_the_library(bundle, monkeypatch):
     monkeypatch.setattr(vega, "_shared", {})
     first, second = vega.VegaChart(), vega.VegaChart()
     assert first._library is second._library
-    assert first._library.source == bundle[1]
-    assert len(vega.LOADER) < 2_000 and "vegaEmbed" not in vega.LOADER  # the widget's own module stays small
+    # Nothing heavy is sent until a page asks: the app's page has the library already.
+    assert first._library.source == ""
+    assert first._library.widget == vega._widget_source() and len(first._library.widget) < 20_000
+    sent: list[str] = []
+    first._library.observe(lambda change: sent.append(change["name"]), names=["source"])
+    first._library._handle_custom_msg({"want": "source"}, [])  # what the page sends (LOADER's fromKernel)
+    assert first._library.source == bundle[1] and sent == ["source"]
+    first._library._handle_custom_msg({"want": "source"}, [])  # asked again: not sent again
+    assert sent == ["source"]
+    assert len(vega.LOADER) < 3_000  # the widget's own module stays small: the library is not in it
     first._library.close()
     assert vega.VegaChart()._library is not first._library  # a closed library is made again
+
+
+def test_the_page_template_serves_the_library_named_by_its_hash():
+    import hashlib
+    import re
+
+    template = (vega.PAGE_STATIC.parent / "index.html.j2").read_text(encoding="utf-8")
+    named = re.findall(r"include_url\('(static/vega-[0-9a-f]{12}\.js)'\)", template)
+    assert len(named) == 1, "the template names one chart library"
+    path = vega.PAGE_STATIC.parent / named[0]
+    assert path == vega.page_library_path()
+    data = path.read_bytes()
+    assert hashlib.sha256(data).hexdigest()[:12] in path.name
+    assert len(data) > 500_000  # vega, vega-lite and vega-embed, not a stub
+    text = data.decode("utf-8")
+    assert "cdn.jsdelivr" not in text and "esm.sh" not in text
+    assert not re.search(r"""(^|[;}])\s*import\s*[^;(]*?\bfrom\s*["']""", text), "it imports nothing"
+    assert re.search(r"export\s*\{[^}]*\bas default\}\s*;?\s*$", text), "its default export is vegaEmbed"
+    # The widget's loader looks for the element the template writes.
+    assert '<meta name="sjia-chart-library"' in template and 'meta[name="sjia-chart-library"]' in vega.LOADER
+
+
+def test_build_page_library_replaces_the_older_copy(tmp_path, monkeypatch):
+    import vl_convert
+
+    (tmp_path / "vega-000000000000.js").write_text("old")
+    (tmp_path / "vega-embed-notes.txt").write_text("kept")
+    monkeypatch.setattr(vl_convert, "javascript_bundle", lambda snippet: "export default 1;" + snippet)
+    path = vega.build_page_library(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, "vega-embed-notes.txt"])
+    assert vega.page_library_path(tmp_path) == path
