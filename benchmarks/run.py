@@ -99,8 +99,8 @@ specs = {{"12": explorer.session.compute(ViewState(early_cutoff_months=12)).traj
          "6": explorer.session.compute(ViewState(early_cutoff_months=6)).trajectories.spec}}
 dropdown = widgets.Dropdown(options=["12", "6"], value="12")
 dropdown.add_class("bench-dropdown")
-dropdown.observe(lambda change: setattr(explorer.chart, "chart", specs[change["new"]]), names="value")
-widgets.VBox([dropdown, explorer.chart_box])
+dropdown.observe(lambda change: setattr(explorer.trajectories.chart, "chart", specs[change["new"]]), names="value")
+widgets.VBox([dropdown, explorer.trajectories.chart_box])
 '''
 
 LARGE_NOTEBOOK = '''from sjia_explore import CohortExplorer, load_cohort
