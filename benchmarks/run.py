@@ -12,6 +12,8 @@ same machine, so they hold on a busy or slow computer where absolute times do no
 3. Compute per update, no browser (``benchmarks/compute.py``).
 4. Memory of the viewer's kernel after the first chart.
 5. Bytes sent to the browser for one view, and rows inlined in the chart specification.
+6. The same first chart and redraws for ``benchmarks/peers/peer.ipynb``, a hand-made notebook (pandas,
+   ipywidgets, an offline Altair ``JupyterChart``), and the app's redraws against the chart floor.
 
 Usage::
 
@@ -19,6 +21,7 @@ Usage::
     python benchmarks/run.py --quick      # fewer repeats, no preheat comparison: about 2 minutes
     python benchmarks/run.py --load       # also the 10-viewer load test (benchmarks/load_test.py): +3 minutes
     python benchmarks/run.py --no-browser # compute figures only
+    python benchmarks/run.py --only app,chart,peer,10k --out benchmarks/results-peer.json  # those pages only
     python benchmarks/run.py --concurrent # only the concurrent-viewers figures (benchmarks/crowd.py), merged
                                           # into the existing results.json: about 10 minutes
     python benchmarks/run.py --soak       # only the soak test (benchmarks/soak.py), merged likewise: ~5 minutes
