@@ -178,7 +178,48 @@ def run_compute(args, work: Path, results: dict) -> Path:
             None, dump=ARTIFACTS / "profile-cold-bundled.txt")
         results["kernel_cold_path_10k"] = compute.cold_path_subprocess(
             folder, dump=ARTIFACTS / "profile-cold-10k.txt")
+        if not args.only or "peer" in args.only:
+            log("compute: the peer notebook's kernel work per change, timed and profiled")
+            profile_peer(results, repeats=args.compute_repeats)
     return folder
+
+
+def peer_namespace() -> dict:
+    """Run the peer notebook's code (all but its last line, which displays the widgets) in a new namespace."""
+    import nbformat
+
+    nb = nbformat.read(PEER, as_version=4)
+    code = "\n\n".join(cell.source for cell in nb.cells if cell.cell_type == "code").rstrip()
+    namespace: dict = {}
+    exec(compile(code.rsplit("\n", 1)[0], str(PEER), "exec"), namespace)  # noqa: S102 - our own notebook
+    return namespace
+
+
+def profile_peer(results: dict, repeats: int = 3) -> None:
+    """The peer's kernel work per cut-off change: its steps timed (median ms) and a cProfile listing."""
+    import cProfile
+
+    ns = peer_namespace()
+    cutoffs = [NEW_CUTOFFS[i % len(NEW_CUTOFFS)] for i in range(max(1, repeats))]
+    steps = {"summary": [], "chart": [], "to_dict": []}
+    for months in cutoffs:
+        t0 = time.perf_counter()
+        rows = ns["summary"]("any", "any", months)
+        t1 = time.perf_counter()
+        chart = ns["alt"].hconcat(*(ns["panel"](rows, o) for o in ns["OUTCOMES"]))
+        t2 = time.perf_counter()
+        chart.to_dict()
+        t3 = time.perf_counter()
+        for name, dt_s in (("summary", t1 - t0), ("chart", t2 - t1), ("to_dict", t3 - t2)):
+            steps[name].append(dt_s * 1000)
+    for name, values in steps.items():
+        put(results, f"peer_kernel_ms_{name}", values)
+    prof = cProfile.Profile()
+    for months in cutoffs:
+        prof.enable()
+        ns["cutoff"].value = months + 1  # the notebook's own observer: summary, chart, JupyterChart update
+        prof.disable()
+    results["profile_peer_redraw"] = compute._top(prof, len(cutoffs), 15, ARTIFACTS / "profile-peer-redraw.txt")
 
 
 # --------------------------------------------------------------------------------------------
@@ -518,6 +559,9 @@ ROWS += (
         ("redraw_vs_chart_floor_bundled", "×", "redraw, app / chart floor, cut-off, bundled"),
         ("redraw_sex_vs_chart_floor_bundled", "×", "redraw, app / chart floor, Sex toggle, bundled"),
         ("redraw_vs_chart_floor_10k", "×", "redraw, app / chart floor, cut-off, 10,000 patients"),
+        ("peer_kernel_ms_summary", "ms", "peer kernel per change: pandas group-by"),
+        ("peer_kernel_ms_chart", "ms", "peer kernel per change: Altair chart objects"),
+        ("peer_kernel_ms_to_dict", "ms", "peer kernel per change: chart.to_dict()"),
         ("kernel_rss_mb_peer", "MB", "peer: kernel after first chart"),
         ("view_bytes_peer", "B", "peer: one view (HTTP + WebSocket)"),
         ("redraw_ws_bytes_peer", "B", "peer: WebSocket bytes per redraw"),
