@@ -46,6 +46,11 @@ KINDS = {
 }
 #: The chart floor: the app's own chart widget, its specification swapped by a Dropdown (no computing).
 KINDS["chart"] = KINDS["app"]
+#: The peer (``benchmarks/peers/peer.ipynb``): an Altair ``JupyterChart`` with the same three panels and the
+#: same classes on its controls and chart. Altair suffixes the names of layers inside a concatenation with the
+#: panel's position, so its active-joints mean line is ``joints_mean_0``.
+KINDS["peer"] = {"first": ".sjia-chart svg .joints_mean_marks path, .sjia-chart svg .joints_mean_0_marks path",
+                 "marks": KINDS["app"]["marks"]}
 
 INSTRUMENT_JS = r"""
 (() => {

@@ -12,6 +12,8 @@ same machine, so they hold on a busy or slow computer where absolute times do no
 3. Compute per update, no browser (``benchmarks/compute.py``).
 4. Memory of the viewer's kernel after the first chart.
 5. Bytes sent to the browser for one view, and rows inlined in the chart specification.
+6. The same first chart and redraws for ``benchmarks/peers/peer.ipynb``, a hand-made notebook (pandas,
+   ipywidgets, an offline Altair ``JupyterChart``), and the app's redraws against the chart floor.
 
 Usage::
 
@@ -19,6 +21,7 @@ Usage::
     python benchmarks/run.py --quick      # fewer repeats, no preheat comparison: about 2 minutes
     python benchmarks/run.py --load       # also the 10-viewer load test (benchmarks/load_test.py): +3 minutes
     python benchmarks/run.py --no-browser # compute figures only
+    python benchmarks/run.py --only app,chart,peer,10k --out benchmarks/results-peer.json  # those pages only
     python benchmarks/run.py --concurrent # only the concurrent-viewers figures (benchmarks/crowd.py), merged
                                           # into the existing results.json: about 10 minutes
     python benchmarks/run.py --soak       # only the soak test (benchmarks/soak.py), merged likewise: ~5 minutes
@@ -52,6 +55,7 @@ from benchmarks import compute  # noqa: E402
 from benchmarks.compute import put  # noqa: E402
 
 TRIVIAL = REPO / "benchmarks" / "trivial.ipynb"
+PEER = REPO / "benchmarks" / "peers" / "peer.ipynb"
 DEFAULT_OUT = REPO / "benchmarks" / "results.json"
 ARTIFACTS = REPO / "test-artifacts" / "bench"
 PREHEAT_FLAGS = ("--preheat_kernel=True", "--pool_size=1")
@@ -71,6 +75,18 @@ TARGETS = (
     ("viewers_ratio_30", 0.6, "30 simultaneous page requests, p95: app with --viewers 30 (warm) / trivial notebook"),
 )
 
+#: Targets against the chart floor and the peer notebook (issue 17); evaluated with TARGETS.
+PEER_TARGETS = (
+    ("redraw_vs_chart_floor_bundled", 1.5, "redraw: app (cut-off not shown before) / chart floor, bundled cohort"),
+    ("redraw_vs_chart_floor_10k", 2.0, "redraw: app (cut-off not shown before), 10,000 patients / chart floor"),
+    ("redraw_sex_vs_chart_floor_bundled", 1.5, "redraw: app (Sex toggle: a new selection) / chart floor, bundled"),
+    ("redraw_vs_peer_bundled", 0.3, "redraw: app / peer notebook (cut-off not shown before), bundled"),
+    ("first_chart_vs_peer", 0.4, "first chart: app / peer notebook (benchmarks/peers/peer.ipynb)"),
+)
+
+#: Pages ``--only`` can choose among (default configuration only: no cold or preheat what-if).
+PAGES = ("app", "trivial", "chart", "peer", "10k")
+
 #: Cut-offs a page is moved to, each for the first time (nothing about them has been computed yet); then it
 #: goes back and forth between two it has shown (12, the default, and the first of these).
 NEW_CUTOFFS = (6, 9, 15, 18, 24, 30, 36, 48)
@@ -86,8 +102,8 @@ specs = {{"12": explorer.session.compute(ViewState(early_cutoff_months=12)).traj
          "6": explorer.session.compute(ViewState(early_cutoff_months=6)).trajectories.spec}}
 dropdown = widgets.Dropdown(options=["12", "6"], value="12")
 dropdown.add_class("bench-dropdown")
-dropdown.observe(lambda change: setattr(explorer.chart, "chart", specs[change["new"]]), names="value")
-widgets.VBox([dropdown, explorer.chart_box])
+dropdown.observe(lambda change: setattr(explorer.trajectories.chart, "chart", specs[change["new"]]), names="value")
+widgets.VBox([dropdown, explorer.trajectories.chart_box])
 '''
 
 LARGE_NOTEBOOK = '''from sjia_explore import CohortExplorer, load_cohort
@@ -167,7 +183,48 @@ def run_compute(args, work: Path, results: dict) -> Path:
             None, dump=ARTIFACTS / "profile-cold-bundled.txt")
         results["kernel_cold_path_10k"] = compute.cold_path_subprocess(
             folder, dump=ARTIFACTS / "profile-cold-10k.txt")
+        if not args.only or "peer" in args.only:
+            log("compute: the peer notebook's kernel work per change, timed and profiled")
+            profile_peer(results, repeats=args.compute_repeats)
     return folder
+
+
+def peer_namespace() -> dict:
+    """Run the peer notebook's code (all but its last line, which displays the widgets) in a new namespace."""
+    import nbformat
+
+    nb = nbformat.read(PEER, as_version=4)
+    code = "\n\n".join(cell.source for cell in nb.cells if cell.cell_type == "code").rstrip()
+    namespace: dict = {}
+    exec(compile(code.rsplit("\n", 1)[0], str(PEER), "exec"), namespace)  # noqa: S102 - our own notebook
+    return namespace
+
+
+def profile_peer(results: dict, repeats: int = 3) -> None:
+    """The peer's kernel work per cut-off change: its steps timed (median ms) and a cProfile listing."""
+    import cProfile
+
+    ns = peer_namespace()
+    cutoffs = [NEW_CUTOFFS[i % len(NEW_CUTOFFS)] for i in range(max(1, repeats))]
+    steps = {"summary": [], "chart": [], "to_dict": []}
+    for months in cutoffs:
+        t0 = time.perf_counter()
+        rows = ns["summary"]("any", "any", months)
+        t1 = time.perf_counter()
+        chart = ns["alt"].hconcat(*(ns["panel"](rows, o) for o in ns["OUTCOMES"]))
+        t2 = time.perf_counter()
+        chart.to_dict()
+        t3 = time.perf_counter()
+        for name, dt_s in (("summary", t1 - t0), ("chart", t2 - t1), ("to_dict", t3 - t2)):
+            steps[name].append(dt_s * 1000)
+    for name, values in steps.items():
+        put(results, f"peer_kernel_ms_{name}", values)
+    prof = cProfile.Profile()
+    for months in cutoffs:
+        prof.enable()
+        ns["cutoff"].value = months + 1  # the notebook's own observer: summary, chart, JupyterChart update
+        prof.disable()
+    results["profile_peer_redraw"] = compute._top(prof, len(cutoffs), 15, ARTIFACTS / "profile-peer-redraw.txt")
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,6 +251,8 @@ def measure_view(browser, url: str, kind: str, server_pid: int, redraws: int, se
                 out["revisits"].append(pages.set_cutoff(view, 12 if i % 2 == 0 else NEW_CUTOFFS[0]))
             for i in range(sex_redraws):
                 out["sex_redraws"].append(pages.click_sex(view, "Female" if i % 2 == 0 else "Any"))
+        elif kind == "peer":
+            measure_peer_redraws(view, out, redraws, sex_redraws)
         elif kind == "chart":
             for i in range(redraws):
                 out["redraws"].append(pages.choose(view, "6" if i % 2 == 0 else "12"))
@@ -207,6 +266,16 @@ def measure_view(browser, url: str, kind: str, server_pid: int, redraws: int, se
         out["external"] = list(view.external)
         view.close()
     return out
+
+
+def measure_peer_redraws(view, out: dict, redraws: int, sex_redraws: int) -> None:
+    """The peer notebook's redraws: the same cut-offs (none shown before) and Sex clicks as the app's."""
+    from benchmarks import pages
+
+    for months in NEW_CUTOFFS[:redraws]:
+        out["redraws"].append(pages.set_cutoff(view, months))
+    for i in range(sex_redraws):
+        out["sex_redraws"].append(pages.click_sex(view, "Female" if i % 2 == 0 else "Any"))
 
 
 def serve_and_measure(browser, notebook: Path | None, kind: str, extra: tuple[str, ...], label: str,
@@ -248,7 +317,7 @@ def run_browser(args, large_folder: Path, work: Path, results: dict) -> None:
                               for a in voila_command())
     results["voila_command_preheats"] = served_with_preheat
     raw: dict[str, list] = {"app": [], "trivial": [], "chart": [], "app_cold": [], "trivial_cold": [],
-                            "app_preheat": [], "trivial_preheat": [], "app_10k": []}
+                            "app_preheat": [], "trivial_preheat": [], "app_10k": [], "peer": []}
     chart_nb = write_notebook(work / "chart_floor.ipynb", CHART_FLOOR_NOTEBOOK.format())
     results["raw_browser"] = raw
     with sync_playwright() as p:
@@ -256,9 +325,9 @@ def run_browser(args, large_folder: Path, work: Path, results: dict) -> None:
         results["chromium"] = browser.version
         try:
             configs = [("", ())]
-            if served_with_preheat:
+            if served_with_preheat and not args.only:
                 configs.append(("_cold", NO_PREHEAT_FLAGS))
-            if not args.no_preheat:
+            if not args.no_preheat and not args.only:
                 configs.append(("_preheat", PREHEAT_FLAGS))
             for suffix, extra in configs:
                 for i in range(args.repeats):
@@ -267,6 +336,8 @@ def run_browser(args, large_folder: Path, work: Path, results: dict) -> None:
                         order.reverse()  # neither page always goes first
                     if not suffix:
                         order.append(("chart", chart_nb))
+                        order.insert(i % 2, ("peer", PEER))  # first, then second, in turn
+                    order = [(k, nb) for k, nb in order if not args.only or k in args.only]
                     for kind, nb in order:
                         name = f"{kind}{suffix}"
                         log(f"browser: {name}, page {i + 1}/{args.repeats}")
@@ -282,7 +353,7 @@ def run_browser(args, large_folder: Path, work: Path, results: dict) -> None:
             from sjia_explore import load_cohort
 
             load_cohort(large_folder)
-            for i in range(args.repeats_10k):
+            for i in range(args.repeats_10k if not args.only or "10k" in args.only else 0):
                 log(f"browser: app on {args.n_large} patients, page {i + 1}/{args.repeats_10k}")
                 try:
                     raw["app_10k"].append(serve_and_measure(browser, nb10k, "app", (), "app-10k", args.redraws))
@@ -386,6 +457,33 @@ def summarise_browser(results: dict, raw: dict) -> None:
     external = [u for runs in raw.values() for r in runs for u in r.get("external", [])]
     results["page_errors"] = errors
     results["external_requests"] = external
+    summarise_peer(results, raw)
+
+
+def summarise_peer(results: dict, raw: dict) -> None:
+    """The app against the chart floor and against the peer notebook, paired page by page."""
+    app, chart, peer, large = raw["app"], raw["chart"], raw.get("peer", []), raw["app_10k"]
+
+    def by_page(runs, key="redraws", field="ms"):
+        return [med(_redraw_samples([r], key, field)) for r in runs]
+
+    put_ratio(results, "redraw_vs_chart_floor_bundled", list(zip(by_page(app), by_page(chart))))
+    put_ratio(results, "redraw_sex_vs_chart_floor_bundled", list(zip(by_page(app, "sex_redraws"), by_page(chart))))
+    floor = results.get("redraw_ms_chart_floor")  # median of the whole run, as for redraw_ratio_10k
+    put_ratio(results, "redraw_vs_chart_floor_10k", [(a, floor) for a in by_page(large)])
+    put(results, "first_chart_ms_peer", [r["first_ms"] for r in peer])
+    put(results, "redraw_ms_peer", _redraw_samples(peer))
+    put(results, "redraw_to_spec_ms_peer", _redraw_samples(peer, field="to_spec_ms"))
+    put(results, "redraw_render_ms_peer", _redraw_samples(peer, field="render_ms"))
+    put(results, "redraw_ms_peer_sex", _redraw_samples(peer, "sex_redraws"))
+    put(results, "kernel_rss_mb_peer", [r["kernel_rss_mb"] for r in peer])
+    put(results, "view_bytes_peer", [r["bytes"]["total"] for r in peer], digits=0)
+    put(results, "redraw_ws_bytes_peer", _redraw_samples(peer, field="ws_bytes"), digits=0)
+    put_ratio(results, "redraw_vs_peer_bundled", list(zip(by_page(app), by_page(peer))))
+    put_ratio(results, "redraw_sex_vs_peer_bundled",
+              list(zip(by_page(app, "sex_redraws"), by_page(peer, "sex_redraws"))))
+    put_ratio(results, "first_chart_vs_peer", [(a["first_ms"], p["first_ms"]) for a, p in zip(app, peer)])
+    results["peer_external_requests"] = [u for r in peer for u in r.get("external", [])]
 
 
 # --------------------------------------------------------------------------------------------
@@ -468,6 +566,29 @@ ROWS = (
 )
 
 
+ROWS += (
+    ("Against the chart floor and the peer notebook (benchmarks/peers/peer.ipynb)", [
+        ("first_chart_ms_peer", "ms", "peer: first chart"),
+        ("first_chart_vs_peer", "×", "first chart, app / peer"),
+        ("redraw_ms_peer", "ms", "peer: cut-off slider, bundled"),
+        ("redraw_to_spec_ms_peer", "ms", "  of which input → chart message arrives"),
+        ("redraw_render_ms_peer", "ms", "  of which chart message → marks drawn"),
+        ("redraw_ms_peer_sex", "ms", "peer: Sex toggle, bundled"),
+        ("redraw_vs_peer_bundled", "×", "redraw, app / peer, cut-off"),
+        ("redraw_sex_vs_peer_bundled", "×", "redraw, app / peer, Sex toggle"),
+        ("redraw_vs_chart_floor_bundled", "×", "redraw, app / chart floor, cut-off, bundled"),
+        ("redraw_sex_vs_chart_floor_bundled", "×", "redraw, app / chart floor, Sex toggle, bundled"),
+        ("redraw_vs_chart_floor_10k", "×", "redraw, app / chart floor, cut-off, 10,000 patients"),
+        ("peer_kernel_ms_summary", "ms", "peer kernel per change: pandas group-by"),
+        ("peer_kernel_ms_chart", "ms", "peer kernel per change: Altair chart objects"),
+        ("peer_kernel_ms_to_dict", "ms", "peer kernel per change: chart.to_dict()"),
+        ("kernel_rss_mb_peer", "MB", "peer: kernel after first chart"),
+        ("view_bytes_peer", "B", "peer: one view (HTTP + WebSocket)"),
+        ("redraw_ws_bytes_peer", "B", "peer: WebSocket bytes per redraw"),
+    ]),
+)
+
+
 def fmt(value, unit: str) -> str:
     if value is None:
         return "–"
@@ -484,7 +605,7 @@ def fmt(value, unit: str) -> str:
 
 def evaluate_targets(results: dict) -> list[dict]:
     out = []
-    for key, limit, text in TARGETS:
+    for key, limit, text in TARGETS + PEER_TARGETS:
         value = results.get(key)
         status = "NOT MEASURED" if value is None else ("PASS" if value <= limit else "MISS")
         out.append({"key": key, "value": value, "limit": limit, "status": status, "what": text})
@@ -515,6 +636,8 @@ def print_report(results: dict) -> None:
     for t in results["targets"]:
         value = "–" if t["value"] is None else f"{t['value']:g}"
         print(f"  {t['status']:<12} {t['key']:<22} {value:>8}  (≤ {t['limit']:g})  {t['what']}")
+    if results.get("peer_external_requests"):
+        print(f"\nThe peer notebook asked for: {results['peer_external_requests'][:5]}")
     if results.get("errors"):
         print("\nErrors during the run:")
         for e in results["errors"]:
@@ -552,6 +675,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "memory), merged into --out; with --concurrent, both")
     parser.add_argument("--concurrent-levels", default="10,30",
                         help="simultaneous viewers, comma-separated (default 10,30; --quick: 10)")
+    parser.add_argument("--only", default="",
+                        help=f"measure only these pages, comma-separated, among {','.join(PAGES)} (no cold or "
+                             "preheat what-if); e.g. --only app,chart,peer,10k")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"results file (default {DEFAULT_OUT})")
     extra = shlex.split(os.environ.get("BENCH_ARGS", ""))
@@ -562,6 +688,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.no_preheat = True
         if args.concurrent_levels == "10,30":
             args.concurrent_levels = "10"
+    args.only = tuple(p.strip() for p in str(args.only).split(",") if p.strip())
+    unknown = sorted(set(args.only) - set(PAGES))
+    if unknown:
+        parser.error(f"--only: unknown page(s) {', '.join(unknown)}; choose among {', '.join(PAGES)}")
     args.concurrent_levels = tuple(int(n) for n in str(args.concurrent_levels).split(",") if n.strip())
     return args
 

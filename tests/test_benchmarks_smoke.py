@@ -40,7 +40,9 @@ def test_compute_part_runs_and_writes_valid_json(tmp_path, monkeypatch):
     targets = {t["key"]: t for t in results["targets"]}
     assert set(targets) == {"first_chart_ratio", "redraw_ratio_bundled", "redraw_ratio_10k", "update_ms_10k",
                             "kernel_rss_mb_10k", "concurrent_ratio_10", "viewers_ratio_10", "concurrent_ratio_30",
-                            "viewers_ratio_30"}
+                            "viewers_ratio_30", "redraw_vs_chart_floor_bundled", "redraw_vs_chart_floor_10k",
+                            "redraw_sex_vs_chart_floor_bundled", "redraw_vs_peer_bundled", "first_chart_vs_peer"}
+    assert targets["first_chart_vs_peer"]["status"] == "NOT MEASURED"
     assert targets["concurrent_ratio_10"]["status"] == "NOT MEASURED"  # no server in this test
     assert targets["update_ms_10k"]["status"] in ("PASS", "MISS")
     assert targets["first_chart_ratio"]["status"] == "NOT MEASURED"  # no browser in this test
@@ -52,3 +54,25 @@ def test_summary_keys_hold_the_median_with_min_and_max():
     assert (results["x_ms"], results["x_ms_min"], results["x_ms_max"], results["x_ms_n"]) == (3.0, 1.0, 10.0, 5)
     compute.put(results, "empty", [])
     assert results["empty"] is None and results["empty_n"] == 0
+
+
+def test_peer_notebook_runs_offline_with_the_names_the_benchmark_detects():
+    """The peer notebook executes without a browser, inlines its chart library, and names its mean lines."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(run.PEER, as_version=4)
+    sources = "\n".join(cell.source for cell in nb.cells)
+    assert "http://" not in sources and "https://" not in sources
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import json\n"
+        "spec = jchart.spec\n"
+        "print(json.dumps({'offline': alt.JupyterChart._is_offline, 'esm': len(jchart._esm),\n"
+        "    'names': [layer.get('name') for panel in spec['hconcat'] for layer in panel['layer']],\n"
+        "    'classes': [sex._dom_classes, cutoff._dom_classes, jchart._dom_classes]}))"))
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(run.PEER.parent)}}
+                   ).execute()
+    out = json.loads(nb.cells[-1].outputs[0]["text"])
+    assert out["offline"] is True and out["esm"] > 100_000  # vega-embed bundled by vl-convert, not a CDN import
+    assert {"joints_mean_0", "sjadas_mean_1", "steroid_mean_2"} <= set(out["names"])
+    assert out["classes"] == [["sjia-sex"], ["sjia-cutoff"], ["sjia-chart"]]
