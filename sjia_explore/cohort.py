@@ -270,6 +270,18 @@ class Cohort:
         out["prior_biologics"] = out["patient_id"].map(joined).astype("string").fillna("none")
         return out
 
+    def _patient_positions(self, df: pd.DataFrame) -> np.ndarray:
+        """Per row of ``df`` (one of this cohort's tables), its patient's row in ``patients`` (−1 if none).
+
+        Worked out once per table, so that a new selection of patients is a boolean mask, not a search
+        (``patients`` must hold each patient once).
+        """
+        cache = self.__dict__.setdefault("_positions", {})
+        key = id(df)
+        if key not in cache or cache[key][0] is not df:
+            cache[key] = (df, pd.Index(self.patients["patient_id"]).get_indexer(df["patient_id"]))
+        return cache[key][1]
+
     def patient_features(self, early_cutoff_months: float | None = None) -> pd.DataFrame:
         """Patients with derived columns: ``early``, ``duration_group``, ``baseline_steroid``, ``prior_biologics``.
 
@@ -417,10 +429,12 @@ class Cohort:
             mask &= keep["sex"].eq(sub.sex).fillna(False).astype(bool)
         if sub.baseline_steroid is not None:
             mask &= keep["baseline_steroid"].eq(sub.baseline_steroid).fillna(False).astype(bool)
-        ids = set(keep.loc[mask, "patient_id"])
+        kept = np.append(mask.to_numpy(dtype=bool), False)  # position -1 (a row of no known patient): dropped
+        ids = None if self.patients["patient_id"].is_unique else set(keep.loc[mask, "patient_id"])
 
         def rows(df: pd.DataFrame) -> pd.DataFrame:
-            return df.loc[df["patient_id"].isin(ids)].reset_index(drop=True).copy()
+            chosen = kept[self._patient_positions(df)] if ids is None else df["patient_id"].isin(ids)
+            return df.loc[chosen].reset_index(drop=True).copy()
 
         out = replace(self, patients=rows(self.patients), visits=rows(self.visits),
                       treatments=rows(self.treatments), adverse_events=rows(self.adverse_events),

@@ -107,3 +107,18 @@ def test_unknown_subgroup_keys_are_refused():
 def test_duration_groups_are_labelled_with_the_cutoff(cohort):
     feats = cohort.patient_features(early_cutoff_months=18)
     assert set(feats["duration_group"].dropna()) == {"early (< 18 mo)", "late (≥ 18 mo)"}
+
+
+@pytest.mark.parametrize("criteria", [{"sex": "F"}, {"prior_mas": True}, {"duration": "early"},
+                                      {"sex": "M", "baseline_steroid": True}, {"studies": ("nowhere",)}])
+def test_a_filtered_cohort_keeps_exactly_its_patients_rows_in_every_table(criteria):
+    from sjia_explore.simulate import registry
+
+    whole = registry(60, seed=11)
+    part = whole.filter(**criteria)
+    ids = set(part.patients["patient_id"])
+    for table in ("patients", "visits", "treatments", "adverse_events"):
+        expected = getattr(whole, table)
+        expected = expected[expected["patient_id"].isin(ids)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(getattr(part, table), expected)
+    assert part.filter(**criteria).n_patients == part.n_patients  # filtering again keeps them all
