@@ -126,6 +126,21 @@ def voila_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+#: Voila settings that keep a page closed and tidy however it is served (``sjia-explore app``, JupyterHub's
+#: deploy/jupyterhub/jupyterhub_config.py): no other template or theme, no tracebacks or source in the page,
+#: no file served beside the notebook, a slow cell given up on, idle kernels shut down.
+HARDENING = (
+    "--VoilaConfiguration.allow_template_override=NO",
+    "--VoilaConfiguration.allow_theme_override=NO",
+    "--VoilaConfiguration.show_tracebacks=False",
+    "--VoilaConfiguration.strip_sources=True",
+    "--VoilaConfiguration.file_allowlist=[]",
+    f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
+    f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
+    f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
+)
+
+
 def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = False,
                   notebook: str | Path | None = None, theme: str = "light",
                   viewers: int = PREHEAT_POOL_SIZE) -> list[str]:
@@ -159,14 +174,7 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = 
         f"--Voila.ip={ip}",
         f"--template={TEMPLATE_NAME}",
         f"--theme={theme}",
-        "--VoilaConfiguration.allow_template_override=NO",
-        "--VoilaConfiguration.allow_theme_override=NO",
-        "--VoilaConfiguration.show_tracebacks=False",
-        "--VoilaConfiguration.strip_sources=True",
-        "--VoilaConfiguration.file_allowlist=[]",
-        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
-        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
-        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
+        *HARDENING,
         *pool,
     ]
     if ipc_fits():

@@ -42,9 +42,7 @@ import sys
 from pathlib import Path
 
 from sjia_explore.server import (
-    CULL_IDLE_TIMEOUT_S,
-    CULL_INTERVAL_S,
-    IOPUB_TIMEOUT_S,
+    HARDENING,
     TEMPLATE_NAME,
     WEBSOCKET_MAX_MESSAGE_BYTES,
     app_notebook,
@@ -93,14 +91,7 @@ c.Spawner.args = [
     "--ServerApp.jpserver_extensions={'voila': True}",
     f"--VoilaConfiguration.template={TEMPLATE_NAME}",
     "--VoilaConfiguration.theme=light",
-    "--VoilaConfiguration.allow_template_override=NO",
-    "--VoilaConfiguration.allow_theme_override=NO",
-    "--VoilaConfiguration.show_tracebacks=False",
-    "--VoilaConfiguration.strip_sources=True",
-    "--VoilaConfiguration.file_allowlist=[]",
-    f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
-    f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
-    f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
+    *HARDENING,
     f"--ServerApp.tornado_settings={{'websocket_max_message_size': {WEBSOCKET_MAX_MESSAGE_BYTES}}}",
 ]
 c.Spawner.start_timeout = 120
