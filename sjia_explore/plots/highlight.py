@@ -184,8 +184,9 @@ def highlight_point(spec: Mapping[str, Any], point: Mapping[str, Any], *, dark: 
     colour = highlight_colour(dark)
     points = next(layer for layer in out["layer"] if layer.get("name") == "window_points")
     x, y = points["encoding"]["x"], points["encoding"]["y"]
-    row = {"patient_id": str(point["patient_id"]), "months_onset_to_treatment": float(point["months_onset_to_treatment"]),
-           "y": float(point["y"]), "note": str(point.get("note") or "")}
+    row = {"patient_id": str(point["patient_id"]),
+           "months_onset_to_treatment": float(point["months_onset_to_treatment"]), "y": float(point["y"]),
+           "note": str(point.get("note") or "")}
     data = {"values": [row]}
     enc = {"x": x, "y": y, "color": {"value": colour}}
     out["layer"] = [*out["layer"],
