@@ -31,7 +31,7 @@ def test_a_child_picked_in_each_patient_is_highlighted_in_every_section(app_serv
     chart = ".sjia-patients-chart svg"
     expect(page.locator(f"{chart} .patients_visits_marks path").first).to_be_visible()
     expect(page.locator(f"{chart} .highlight_row_marks path")).to_have_count(0)
-    page.locator(".sjia-highlight-choice select").select_option(value=CHILD)
+    page.locator(".sjia-highlight-choice select").select_option(label=f"{CHILD} ({months:.1f} mo)")
     row = page.locator(f"{chart} .highlight_row_marks path")
     expect(row).to_have_count(1)
     assert CHILD in (row.get_attribute("aria-label") or "")
@@ -49,7 +49,9 @@ def test_a_child_picked_in_each_patient_is_highlighted_in_every_section(app_serv
     line = page.locator(".sjia-chart svg .joints_highlight_line_marks path")
     expect(line).to_have_count(1)
     expect(page.locator(".sjia-chart svg .joints_highlight_label_marks text")).to_have_text(CHILD)
-    expect(page.locator(".sjia-trajectories-highlight-choice select")).to_have_value(CHILD)
+    beside = page.locator(".sjia-trajectories-highlight-choice select")
+    shown = beside.evaluate("el => el.options[el.selectedIndex].text").replace("\u00a0", " ")
+    assert shown == f"{CHILD} ({months:.1f} mo)"
 
     open_section(page, "Window of opportunity")
     continuous = ".sjia-window-continuous-chart svg"
@@ -64,6 +66,6 @@ def test_a_child_picked_in_each_patient_is_highlighted_in_every_section(app_serv
     expect(page.locator(".sjia-window .sjia-highlight-note")).to_contain_text(f"patient {CHILD}")
 
     open_section(page, "Each patient")
-    page.locator(".sjia-highlight-choice select").select_option(value="")
+    page.locator(".sjia-highlight-choice select").select_option(label="none")
     expect(page.locator(f"{chart} .highlight_row_marks path")).to_have_count(0)
     expect(sentence).to_have_text("")
