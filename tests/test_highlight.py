@@ -51,7 +51,9 @@ def test_the_highlighted_row_is_emphasised_and_the_others_faded(session, cohort)
     assert band["mark"]["color"] == HIGHLIGHT_COLOUR
     params = {p["name"]: p.get("value") for p in spec["params"]}
     assert params["highlight_patient"] == CHILD and params["highlight_row_label"] == row
-    for layer in spec["layer"][1:]:  # every patient's marks: full for the child, faded for the others
+    visible = [layer for layer in spec["layer"][1:] if layer["mark"].get("opacity", 1) > 0]
+    assert {layer["name"] for layer in visible} >= {"patients_span", "patients_steroid", "patients_visits"}
+    for layer in visible:  # every patient's marks: full for the child, faded for the others
         opacity = layer["encoding"]["opacity"]
         own = layer["mark"].get("opacity", 1)
         assert opacity["condition"]["value"] == own and opacity["value"] < own / 2
@@ -180,3 +182,16 @@ def test_bad_highlight_values_are_refused():
     with pytest.raises(ValueError, match="highlight"):
         ViewState(highlight=3)
     assert ViewState().highlight is None
+
+
+def test_a_click_on_a_child_in_a_chart_picks_them_and_a_second_click_nobody(cohort):
+    explorer = CohortExplorer(cohort)
+    chart = explorer.trajectories.chart
+    assert chart.click_field == "patient_id"
+    chart._handle_custom_msg({"click": CHILD}, [])  # what the page sends for a click on the child's line
+    assert explorer.state.highlight == CHILD
+    assert explorer.outcomes.patients.highlight.value == CHILD
+    chart._handle_custom_msg({"click": "not a patient"}, [])
+    assert explorer.state.highlight == CHILD
+    chart._handle_custom_msg({"click": CHILD}, [])
+    assert explorer.state.highlight is None

@@ -170,6 +170,10 @@ class CohortExplorer:
             control.observe(safe(self._on_control), names="value")
         self.tabs.observe(safe(self._on_control), names="selected_index")
         self.trajectories.highlight.observe(safe(self._on_highlight_beside), names="value")
+        # a click on a child's row, line or point picks them (again: nobody)
+        for chart in (self.outcomes.patients.chart, self.window.continuous):
+            chart.on_click(safe(self._on_patient_click), "patient_id")
+        self.trajectories.chart.on_click(safe(self._on_patient_click), "patient_id")
         self.details.observe(safe(self._on_panel), names="selected_index")
         self.sidebar.reset.on_click(safe(lambda _b: self.update(replace(
             self.state, **{f: getattr(ViewState(), f) for f in FILTER_FIELDS}))))
@@ -219,6 +223,12 @@ class CohortExplorer:
         """The picker beside the trajectories sets the one in "Each patient", which updates the view."""
         if not self._syncing:
             self.outcomes.patients.highlight.value = change["new"]
+
+    def _on_patient_click(self, patient_id: str) -> None:
+        """A child clicked on a chart is highlighted (or, when they already are, nobody is)."""
+        picker = self.outcomes.patients.highlight
+        if patient_id in {v for _, v in picker.options}:
+            picker.value = "" if picker.value == patient_id else patient_id
 
     def _on_panel(self, change) -> None:
         if not self._syncing:  # the open panel is part of the view (and of its address)

@@ -69,8 +69,9 @@ def highlight_swimmer(spec: Mapping[str, Any], patient_id: str, row: str, *, dar
     for layer in layers:
         enc = layer.setdefault("encoding", {})
         own = layer.get("mark", {}).get("opacity", 1) if isinstance(layer.get("mark"), Mapping) else 1
-        enc["opacity"] = {"condition": {"test": f"datum.patient_id === {PATIENT_PARAM}", "value": own},
-                          "value": FADED * own}
+        if own:  # (an invisible layer stays as it is)
+            enc["opacity"] = {"condition": {"test": f"datum.patient_id === {PATIENT_PARAM}", "value": own},
+                              "value": FADED * own}
         if "y" in enc:
             axis = dict(enc["y"].get("axis") or {})
             axis["labelFontWeight"] = {"condition": {"test": f"datum.value === {ROW_PARAM}", "value": "bold"},

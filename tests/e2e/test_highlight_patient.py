@@ -69,3 +69,19 @@ def test_a_child_picked_in_each_patient_is_highlighted_in_every_section(app_serv
     page.locator(".sjia-highlight-choice select").select_option(label="none")
     expect(page.locator(f"{chart} .highlight_row_marks path")).to_have_count(0)
     expect(sentence).to_have_text("")
+
+    # a click on another child's row picks them; a second click on it, nobody
+    other = "V02"
+    rows = page.locator(f"{chart} .patients_rows_marks path")
+    mine = rows.nth(rows.evaluate_all(
+        f"els => els.findIndex(e => (e.getAttribute('aria-label') || '').includes('{other}'))"))
+    mine.click(position={"x": 5, "y": 3})  # at the row's left end, before week 0: no other mark there
+    expect(page.locator(f"{chart} .highlight_row_marks path")).to_have_count(1)
+    expect(sentence).to_contain_text(f"Highlighted: patient {other}, early (< 12 mo)")
+    selected = page.locator(".sjia-highlight-choice select")
+    assert selected.evaluate("el => el.options[el.selectedIndex].text").startswith(other)
+    page.locator(f"{chart} .patients_rows_marks path").nth(rows.evaluate_all(
+        f"els => els.findIndex(e => (e.getAttribute('aria-label') || '').includes('{other}'))")).click(
+        position={"x": 5, "y": 3})
+    expect(page.locator(f"{chart} .highlight_row_marks path")).to_have_count(0)
+    expect(sentence).to_have_text("")

@@ -37,6 +37,13 @@ class LazyChart:
         self.css = css
         self.chart = None
         self.box = W.Box(layout=layout or W.Layout(overflow="auto hidden", width="100%"))
+        self._clicks: tuple | None = None
+
+    def on_click(self, callback, field: str) -> None:
+        """Call ``callback(value)`` when a mark with ``field`` is clicked (see :meth:`VegaChart.on_click`)."""
+        self._clicks = (callback, field)
+        if self.chart is not None:
+            self.chart.on_click(callback, field)
 
     def render(self, spec: dict | None) -> None:
         if spec is None:
@@ -44,6 +51,8 @@ class LazyChart:
             return
         if self.chart is None:
             self.chart = chart_widget(self.css)
+            if self._clicks is not None:
+                self.chart.on_click(*self._clicks)
             self.box.children = [self.chart]
         self.chart.chart = spec
         self.box.layout.display = ""
