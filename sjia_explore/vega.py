@@ -308,10 +308,32 @@ class VegaChart(anywidget.AnyWidget):
     datasets = traitlets.Dict().tag(sync=True)
     signals = traitlets.Dict().tag(sync=True)
     embed_options = traitlets.Dict(EMBED_OPTIONS).tag(sync=True)
+    #: A field of the charts' rows: a click on a mark with it calls the :meth:`on_click` callbacks with its value.
+    click_field = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, chart: Any = None, **kwargs: Any):
         super().__init__(_library=shared_library(), **kwargs)
         self.chart = chart
+
+    def on_click(self, callback, field: str) -> None:
+        """Call ``callback(value)`` when a mark whose row has ``field`` is clicked (``value``: that field's value,
+        as text).
+
+        Examples
+        --------
+        >>> w, got = VegaChart(), []
+        >>> w.on_click(got.append, "patient_id")
+        >>> w._handle_custom_msg({"click": "Q03"}, [])
+        >>> got, w.click_field
+        (['Q03'], 'patient_id')
+        """
+        self.click_field = field
+
+        def clicked(_widget: Any, content: Any, _buffers: Any) -> None:
+            if isinstance(content, Mapping) and isinstance(content.get("click"), str):
+                callback(content["click"])
+
+        self.on_msg(clicked)
 
     @property
     def chart(self) -> dict[str, Any]:

@@ -64,6 +64,12 @@ async function render({ model, el }) {
     try {
       api = await vegaEmbed(el, fullSpec(spec, datasets, signals), options);
       shown = key;
+      // A click on a mark whose row has the field named in click_field sends that value to the kernel.
+      api.view.addEventListener("click", (_event, item) => {
+        const field = model.get("click_field");
+        const value = field && item && item.datum ? item.datum[field] : undefined;
+        if (value !== undefined && value !== null) model.send({ click: String(value) });
+      });
     } catch (error) {
       showError(el, error);
     }

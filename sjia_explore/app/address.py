@@ -171,6 +171,7 @@ def to_query(state: ViewState) -> str:
         pairs += [("data", state.data_name), ("sha", state.data_sha)]
     if state.trajectory_outcomes != DEFAULT_PANELS:
         pairs.append(("outcomes", ",".join(state.trajectory_outcomes)))
+    # state.highlight (the patient picked) is never written: a patient id is data, not a setting
     return urlencode(pairs, quote_via=quote)
 
 

@@ -30,7 +30,7 @@ from sjia_explore.app.upload import read_upload, too_large
 from sjia_explore.app.views.details import PANEL_TITLES, PANELS, SharePanel, StatisticsPanel, table1_html
 from sjia_explore.app.views.html import esc
 from sjia_explore.app.views.messages import Messages
-from sjia_explore.app.views.outcomes import OutcomeViews
+from sjia_explore.app.views.outcomes import OutcomeViews, highlight_html
 from sjia_explore.app.views.sections import SafetyView, TrajectoriesView, WindowView, download_bar
 from sjia_explore.app.views.sidebar import Sidebar
 from sjia_explore.app.vocabulary import (
@@ -169,6 +169,11 @@ class CohortExplorer:
                         self.window.week, self.theme, *self.outcomes.controls, *self.trajectories.choices]:
             control.observe(safe(self._on_control), names="value")
         self.tabs.observe(safe(self._on_control), names="selected_index")
+        self.trajectories.highlight.observe(safe(self._on_highlight_beside), names="value")
+        # a click on a child's row, line or point picks them (again: nobody)
+        for chart in (self.outcomes.patients.chart, self.window.continuous):
+            chart.on_click(safe(self._on_patient_click), "patient_id")
+        self.trajectories.chart.on_click(safe(self._on_patient_click), "patient_id")
         self.details.observe(safe(self._on_panel), names="selected_index")
         self.sidebar.reset.on_click(safe(lambda _b: self.update(replace(
             self.state, **{f: getattr(ViewState(), f) for f in FILTER_FIELDS}))))
@@ -213,6 +218,17 @@ class CohortExplorer:
     def _on_control(self, change=None) -> None:
         if not self._syncing:
             self.update(self._state_from_controls())
+
+    def _on_highlight_beside(self, change) -> None:
+        """The picker beside the trajectories sets the one in "Each patient", which updates the view."""
+        if not self._syncing:
+            self.outcomes.patients.highlight.value = change["new"]
+
+    def _on_patient_click(self, patient_id: str) -> None:
+        """A child clicked on a chart is highlighted (or, when they already are, nobody is)."""
+        picker = self.outcomes.patients.highlight
+        if patient_id in {v for _, v in picker.options}:
+            picker.value = "" if picker.value == patient_id else patient_id
 
     def _on_panel(self, change) -> None:
         if not self._syncing:  # the open panel is part of the view (and of its address)
@@ -307,8 +323,9 @@ class CohortExplorer:
         return self.update(state)
 
     def _state_for_new_cohort(self) -> ViewState:
-        """The view after another cohort is loaded: every filter back to its default, the rest kept."""
-        return replace(self.state, **{f: getattr(ViewState(), f) for f in FILTER_FIELDS})
+        """The view after another cohort is loaded: every filter back to its default, nobody highlighted, the rest
+        kept."""
+        return replace(self.state, highlight=None, **{f: getattr(ViewState(), f) for f in FILTER_FIELDS})
 
     def _on_upload(self, change) -> None:
         files = change["new"]
@@ -424,6 +441,7 @@ class CohortExplorer:
             self.tabs.selected_index = SECTIONS.index(state.section)
             self.window.outcome.value = state.window_outcome
             self.outcomes.sync(state)
+            self.trajectories.highlight.value = self.outcomes.patients.highlight.value
             self.trajectories.sync(state.trajectory_outcomes)
             if state.window_week in [v for _, v in self.window.week.options]:
                 self.window.week.value = state.window_week
@@ -436,7 +454,16 @@ class CohortExplorer:
         """Put a computed view on screen."""
         state, selection = model.state, model.selection
         self.trajectories.render(model.trajectories)  # first: the chart is what the user watches
+        self._syncing = True
+        try:  # the patients the highlight can pick follow the selection (before the controls are synced)
+            self.outcomes.patients.set_choices(model.highlight.choices)
+            if list(self.trajectories.highlight.options) != list(self.outcomes.patients.highlight.options):
+                self.trajectories.highlight.options = self.outcomes.patients.highlight.options
+        finally:
+            self._syncing = False
         self._sync_controls(state)
+        sentence = highlight_html(model.highlight)
+        self.trajectories.highlight_note.value = self.window.highlight_note.value = sentence
         group_text = self.sidebar.render(selection)
         self.view.remove_class("sjia-theme-dark" if not model.dark else "sjia-theme-light")
         self.view.add_class("sjia-theme-dark" if model.dark else "sjia-theme-light")
@@ -464,13 +491,15 @@ class CohortExplorer:
         self.table1.value = table1_html(model.table1)
         self.statistics.render_status(state)
         if self._expected is not None and self._expected_shown is None:
-            self._expected_shown = state  # the view shown for an address whose file has not come yet
+            self._expected_shown = replace(state, highlight=None)  # shown for an address whose file has not come
         # While nothing was changed since, the address stays the one opened (its file, filters and all).
         # The Share panel is where the address is copied, not part of what is shared: while it is open,
         # the address keeps the panel that was open before it (Statistics, say), or none.
         if state.open_panel != "share":
             self._panel_before_share = state.open_panel
-        shared = self._expected if self._expected is not None and state == self._expected_shown else state
+        # (a highlighted patient is not part of what is shared: picking one keeps the address as it was)
+        unshared = replace(state, highlight=None)
+        shared = self._expected if self._expected is not None and unshared == self._expected_shown else unshared
         if shared.open_panel == "share":
             shared = replace(shared, open_panel=self._panel_before_share)
         query = shared.to_query()

@@ -196,6 +196,15 @@ class PatientsModel:
 
 
 @dataclass(frozen=True)
+class HighlightModel:
+    """The patient picked to be highlighted on every chart, and the patients that can be picked."""
+
+    patient_id: str | None = None  # None: nobody
+    sentence: str = ""  # who is highlighted (group, months to treatment, reconstructed or not), or why nobody is
+    choices: tuple[tuple[str, str], ...] = ()  # (label, patient_id) of the patients offered, in the rows' order
+
+
+@dataclass(frozen=True)
 class ViewModel:
     """Everything the app shows for one :class:`~sjia_explore.app.state.ViewState`."""
 
@@ -205,6 +214,7 @@ class ViewModel:
     about: AboutModel
     ledger: pd.DataFrame  # sjia_explore.stats.TestLedger.to_frame() of the tests counted so far
     sections: dict[str, Any] = field(default_factory=dict)  # section name -> its model (made when on screen)
+    highlight: HighlightModel = field(default_factory=HighlightModel)
 
     @property
     def trajectories(self) -> TrajectoriesModel | None:

@@ -30,6 +30,7 @@ from typing import Any, Callable
 from sjia_explore.app import downloads
 from sjia_explore.app.compute import tests as tests_compute
 from sjia_explore.app.compute.context import CohortOptions, Context, group_counts, select
+from sjia_explore.app.compute.patients import highlight_model
 from sjia_explore.app.compute.trajectories import index_of
 from sjia_explore.app.model import SelectionModel, TestsModel, ViewModel
 from sjia_explore.app.sections import SECTIONS, Section, section
@@ -127,7 +128,8 @@ class Session:
         return state.theme == "dark" or (state.theme == "auto" and self.page_dark)
 
     def checked(self, state: ViewState) -> ViewState:
-        """``state`` made to fit this cohort: the window week one it has, the cut-off in its range."""
+        """``state`` made to fit this cohort: the window week one it has, the cut-off in its range, and no
+        highlighted patient unless the selection keeps them."""
         follow_up = self.options.follow_up_weeks
         if follow_up and state.window_week not in follow_up:
             state = replace(state, window_week=follow_up[-1])
@@ -136,6 +138,10 @@ class Session:
                 low <= state.early_cutoff_months <= high):
             raise ValueError(f"the cut-off must be whole months between {low} and {high}, not "
                              f"{state.early_cutoff_months:g}")
+        if state.highlight is not None:
+            selected, _ = self.selected(state)
+            if not selected.patients["patient_id"].astype(str).eq(state.highlight).any():
+                state = replace(state, highlight=None)
         return state
 
     def selected(self, state: ViewState) -> tuple[Cohort, dict[str, int]]:
@@ -169,23 +175,30 @@ class Session:
         return replace(ctx, remember=remember_part)
 
     def section_model(self, sec: Section, ctx: Context) -> Any:
-        """One section's model for ``ctx``, computed only when its inputs changed."""
+        """One section's model for ``ctx``, computed only when its inputs changed; the highlighted patient is
+        drawn over it afterwards (a new highlight never computes the section again)."""
         if not sec.cacheable(ctx):
-            return sec.compute(ctx)
-        return remember(self._sections[sec.name], ctx.key(sec.inputs), lambda: sec.compute(ctx), sec.keep)
+            model = sec.compute(ctx)
+            return sec.highlight(ctx, model) if sec.highlight is not None and ctx.state.highlight else model
+        model = remember(self._sections[sec.name], ctx.key(sec.inputs), lambda: sec.compute(ctx), sec.keep)
+        if sec.highlight is None or ctx.state.highlight is None:
+            return model
+        drawn = self._sections.setdefault(f"{sec.name}+highlight", OrderedDict())
+        return remember(drawn, ctx.key(sec.drawn_inputs), lambda: sec.highlight(ctx, model), sec.keep)
 
     def compute(self, state: ViewState) -> ViewModel:
         """The model of ``state``, without making it the one shown."""
-        return self._model(self.context(self.checked(state)))
+        fitted = self.checked(state)
+        return self._model(self.context(fitted), dropped=state.highlight if fitted.highlight is None else None)
 
-    def _model(self, ctx: Context) -> ViewModel:
+    def _model(self, ctx: Context, dropped: str | None = None) -> ViewModel:
         state = ctx.state
         _, funnel = self.selected(state)
         selection = SelectionModel(n_total=ctx.selected.n_patients, funnel=funnel, group_counts=ctx.group_counts,
                                    description=describe_subgroup(state.subgroup()))
         sections = {s.name: self.section_model(s, ctx) for s in SECTIONS if s.shown(ctx)}
         return ViewModel(state=state, dark=ctx.dark, selection=selection, about=sections.pop("about"),
-                         ledger=self.ledger.to_frame(), sections=sections)
+                         ledger=self.ledger.to_frame(), sections=sections, highlight=highlight_model(ctx, dropped))
 
     def update(self, state: ViewState | None = None, cohort: Cohort | None = None) -> ViewModel:
         """Make ``state`` (default: the current one) the view shown, optionally of another ``cohort``.
@@ -197,8 +210,9 @@ class Session:
         try:
             if cohort is not None:
                 self._use(cohort)
-            ctx = self.context(self.checked(self.state if state is None else state))
-            model = self._model(ctx)
+            asked = self.state if state is None else state
+            ctx = self.context(self.checked(asked))
+            model = self._model(ctx, dropped=asked.highlight if ctx.state.highlight is None else None)
         except Exception:
             (self.cohort, self.options, self.analyses, self._index, self._selections, self._sections) = before
             raise

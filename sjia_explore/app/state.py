@@ -42,6 +42,11 @@ MAX_WINDOW_WEEK = 520
 DETAIL_PANELS = ("table1", "statistics", "share")
 #: A file's fingerprint as a view carries it: the first 12 to 64 hexadecimal digits of its SHA-256.
 FINGERPRINT = re.compile(r"[0-9a-f]{12,64}")
+#: Longest patient id a view can highlight, in characters.
+MAX_HIGHLIGHT_CHARS = 200
+#: Fields that are data, not settings: kept in the session, never in the address, the Python or the JSON of a
+#: view (a patient id, even a published case number, is left out everywhere, the simplest rule to keep).
+PRIVATE_FIELDS = ("highlight",)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,10 @@ class ViewState:
     trajectory_outcomes
         The outcomes of the trajectory panels, in order: one to three different columns of
         :data:`sjia_explore.app.vocabulary.PANEL_COLUMNS` (default: active joints, sJADAS27, steroid dose).
+    highlight
+        The patient picked to be highlighted on every chart (their ``patient_id``), or ``None``. A patient
+        id is data: it is never written to the page address, the Python or the settings JSON
+        (:meth:`to_query`, :meth:`to_python`, :meth:`to_json` leave it out), whatever the cohort.
     """
 
     study: str | None = None
@@ -110,6 +119,7 @@ class ViewState:
     data_name: str | None = None
     data_sha: str | None = None
     trajectory_outcomes: tuple[str, ...] = DEFAULT_PANELS
+    highlight: str | None = None
 
     def __post_init__(self):
         chosen = self.trajectory_outcomes
@@ -145,6 +155,9 @@ class ViewState:
         if self.data_name is not None and (not isinstance(self.data_name, str) or not self.data_name
                                            or any(c in self.data_name for c in "/\\")):
             raise ValueError(f"data_name must be a file's own name (no folders), not {self.data_name!r}")
+        if self.highlight is not None and (not isinstance(self.highlight, str) or not self.highlight
+                                           or len(self.highlight) > MAX_HIGHLIGHT_CHARS):
+            raise ValueError(f"highlight must be a patient id of 1 to {MAX_HIGHLIGHT_CHARS} characters, or None")
         self.subgroup()  # validates the filter fields
 
     def subgroup(self) -> Subgroup:
@@ -164,10 +177,17 @@ class ViewState:
         return replace(self.subgroup(), early_cutoff_months=DEFAULT_EARLY_CUTOFF_MONTHS)
 
     def changed(self) -> dict[str, Any]:
-        """Fields that differ from their defaults."""
+        """Settings that differ from their defaults (never the :data:`PRIVATE_FIELDS`, such as the highlighted
+        patient).
+
+        Examples
+        --------
+        >>> ViewState(sex="F", highlight="Q03").changed()
+        {'sex': 'F'}
+        """
         default = ViewState()
         return {f.name: getattr(self, f.name) for f in fields(self)
-                if getattr(self, f.name) != getattr(default, f.name)}
+                if f.name not in PRIVATE_FIELDS and getattr(self, f.name) != getattr(default, f.name)}
 
     # -- the other forms of a view (see sjia_explore.app.address) ------------------------
     def to_query(self) -> str:
@@ -191,12 +211,18 @@ class ViewState:
         return address.to_python(self, cohort_expr, weeks)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-ready values of every field."""
+        """Plain, JSON-ready values of every setting (not the :data:`PRIVATE_FIELDS`: no patient id).
+
+        Examples
+        --------
+        >>> "highlight" in ViewState(highlight="Q03").to_dict()
+        False
+        """
         return {f.name: (list(v) if isinstance(v, tuple) else v)
-                for f in fields(self) for v in [getattr(self, f.name)]}
+                for f in fields(self) if f.name not in PRIVATE_FIELDS for v in [getattr(self, f.name)]}
 
     def to_json(self) -> str:
-        """The view as indented JSON (every field)."""
+        """The view's settings as indented JSON (every field but the :data:`PRIVATE_FIELDS`)."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     @classmethod

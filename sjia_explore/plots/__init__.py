@@ -60,6 +60,13 @@ from sjia_explore.plots.base import (  # noqa: F401
     theme_config,
     with_theme,
 )
+from sjia_explore.plots.highlight import (  # noqa: F401
+    HIGHLIGHT_COLOUR,
+    HIGHLIGHT_COLOUR_DARK,
+    highlight_panels,
+    highlight_point,
+    highlight_swimmer,
+)
 from sjia_explore.plots.outcomes import (  # noqa: F401
     PUBLISHED_LABEL,
     STATE_COLOURS,

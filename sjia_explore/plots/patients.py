@@ -8,7 +8,7 @@ Examples
 ...                        "state": ["high", "inactive"], "steroid_mg_kg_day": [1.0, 0.0], "provenance": ["", ""]})
 >>> spec = swimmer_spec(visits, None, order=["a (2.0 mo)"])
 >>> [layer["name"] for layer in spec["layer"]]
-['patients_span', 'patients_steroid', 'patients_visits']
+['patients_rows', 'patients_span', 'patients_steroid', 'patients_visits']
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ def swimmer_spec(visits: pd.DataFrame, events: pd.DataFrame | None, order: Seque
     states = {**STATE_COLOURS, NO_STATE: c["subtle"]}
     dose = v.dropna(subset=["next_week", "steroid_mg_kg_day"])
     layers: list[dict[str, Any]] = [
+        # each row as a whole, invisible: a click anywhere on a child's row picks them (see the app)
+        {"name": "patients_rows", "data": {"values": _records(span, ["patient_id", "row"])},
+         "mark": {"type": "rect", "opacity": 0, "cursor": "pointer"},
+         "encoding": {"y": y, "tooltip": [{"field": "patient_id", "title": "Patient (click to highlight)"}]}},
         {"name": "patients_span", "data": {"values": _records(span, ["patient_id", "row", "start", "end"])},
          "mark": {"type": "rule", "color": c["grid"], "strokeWidth": 1},
          "encoding": {"y": y, "x": {**x, "field": "start"}, "x2": {"field": "end"}}},

@@ -11,16 +11,76 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from sjia_explore import outcomes, plots
 from sjia_explore.app.compute.context import Context
 from sjia_explore.app.compute.trajectories import line_patients
-from sjia_explore.app.model import PatientsModel
+from sjia_explore.app.model import HighlightModel, PatientsModel
 
-#: What the section depends on.
+#: What the section depends on (the highlighted patient is drawn over it afterwards: :func:`highlight`).
 INPUTS = ("selection", "dark")
+
+
+def highlight_model(ctx: Context, dropped: str | None = None) -> HighlightModel:
+    """The patients that can be highlighted (those of the rows drawn, in their order) and, for the one
+    highlighted, a sentence: who they are, their group, months to treatment, whether their values are
+    reconstructed. ``dropped``: a patient asked for whom the selection leaves out (the sentence says so).
+
+    Examples
+    --------
+    >>> from sjia_explore import load_cohort
+    >>> from sjia_explore.app import Session, ViewState
+    >>> session = Session(load_cohort())
+    >>> model = session.update(ViewState(highlight="Q03"))
+    >>> model.highlight.choices[0], model.highlight.sentence.split(";")[0]
+    (('V02 (0.6 mo)', 'V02'), 'Highlighted: patient Q03, late (≥ 12 mo)')
+    >>> session.update(ViewState(highlight="Q03", study="vastert2011")).highlight.sentence
+    'Patient Q03 is no longer highlighted: the filters now leave them out.'
+    """
+    features = ctx.features
+    shown, _ = line_patients(features)
+    pid = ctx.state.highlight
+    if pid is not None and not shown["patient_id"].astype(str).eq(pid).any():
+        shown = pd.concat([shown, features[features["patient_id"].astype(str) == pid]])
+    months = pd.to_numeric(shown["months_onset_to_treatment"], errors="coerce")
+    order = shown.assign(_m=months, _id=shown["patient_id"].astype(str)).sort_values(["_m", "_id"],
+                                                                                     na_position="last")
+    choices = tuple((_row_label(i, m), i) for i, m in zip(order["_id"], order["_m"]))
+    if pid is None:
+        sentence = (f"Patient {dropped} is no longer highlighted: the filters now leave them out."
+                    if dropped else "")
+        return HighlightModel(choices=choices, sentence=sentence)
+    row = features[features["patient_id"].astype(str) == pid].iloc[0]
+    group = row.get("duration_group")
+    group = str(group) if pd.notna(group) else "early or late not known"
+    m = pd.to_numeric(pd.Series([row.get("months_onset_to_treatment")]), errors="coerce").iloc[0]
+    when = (f"the IL-1 blocker was started {m:.1f} months after onset" if pd.notna(m)
+            else "the time from onset to the IL-1 blocker is not recorded")
+    visits = ctx.selected.visits
+    mine = visits[visits["patient_id"].astype(str) == pid]
+    reconstructed = ("provenance" in mine.columns and mine["provenance"].eq("reconstructed").any()) or (
+        str(row.get("study")) in ctx.selected.provenance_studies("visits", "reconstructed"))
+    data = ("Their follow-up values are reconstructed (generated to match the published averages), not "
+            "measurements." if reconstructed else "")
+    sentence = (f"Highlighted: patient {pid}, {group}; {when}. Their row (Each patient), their line "
+                "(Trajectories) and their ringed point (Window of opportunity) are drawn in magenta, where they "
+                f"have values. {data}").strip()
+    return HighlightModel(patient_id=pid, sentence=sentence, choices=choices)
+
+
+def highlight(ctx: Context, model: PatientsModel) -> PatientsModel:
+    """The section's model with the highlighted patient's row emphasised (the model itself when they have none)."""
+    pid = ctx.state.highlight
+    if model.spec is None or model.table is None or pid is None:
+        return model
+    rows = model.table.loc[model.table["patient_id"].astype(str) == pid, "row"]
+    if not len(rows):
+        return model
+    return replace(model, spec=plots.highlight_swimmer(model.spec, pid, str(rows.iloc[0]), dark=ctx.dark))
 
 
 def _row_label(pid, months) -> str:

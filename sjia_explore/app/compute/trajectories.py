@@ -3,6 +3,8 @@ sJADAS27 and steroid dose)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -14,7 +16,7 @@ from sjia_explore.app.vocabulary import PANEL_OUTCOMES, PATIENT_LINES_MAX, PATIE
 #: Said under the charts when a band is cut at the scale's limits (a mean's interval would cross 0).
 CLIPPED_WORDS = "Where a band would cross the scale's limits (below 0), it is cut there."
 
-#: What the section depends on.
+#: What the section depends on (the highlighted patient is drawn over it afterwards: :func:`highlight`).
 INPUTS = ("selection", "early_cutoff_months", "each_patient", "dark", "trajectory_outcomes")
 #: What does not change with the cut-off: kept per selection of patients.
 SELECTION_INPUTS = ("selection",)
@@ -119,3 +121,30 @@ def compute(ctx: Context) -> TrajectoriesModel:
     missing = ctx.remember("trajectories_missing", ("trajectory_outcomes",), lambda: tuple(  # kept per cohort shown
         note for o in chosen for note in [ctx.cohort.missing_outcome_note(o.column)] if note))
     return TrajectoriesModel(spec=spec, numbers=tuple(numbers), missing=missing)
+
+
+def highlight_values(ctx: Context, column: str) -> pd.DataFrame:
+    """The highlighted patient's values of ``column`` at the visits drawn: ``week``, ``value``, ``provenance``."""
+    visits = ctx.selected.visits
+    mine = visits[visits["patient_id"].astype(str) == ctx.state.highlight]
+    if column not in mine.columns:
+        return pd.DataFrame(columns=["week", "value", "provenance"])
+    weeks = set(int(w) for w in ctx.options.weeks)
+    week = pd.to_numeric(mine["week"], errors="coerce")
+    value = pd.to_numeric(mine[column], errors="coerce")
+    keep = value.notna() & week.isin(weeks)
+    provenance = (mine["provenance"].astype("string").fillna("") if "provenance" in mine.columns
+                  else pd.Series("", index=mine.index))
+    return pd.DataFrame({"week": week[keep].astype(int), "value": value[keep].astype(float),
+                         "provenance": provenance[keep]}).sort_values("week").reset_index(drop=True)
+
+
+def highlight(ctx: Context, model: TrajectoriesModel) -> TrajectoriesModel:
+    """The section's model with the highlighted patient's line drawn over each panel, whether or not each
+    patient's line is shown."""
+    if ctx.state.highlight is None or not model.numbers:
+        return model
+    chosen = [outcome(column) for column, _ in model.numbers]
+    lines = [(o.css, highlight_values(ctx, o.column)) for o in chosen]
+    return replace(model, spec=plots.highlight_panels(model.spec, lines, ctx.state.highlight, dark=ctx.dark,
+                                                      value_formats={o.css: o.value_format for o in chosen}))

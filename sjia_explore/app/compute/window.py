@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from sjia_explore import plots, trajectories
@@ -20,7 +22,7 @@ from sjia_explore.window import (
     window_smoother,
 )
 
-#: What the section depends on.
+#: What the section depends on (the highlighted patient is drawn over it afterwards: :func:`highlight`).
 INPUTS = ("selection", "early_cutoff_months", "window_outcome", "window_week", "each_patient", "dark")
 
 
@@ -131,3 +133,17 @@ def continuous(ctx: Context, chosen, reconstructed: bool) -> dict:
                   f"published {PUBLISHED_CUTOFF_MONTHS:g}-month cut-off (Pardeo series).",
                   f"This is an {ASSOCIATION_NOTE}."])
     return dict(continuous_spec=spec, points=points, smoother=smoother)
+
+
+def highlight(ctx: Context, model: WindowModel) -> WindowModel:
+    """The section's model with the highlighted patient's point ringed on the continuous chart (the model itself
+    when they have no point there)."""
+    pid, points = ctx.state.highlight, model.points
+    if pid is None or model.continuous_spec is None or points is None:
+        return model
+    mine = points[(points["patient_id"].astype(str) == pid) & points["y"].notna()
+                  & (pd.to_numeric(points["months_onset_to_treatment"], errors="coerce") > 0)]
+    if not len(mine):
+        return model
+    return replace(model, continuous_spec=plots.highlight_point(model.continuous_spec, mine.iloc[0].to_dict(),
+                                                                dark=ctx.dark))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
-from sjia_explore.app.model import ActivityModel, BiomarkersModel, PatientsModel
+from sjia_explore.app.model import ActivityModel, BiomarkersModel, HighlightModel, PatientsModel
 from sjia_explore.app.views.html import esc
 from sjia_explore.app.views.sections import LazyChart
 from sjia_explore.app.vocabulary import ACTIVITY_SCORES
@@ -142,6 +142,13 @@ class BiomarkersView(_Section):
             self.show(biomarkers_html(model), model.message, model.spec)
 
 
+def highlight_html(model: HighlightModel | None) -> str:
+    """The sentence about the highlighted patient (or why nobody is), escaped; empty when there is none."""
+    if model is None or not model.sentence:
+        return ""
+    return f'<p class="sjia-highlight-sentence">{esc(model.sentence)}</p>'
+
+
 def patients_html(model: PatientsModel) -> str:
     badge = (' <span class="sjia-badge">reconstructed</span> (every mark says so in its tooltip)'
              if model.reconstructed else "")
@@ -150,9 +157,34 @@ def patients_html(model: PatientsModel) -> str:
             f"event.</p>" + (f"<p>{esc(model.note)}</p>" if model.note else ""))
 
 
+#: The highlight picker's value for "nobody" (a Dropdown value cannot be None).
+NOBODY = ""
+
+
 class PatientsView(_Section):
+    """The swimmer chart, with the picker of the patient highlighted on every chart and the sentence about them."""
+
     def __init__(self, downloads=None):
         super().__init__("patients", downloads)
+        self.highlight = W.Dropdown(options=[("none", NOBODY)], value=NOBODY, description="Highlight a patient",
+                                    style={"description_width": "initial"}, layout=W.Layout(width="320px"))
+        self.highlight.add_class("sjia-highlight-choice")
+        self.highlight_note = W.HTML()
+        self.highlight_note.add_class("sjia-highlight-note")
+        self.box.children = [self.intro, self.highlight, self.highlight_note, *self.box.children[1:]]
+
+    def set_choices(self, choices) -> None:
+        """Offer ``choices`` ((label, patient id) pairs) and "none" (the caller holds back the updates)."""
+        options = [("none", NOBODY), *((label, pid) for label, pid in choices)]
+        if list(self.highlight.options) != options:
+            self.highlight.options = options
+
+    def read(self) -> str | None:
+        return self.highlight.value or None
+
+    def sync(self, patient_id: str | None) -> None:
+        values = {v for _, v in self.highlight.options}
+        self.highlight.value = patient_id if patient_id in values else NOBODY
 
     def render(self, model: PatientsModel | None) -> None:
         if model is not None:
@@ -176,16 +208,18 @@ class OutcomeViews:
     @property
     def controls(self) -> list:
         """The controls whose value is part of the view (observed like the sidebar's)."""
-        return [self.activity.score]
+        return [self.activity.score, self.patients.highlight]
 
     def read(self) -> dict:
         """The ViewState fields these controls set."""
-        return {"activity_score": self.activity.score.value}
+        return {"activity_score": self.activity.score.value, "highlight": self.patients.read()}
 
     def sync(self, state) -> None:
         """Set the controls to ``state`` (the caller holds back the updates this triggers)."""
         self.activity.score.value = state.activity_score
+        self.patients.sync(state.highlight)
 
     def render(self, model) -> None:
         for name, view in self.views.items():
             view.render(model.sections.get(name))
+        self.patients.highlight_note.value = highlight_html(model.highlight)

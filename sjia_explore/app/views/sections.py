@@ -37,6 +37,13 @@ class LazyChart:
         self.css = css
         self.chart = None
         self.box = W.Box(layout=layout or W.Layout(overflow="auto hidden", width="100%"))
+        self._clicks: tuple | None = None
+
+    def on_click(self, callback, field: str) -> None:
+        """Call ``callback(value)`` when a mark with ``field`` is clicked (see :meth:`VegaChart.on_click`)."""
+        self._clicks = (callback, field)
+        if self.chart is not None:
+            self.chart.on_click(callback, field)
 
     def render(self, spec: dict | None) -> None:
         if spec is None:
@@ -44,6 +51,8 @@ class LazyChart:
             return
         if self.chart is None:
             self.chart = chart_widget(self.css)
+            if self._clicks is not None:
+                self.chart.on_click(*self._clicks)
             self.box.children = [self.chart]
         self.chart.chart = spec
         self.box.layout.display = ""
@@ -78,7 +87,14 @@ class TrajectoriesView:
         intro = W.HTML("<b>Outcomes shown</b>: choose any three the data record.")
         self.choice_box = W.VBox([intro, W.HBox(self.choices, layout=W.Layout(flex_flow="row wrap"))])
         self.choice_box.add_class("sjia-panel-choices")
-        self.box = W.VBox([self.choice_box, self.missing, self.chart_box, downloads])
+        # the same picker as in "Each patient" (the explorer keeps the two together)
+        self.highlight = W.Dropdown(options=[("none", "")], value="", description="Highlight a patient",
+                                    style={"description_width": "initial"}, layout=W.Layout(width="320px"))
+        self.highlight.add_class("sjia-trajectories-highlight-choice")
+        self.highlight_note = W.HTML()
+        self.highlight_note.add_class("sjia-highlight-note")
+        self.box = W.VBox([self.choice_box, self.highlight, self.highlight_note, self.missing, self.chart_box,
+                           downloads])
 
     def _options(self, chosen) -> list[tuple[str, str]]:
         """The outcomes the cohort records, and any chosen one it does not (said so)."""
@@ -218,10 +234,13 @@ class WindowView:
         self.current.add_class("sjia-section-intro")
         self.continuous_text = W.HTML()
         self.continuous_text.add_class("sjia-window-continuous-text")
+        self.highlight_note = W.HTML()
+        self.highlight_note.add_class("sjia-highlight-note")
         self.continuous = LazyChart("sjia-window-continuous-chart")
         self.ledger = LedgerView("sjia-window-ledger", on_reset_ledger)
         self.box = W.VBox([self.intro, W.HBox([self.outcome, self.week], layout=W.Layout(flex_flow="row wrap")),
-                           self.message, self.charts.box, self.current, self.continuous_text, self.continuous.box,
+                           self.message, self.charts.box, self.current, self.continuous_text, self.highlight_note,
+                           self.continuous.box,
                            self.ledger.box, downloads])
         self.box.add_class("sjia-window")
 
