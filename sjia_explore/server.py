@@ -475,6 +475,27 @@ class RunningVoila:
         processes.kill_left_over(remembered, grace_s=1.0)
 
 
+def wait_until_listening(server: RunningVoila, timeout_s: float = 90) -> None:
+    """Return once ``server``'s port accepts connections (no page is requested: that would start a kernel).
+
+    Raises
+    ------
+    RuntimeError
+        When the process exits or does not listen within ``timeout_s``; the server is stopped and the
+        message holds its log.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", server.port), timeout=0.2).close()
+            return
+        except OSError:
+            if server.proc.poll() is not None or time.monotonic() > deadline:
+                server.stop()
+                raise RuntimeError(f"Voila did not start; its log:\n{server.log()}") from None
+            time.sleep(0.05)
+
+
 def start_in_background(log_path: str | Path, notebook: str | Path | None = None,
                         extra_args: Sequence[str] = (), timeout_s: float = 90) -> RunningVoila:
     """Serve ``notebook`` (default: the app) exactly as ``sjia-explore app`` does, on a free port of 127.0.0.1.
@@ -509,15 +530,6 @@ def start_in_background(log_path: str | Path, notebook: str | Path | None = None
     with open(log_path, "w") as log:  # the child keeps its own descriptor
         proc = launch(cmd, env=voila_env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     server = RunningVoila(proc=proc, url=f"http://127.0.0.1:{port}/", port=port, log_path=log_path, started_s=0.0)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                server.stop()
-                raise RuntimeError(f"Voila did not start; its log:\n{server.log()}") from None
-            time.sleep(0.05)
+    wait_until_listening(server, timeout_s)
     server.started_s = time.perf_counter() - started
     return server

@@ -13,17 +13,15 @@ only, and its environment is this one unchanged (no ``JUPYTER_PATH`` added).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from jupyter_core.paths import jupyter_path
 from playwright.sync_api import expect
 
-from sjia_explore.server import TEMPLATE_NAME, RunningVoila, free_port, launch, voila_command
+from sjia_explore.server import TEMPLATE_NAME, RunningVoila, free_port, launch, voila_command, wait_until_listening
 
 pytestmark = pytest.mark.e2e
 
@@ -53,16 +51,10 @@ def plain_voila(tmp_path_factory):
     with open(log_path, "w") as log:
         proc = launch(cmd, env=dict(os.environ), cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     server = RunningVoila(proc=proc, url=f"http://127.0.0.1:{port}/", port=port, log_path=log_path, started_s=0.0)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                server.stop()
-                pytest.fail(f"voila app.ipynb did not start; its log:\n{server.log()}", pytrace=False)
-            time.sleep(0.1)
+    try:
+        wait_until_listening(server, timeout_s=90)
+    except RuntimeError as err:
+        pytest.fail(f"voila app.ipynb: {err}", pytrace=False)
     yield server
     server.stop()
 
