@@ -72,7 +72,11 @@ body.sjia-page-dark .jp-RenderedHTMLCommon, body.sjia-page-dark .jp-RenderedMark
 .sjia-tabs { margin-top: 4px; }
 .sjia-tabs .lm-TabBar-tab { flex: 0 0 auto !important; min-width: 150px; max-width: none !important; }
 .sjia-tabs .lm-TabBar-tabLabel { overflow: visible; text-overflow: clip; }
-.sjia-app .jupyter-widget-Collapse-header, .sjia-app .lm-TabBar-tab { color: var(--sjia-text); }
+.sjia-app .jupyter-widget-Collapse-header, .sjia-app .sjia-tabs .lm-TabBar .lm-TabBar-tab { color: var(--sjia-text); }
+/* every control shows where the keyboard is: one clear ring (at least 3:1 against the page in both themes) */
+.sjia-app :focus-visible, .sjia-app .noUi-handle:focus, .sjia-app .widget-readout:focus,
+.sjia-app .widget-text input:focus, .sjia-app .widget-textarea textarea:focus {
+  outline: 2px solid var(--jp-brand-color1) !important; outline-offset: 2px; }
 .sjia-app .lm-TabBar-tab.lm-mod-current { background: var(--sjia-bg); }
 .sjia-upload-help { color: var(--sjia-muted); font-size: 12px; line-height: 1.35; }
 .sjia-upload-status { color: var(--sjia-error-text); font-size: 12px; line-height: 1.35; }
