@@ -94,3 +94,27 @@ def test_every_chart_tab_and_note_fits_the_width(app_server, new_page, artifacts
     else:
         assert sidebar["x"] + sidebar["width"] <= tabs["x"] + 1
     watched.assert_clean()
+
+
+def test_a_group_of_two_does_not_flatten_the_steroid_means(app_server, new_page):
+    """Issue 15, item 7: the bundled cohort's early group has two patients with a recorded dose."""
+    watched = new_page()
+    page = watched.page
+    page.goto(app_server.url)
+    expect(page.locator(READY).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    chart = page.locator(".sjia-chart-joints svg.marks")
+    carets = chart.locator(".steroid_bandcut_marks path")
+    expect(carets.first).to_be_attached()
+    # the note says so (its lines are wrapped into separate pieces of text: compared without spaces)
+    text = re.sub(r"\s", "", chart.evaluate("e => e.textContent"))
+    assert "thebandiscutatthetopofthechart,marked▲" in text
+    # the means use the height of the plot: far more than the few pixels a 0–4 axis would leave them
+    heights = chart.locator(".steroid_mean_marks path").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)")
+    assert max(heights) > 40, heights
+    # every ▲ sits at the top edge of the steroid plot, above all its means
+    tops = carets.evaluate_all("els => els.map(e => e.getBoundingClientRect().top)")
+    mean_top = min(chart.locator(".steroid_meanpoints_marks path").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().top)"))
+    assert max(tops) < mean_top and max(tops) - min(tops) < 1
+    watched.assert_clean()
