@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 
 from sjia_explore import plots, trajectories
+from sjia_explore.plots.trajectory import BAND_CUT_NOTE
 
 WEEKS = (0, 4, 8)
 
@@ -78,7 +79,6 @@ def test_each_patients_values_stay_on_the_chart():
 
 def test_the_app_says_when_a_band_is_cut_and_the_steroid_axis_follows_the_two_early_patients():
     from sjia_explore import load_cohort
-    from sjia_explore.app.compute.trajectories import CUT_AT_TOP_WORDS
     from sjia_explore.app.session import Session
     from sjia_explore.app.state import ViewState
 
@@ -89,7 +89,25 @@ def test_the_app_says_when_a_band_is_cut_and_the_steroid_axis_follows_the_two_ea
     top = {p["name"]: p["value"] for p in model.spec["params"]}["steroid_y_top"]
     assert steroid["mean"].max() <= top <= 2.5 * steroid["mean"].max()
     assert early["ci_high"].max() > 3 * top
-    assert CUT_AT_TOP_WORDS in model.spec["title"]["subtitle"][-1]
+    assert BAND_CUT_NOTE in model.spec["title"]["subtitle"][-1]
     # with no band cut, nothing is said
     joints_top = {p["name"]: p["value"] for p in model.spec["params"]}["joints_y_top"]
     assert dict(model.numbers)["active_joints"]["ci_high"].max() <= joints_top
+
+
+def test_panels_on_one_scale_share_one_top_and_say_so_when_a_band_is_cut():
+    visits = two_patients()
+    small = trajectories.summarise(visits, "dose", weeks=WEEKS)
+    big = trajectories.summarise(visits.assign(dose=visits["dose"] * 4), "dose", weeks=WEEKS)
+    panels = [plots.trajectory_spec(summary, title=name, y_title="Mean dose", name=name, weeks=WEEKS)
+              for name, summary in (("small", small), ("big", big))]
+    spec = plots.panels_spec(panels, reconstructed=False, shared_y=True)
+    tops = {p["name"]: p["value"] for p in spec["params"] if p["name"].endswith("_y_top")}
+    assert tops["small_y_top"] == tops["big_y_top"] >= 4 * 0.25  # the higher panel's means fit
+    assert spec["title"]["subtitle"][-1] == BAND_CUT_NOTE
+    # a group of many with a narrow band: nothing cut, nothing said
+    many = pd.DataFrame({"group": ["all"] * 3, "week": list(WEEKS), "n": [20] * 3, "mean": [5.0, 3.0, 2.0],
+                         "ci_low": [4.0, 2.5, 1.5], "ci_high": [6.0, 3.5, 2.5]})
+    calm = plots.panels_spec([plots.trajectory_spec(many, title="x", y_title="y", name="calm", weeks=WEEKS)],
+                             reconstructed=False)
+    assert BAND_CUT_NOTE not in calm["title"]["subtitle"]

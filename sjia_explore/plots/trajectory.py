@@ -36,6 +36,21 @@ if TYPE_CHECKING:
 BAND_HEADROOM = 2.0
 #: Said in the tooltip of the ▲ drawn where a band is cut at the top.
 BAND_CUT_TEXT = "the band goes on above the chart (cut at its top)"
+#: Said under the title of panels where a band is cut at the top.
+BAND_CUT_NOTE = ("Where a band reaches far above the means (a small group), the axis follows the means and "
+                 "the band is cut at the top of the chart, marked ▲; its full range is in the tooltip and "
+                 "in Numbers (CSV).")
+
+
+def _band_cut(datasets: Mapping[str, Any], params: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether any panel's band (rows of ``<name>_summary`` with n >= 2) goes above its ``<name>_y_top``."""
+    for param in params:
+        if param["name"].endswith(Y_TOP_SUFFIX):
+            rows = datasets.get(param["name"][: -len(Y_TOP_SUFFIX)] + "_summary", [])
+            if any((r.get("n") or 0) >= 2 and r.get("ci_high") is not None and r["ci_high"] > param["value"]
+                   for r in rows):
+                return True
+    return False
 
 
 def nice_top(value: float) -> float:
@@ -244,11 +259,17 @@ def panels_spec(panels: Sequence[Mapping[str, Any]], *, reconstructed: bool,
         Line explaining the marks (``None``: none).
     """
     inner, datasets, params = _hoist(panels)
+    tops = [p for p in params if p["name"].endswith(Y_TOP_SUFFIX)]
+    if shared_y and tops:  # one axis for every panel: the highest top, and each panel's ▲ measured against it
+        top = max(p["value"] for p in tops)
+        params = [{**p, "value": top} if p["name"].endswith(Y_TOP_SUFFIX) else p for p in params]
     lines = [RECONSTRUCTED_SUBTITLE] if reconstructed else []
     if how_to_read:
         lines.append(how_to_read)
     if subtitle:
         lines.append(subtitle)
+    if _band_cut(datasets, params):
+        lines.append(BAND_CUT_NOTE)
     scales = {"color": "shared"}
     if shared_y:
         scales["y"] = "shared"

@@ -12,10 +12,6 @@ from sjia_explore.app.vocabulary import OUTCOMES, PATIENT_LINES_MAX, PATIENT_LIN
 
 #: Said under the charts when a band is cut at the scale's limits (a mean's interval would cross 0).
 CLIPPED_WORDS = "Where a band would cross the scale's limits (below 0), it is cut there."
-#: Said under the charts when a band of a small group reaches far above the means and is cut at the top.
-CUT_AT_TOP_WORDS = ("Where a band reaches far above the means (a small group), the axis follows the means and "
-                    "the band is cut at the top of the chart, marked ▲; its full range is in the tooltip and "
-                    "in Numbers (CSV).")
 
 #: What the section depends on.
 INPUTS = ("selection", "early_cutoff_months", "each_patient", "dark")
@@ -68,7 +64,6 @@ def compute(ctx: Context) -> TrajectoriesModel:
     labels = trajectories.group_order(features["duration_group"].fillna(trajectories.MISSING_GROUP))
     colours = plots.group_colours(labels, missing_label=trajectories.MISSING_GROUP, dark=dark)
     panels, numbers = [], []
-    cut_at_top = False
     lines_for, lines_note = line_patients(features) if state.each_patient else (None, None)
     # ``selected`` is a subgroup of the cohort shown: its summaries come from the cohort's index, with the
     # numbers of trajectories.summarise(selected.visits, ..., patients=features)
@@ -89,7 +84,6 @@ def compute(ctx: Context) -> TrajectoriesModel:
         numbers.append((outcome.column, summary))
         lines = trajectories.patient_values(selected.visits, outcome.column, by="duration_group",
                                             patients=lines_for, weeks=weeks) if lines_for is not None else None
-        cut_at_top = cut_at_top or plots.y_top(summary, lines)[1]
         panels.append(plots.trajectory_spec(
             summary, title=outcome.title, y_title=_y_title(outcome.y_title, lines is not None), patient_values=lines,
             weeks=weeks,
@@ -101,8 +95,6 @@ def compute(ctx: Context) -> TrajectoriesModel:
         notes.append(f"Not recorded for the selected patients, so not drawn: {', '.join(absent)}.")
     if any("clipped" in summary.columns and summary["clipped"].fillna(False).any() for _, summary in numbers):
         notes.append(CLIPPED_WORDS)
-    if cut_at_top:
-        notes.append(CUT_AT_TOP_WORDS)
     spec = plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=" ".join(notes) or None)
     missing = tuple(note for o in OUTCOMES for note in [ctx.cohort.missing_outcome_note(o.column)] if note)
     return TrajectoriesModel(spec=spec, numbers=tuple(numbers), missing=missing)
