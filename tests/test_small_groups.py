@@ -30,6 +30,11 @@ def drawn_svg(spec: dict) -> str:
     return vl_convert.vegalite_to_svg(plots.panels_spec([spec], reconstructed=False))
 
 
+def drawn_svg_of(spec: dict) -> str:
+    vl_convert = pytest.importorskip("vl_convert")
+    return vl_convert.vegalite_to_svg(spec)
+
+
 def marks(svg: str, name: str) -> list[str]:
     """The SVG paths of one layer's marks (Vega names their group ``<layer>_marks``)."""
     group = re.search(rf'<g class="mark-[a-z]+ role-mark {name}_marks"[^>]*?(/>|>(.*?)</g>)', svg, re.S)
@@ -103,8 +108,14 @@ def test_panels_on_one_scale_share_one_top_and_say_so_when_a_band_is_cut():
               for name, summary in (("small", small), ("big", big))]
     spec = plots.panels_spec(panels, reconstructed=False, shared_y=True)
     tops = {p["name"]: p["value"] for p in spec["params"] if p["name"].endswith("_y_top")}
-    assert tops["small_y_top"] == tops["big_y_top"] >= 4 * 0.25  # the higher panel's means fit
+    assert list(tops) == ["shared_y_top"] and tops["shared_y_top"] >= 4 * 0.25  # the higher panel's means fit
     assert spec["title"]["subtitle"][-1] == BAND_CUT_NOTE
+    # drawn on one axis: both panels' y axes end at the same, non-zero, label
+    svg = drawn_svg_of(spec)
+    axes = re.findall(r'role-axis-label".*?</g>', svg, re.S)
+    labels = [re.findall(r">([0-9.]+)</text>", axis) for axis in axes]
+    y_labels = [found for found in labels if found != [str(w) for w in WEEKS]]
+    assert len(y_labels) == 2 and y_labels[0] == y_labels[1] and len(y_labels[0]) >= 3, labels
     # a group of many with a narrow band: nothing cut, nothing said
     many = pd.DataFrame({"group": ["all"] * 3, "week": list(WEEKS), "n": [20] * 3, "mean": [5.0, 3.0, 2.0],
                          "ci_low": [4.0, 2.5, 1.5], "ci_high": [6.0, 3.5, 2.5]})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,14 +44,12 @@ BAND_CUT_NOTE = ("Where a band reaches far above the means (a small group), the 
                  "in Numbers (CSV).")
 
 
-def _band_cut(datasets: Mapping[str, Any], params: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether any panel's band (rows of ``<name>_summary`` with n >= 2) goes above its ``<name>_y_top``."""
-    for param in params:
-        if param["name"].endswith(Y_TOP_SUFFIX):
-            rows = datasets.get(param["name"][: -len(Y_TOP_SUFFIX)] + "_summary", [])
-            if any((r.get("n") or 0) >= 2 and r.get("ci_high") is not None and r["ci_high"] > param["value"]
-                   for r in rows):
-                return True
+def _band_cut(datasets: Mapping[str, Any], tops: Mapping[str, float]) -> bool:
+    """Whether any panel's band (rows of ``<name>_summary`` with n >= 2) goes above the top of its axis."""
+    for name, top in tops.items():
+        if any((r.get("n") or 0) >= 2 and r.get("ci_high") is not None and r["ci_high"] > top
+               for r in datasets.get(f"{name}_summary", [])):
+            return True
     return False
 
 
@@ -259,16 +259,23 @@ def panels_spec(panels: Sequence[Mapping[str, Any]], *, reconstructed: bool,
         Line explaining the marks (``None``: none).
     """
     inner, datasets, params = _hoist(panels)
-    tops = [p for p in params if p["name"].endswith(Y_TOP_SUFFIX)]
-    if shared_y and tops:  # one axis for every panel: the highest top, and each panel's ▲ measured against it
-        top = max(p["value"] for p in tops)
-        params = [{**p, "value": top} if p["name"].endswith(Y_TOP_SUFFIX) else p for p in params]
+    tops = {p["name"][: -len(Y_TOP_SUFFIX)]: p["value"] for p in params if p["name"].endswith(Y_TOP_SUFFIX)}
+    if shared_y and len(tops) > 1:
+        # one axis for every panel: one parameter, the highest top (each panel's ▲ is measured against it)
+        shared = f"shared{Y_TOP_SUFFIX}"
+        text = json.dumps(inner)
+        for name in tops:
+            text = re.sub(rf"\b{re.escape(name + Y_TOP_SUFFIX)}\b", shared, text)
+        inner = json.loads(text)
+        top = max(tops.values())
+        params = [p for p in params if not p["name"].endswith(Y_TOP_SUFFIX)] + [{"name": shared, "value": top}]
+        tops = dict.fromkeys(tops, top)
     lines = [RECONSTRUCTED_SUBTITLE] if reconstructed else []
     if how_to_read:
         lines.append(how_to_read)
     if subtitle:
         lines.append(subtitle)
-    if _band_cut(datasets, params):
+    if _band_cut(datasets, tops):
         lines.append(BAND_CUT_NOTE)
     scales = {"color": "shared"}
     if shared_y:
