@@ -76,8 +76,14 @@ body.sjia-page-dark .jp-RenderedHTMLCommon, body.sjia-page-dark .jp-RenderedMark
 .sjia-tabs .lm-TabBar-content { flex-wrap: wrap; }
 /* a chart takes the width it is given and is redrawn to fit it (sjia_explore/_js/vega_chart.js) */
 .sjia-app .sjia-vega { flex: 1 1 auto; min-width: 0; max-width: 100%; }
+.sjia-filters-toggle { display: none; }
 @media (max-width: 720px) {
-  /* narrow screens: the sidebar goes above the charts, across the whole width */
+  /* narrow screens: the sidebar goes above the charts, across the whole width, folded behind one button */
+  .sjia-app .sjia-filters-toggle { display: block; flex: 1 1 100%; width: 100%; height: auto; min-height: 36px;
+    margin: 0 0 8px 0; font-size: 15px; font-weight: 600; text-align: left; padding: 6px 12px; }
+  .sjia-app .sjia-filters-toggle::after { content: " ▾"; }
+  .sjia-app .sjia-filters-toggle[aria-expanded="true"]::after { content: " ▴"; }
+  .sjia-app .sjia-sidebar:not(.sjia-sidebar-open) { display: none !important; }
   .sjia-app .sjia-sidebar { width: 100% !important; flex: 1 1 100% !important; border-right: none;
     border-bottom: 1px solid var(--sjia-line); padding: 0 0 8px 0; margin: 0 0 8px 0; }
   .sjia-app .sjia-sidebar .widget-text, .sjia-app .sjia-sidebar .widget-dropdown { width: 100% !important;

@@ -85,12 +85,26 @@ def test_every_chart_tab_and_note_fits_the_width(app_server, new_page, artifacts
         screenshot(page, artifacts / f"viewport-{width}x{height}-{key}.png")
     failures = {title: lines for title, lines in found.items() if lines}
     assert failures == {}, "\n".join(f"{title}:\n  " + "\n  ".join(lines[:12]) for title, lines in failures.items())
-    # the filters come before the charts on a phone (above them), beside them on a laptop
+    # the filters: on a phone folded behind one button above the charts, which opens them there (full
+    # width); on a laptop beside the charts, with no such button
+    toggle = page.locator(".sjia-filters-toggle")
+    if width < 720:
+        expect(page.locator(".sjia-sidebar")).to_be_hidden()
+        expect(toggle).to_be_visible()
+        expect(toggle).to_have_attribute("aria-expanded", "false")
+        toggle.focus()
+        page.keyboard.press("Enter")
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        expect(page.locator(".sjia-sex button:text-is('Female')")).to_be_visible()
+    else:
+        expect(toggle).to_be_hidden()
     sidebar = page.locator(".sjia-sidebar").bounding_box()
     tabs = page.locator(".sjia-tabs").bounding_box()
     if width < 720:
+        assert toggle.bounding_box()["y"] < sidebar["y"]
         assert sidebar["y"] + sidebar["height"] <= tabs["y"] + 1
         assert sidebar["width"] >= width * 0.85
+        screenshot(page, artifacts / f"viewport-{width}x{height}-filters-open.png")
     else:
         assert sidebar["x"] + sidebar["width"] <= tabs["x"] + 1
     watched.assert_clean()
