@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from page_actions import audit
 from playwright.sync_api import expect
 
 from sjia_explore.app.vocabulary import SECTION_TITLES
@@ -22,20 +23,6 @@ PAGE_TIMEOUT_MS = 90_000
 READY = ".sjia-chart svg .joints_mean_marks path"
 TAB = ".sjia-tabs .lm-TabBar-tab"
 HEADER = ".jupyter-widget-Collapse-header"
-#: Impacts that fail the audit (axe's "moderate" and "minor" are reported, not failed).
-FAILING = ("serious", "critical")
-
-
-def audit(page) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now, one line per rule."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"resultTypes": ["violations"]}).response
-    return [f"{v['id']} ({v['impact']}): {v['help']} — "
-            + "; ".join(f"{n['target']}: {n.get('failureSummary', '')}".replace("\n", " ") for n in v["nodes"][:5])
-            for v in results["violations"] if v["impact"] in FAILING]
-
-
 def open_app(watched, url):
     page = watched.page
     page.goto(url)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from page_actions import screenshot
+from page_actions import audit, screenshot
 from playwright.sync_api import expect
 
 from sjia_explore.app.vocabulary import SECTION_TITLES
@@ -105,6 +105,7 @@ def test_every_chart_tab_and_note_fits_the_width(app_server, new_page, artifacts
         assert sidebar["y"] + sidebar["height"] <= tabs["y"] + 1
         assert sidebar["width"] >= width * 0.85
         screenshot(page, artifacts / f"viewport-{width}x{height}-filters-open.png")
+        assert audit(page) == []
     else:
         assert sidebar["x"] + sidebar["width"] <= tabs["x"] + 1
     watched.assert_clean()
