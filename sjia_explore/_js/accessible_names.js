@@ -1,6 +1,7 @@
 // Keyboard and screen-reader access that ipywidgets leaves out: the Accordion's section headers become
 // buttons reachable by Tab (Enter or Space opens them, aria-expanded says whether they are open), and
-// controls get accessible names from `labels` ({CSS class of the widget: name}). Text only.
+// controls get accessible names from `labels` ({CSS class of the widget: name}). Text only. Also the
+// button that folds the sidebar away on a narrow screen.
 export default {
   render({ model, el }) {
     el.style.display = "none";
@@ -19,6 +20,24 @@ export default {
             if (event.key === "Enter" || event.key === " ") { event.preventDefault(); header.click(); }
           });
         }
+      }
+      // On a narrow screen the data and filters fold away behind one button above the charts (CSS in
+      // sjia_explore/app/theme.py shows the button and hides the closed sidebar only there).
+      const sidebar = app.querySelector(".sjia-sidebar");
+      if (sidebar && sidebar.parentElement && !app.querySelector(".sjia-filters-toggle")) {
+        if (!sidebar.id) sidebar.id = "sjia-sidebar";
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "sjia-filters-toggle jupyter-button widget-button";
+        button.setAttribute("aria-controls", sidebar.id);
+        button.setAttribute("aria-expanded", "false");
+        button.textContent = "Choose patients: data and filters";
+        button.addEventListener("click", () => {
+          const open = !sidebar.classList.contains("sjia-sidebar-open");
+          sidebar.classList.toggle("sjia-sidebar-open", open);
+          button.setAttribute("aria-expanded", String(open));
+        });
+        sidebar.parentElement.insertBefore(button, sidebar);
       }
       const labels = model.get("labels") || {};
       for (const [css, name] of Object.entries(labels)) {

@@ -71,8 +71,33 @@ body.sjia-page-dark .jp-RenderedHTMLCommon, body.sjia-page-dark .jp-RenderedMark
 .sjia-section-intro { max-width: 980px; }
 .sjia-tabs { margin-top: 4px; }
 .sjia-tabs .lm-TabBar-tab { flex: 0 0 auto !important; min-width: 150px; max-width: none !important; }
+/* at any width every tab's whole title shows: the tabs wrap onto a second row rather than being cut */
+.sjia-tabs > .lm-TabBar { height: auto !important; max-height: none !important; overflow: visible !important; }
+.sjia-tabs .lm-TabBar-content { flex-wrap: wrap; }
+/* a chart takes the width it is given and is redrawn to fit it (sjia_explore/_js/vega_chart.js) */
+.sjia-app .sjia-vega { flex: 1 1 auto; min-width: 0; max-width: 100%; }
+.sjia-filters-toggle { display: none; }
+@media (max-width: 720px) {
+  /* narrow screens: the sidebar goes above the charts, across the whole width, folded behind one button */
+  .sjia-app .sjia-filters-toggle { display: block; flex: 1 1 100%; width: 100%; height: auto; min-height: 36px;
+    margin: 0 0 8px 0; font-size: 15px; font-weight: 600; text-align: left; padding: 6px 12px; }
+  .sjia-app .sjia-filters-toggle::after { content: " ▾"; }
+  .sjia-app .sjia-filters-toggle[aria-expanded="true"]::after { content: " ▴"; }
+  .sjia-app .sjia-sidebar:not(.sjia-sidebar-open) { display: none !important; }
+  .sjia-app .sjia-sidebar { width: 100% !important; flex: 1 1 100% !important; border-right: none;
+    border-bottom: 1px solid var(--sjia-line); padding: 0 0 8px 0; margin: 0 0 8px 0; }
+  .sjia-app .sjia-sidebar .widget-text, .sjia-app .sjia-sidebar .widget-dropdown { width: 100% !important;
+    max-width: 100%; }
+  .sjia-tabs .lm-TabBar-tab { min-width: 0; }
+  .sjia-topbar { flex-wrap: wrap; }
+  .sjia-app { padding: 2px; }
+}
 .sjia-tabs .lm-TabBar-tabLabel { overflow: visible; text-overflow: clip; }
-.sjia-app .jupyter-widget-Collapse-header, .sjia-app .lm-TabBar-tab { color: var(--sjia-text); }
+.sjia-app .jupyter-widget-Collapse-header, .sjia-app .sjia-tabs .lm-TabBar .lm-TabBar-tab { color: var(--sjia-text); }
+/* every control shows where the keyboard is: one clear ring (at least 3:1 against the page in both themes) */
+.sjia-app :focus-visible, .sjia-app .noUi-handle:focus, .sjia-app .widget-readout:focus,
+.sjia-app .widget-text input:focus, .sjia-app .widget-textarea textarea:focus {
+  outline: 2px solid var(--jp-brand-color1) !important; outline-offset: 2px; }
 .sjia-app .lm-TabBar-tab.lm-mod-current { background: var(--sjia-bg); }
 .sjia-upload-help { color: var(--sjia-muted); font-size: 12px; line-height: 1.35; }
 .sjia-upload-status { color: var(--sjia-error-text); font-size: 12px; line-height: 1.35; }

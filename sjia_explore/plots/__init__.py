@@ -79,9 +79,11 @@ from sjia_explore.plots.patients import swimmer_spec  # noqa: F401
 from sjia_explore.plots.steroid import steroid_free_spec  # noqa: F401
 from sjia_explore.plots.strip import SENSITIVITY_COLUMNS, sensitivity_spec  # noqa: F401
 from sjia_explore.plots.trajectory import (  # noqa: F401
+    BAND_HEADROOM,
     panels_spec,
     trajectory_chart,
     trajectory_panels,
     trajectory_spec,
     with_reference_points,
+    y_top,
 )

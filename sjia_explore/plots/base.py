@@ -26,6 +26,8 @@ SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.json"
 #: Top-level parameter holding each group's label, by its position in the colour domain. The colour
 #: scale is keyed by position so that a new cut-off only changes rows and this value, not the structure.
 GROUP_LABELS_PARAM = "group_labels"
+#: Ending of the parameter holding the top of a panel's y axis (``<panel name>_y_top``).
+Y_TOP_SUFFIX = "_y_top"
 
 #: Visits of the bundled studies, in weeks since the IL-1 blocker was started.
 DEFAULT_WEEKS = VISIT_WEEKS
@@ -172,7 +174,10 @@ def _hoist(specs: Sequence[Mapping[str, Any]]) -> tuple[list[dict], dict[str, An
         spec = dict(spec)
         datasets.update(spec.pop("datasets", {}))
         for param in spec.pop("params", []):
-            if param["name"] in params and params[param["name"]] != param:
+            if param["name"].endswith(Y_TOP_SUFFIX) and param["name"] in params:
+                # panels of one name share the top of their y axis: the higher one
+                param = {**param, "value": max(param["value"], params[param["name"]]["value"])}
+            elif param["name"] in params and params[param["name"]] != param:
                 raise ValueError(f"charts drawn together must have the same groups, in the same order "
                                  f"({params[param['name']].get('value')} and {param.get('value')}): make "
                                  f"each panel with the same colour_domain=")

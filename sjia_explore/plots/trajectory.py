@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +19,7 @@ from sjia_explore.plots.base import (
     HOW_TO_READ,
     RECONSTRUCTED_SUBTITLE,
     SCHEMA_URL,
+    Y_TOP_SUFFIX,
     _hoist,
     _records,
     _title,
@@ -26,6 +30,81 @@ from sjia_explore.plots.base import (
 
 if TYPE_CHECKING:
     import altair as alt
+
+
+#: How far above the highest mean (or patient's value) a confidence band may reach before the y axis stops
+#: following it: beyond twice as high, the band is cut at the top of the chart (marked ▲) so that the means of a
+#: small group are not flattened at the bottom by a wide band.
+BAND_HEADROOM = 2.0
+#: Said in the tooltip of the ▲ drawn where a band is cut at the top.
+BAND_CUT_TEXT = "the band goes on above the chart (cut at its top)"
+#: Said under the title of panels where a band is cut at the top.
+BAND_CUT_NOTE = ("Where a band reaches far above the means (a small group), the axis follows the means and "
+                 "the band is cut at the top of the chart, marked ▲; its full range is in the tooltip and "
+                 "in Numbers (CSV).")
+
+
+def _band_cut(datasets: Mapping[str, Any], tops: Mapping[str, float]) -> bool:
+    """Whether any panel's band (rows of ``<name>_summary`` with n >= 2) goes above the top of its axis."""
+    for name, top in tops.items():
+        if any((r.get("n") or 0) >= 2 and r.get("ci_high") is not None and r["ci_high"] > top
+               for r in datasets.get(f"{name}_summary", [])):
+            return True
+    return False
+
+
+def nice_top(value: float) -> float:
+    """The top of an axis for ``value``: rounded up to a round step (a fifth of its power of ten from 1 to 2,
+    half of it above); 1 when there is nothing to show.
+
+    Examples
+    --------
+    >>> nice_top(0.54), nice_top(31), nice_top(10.5), nice_top(10), nice_top(0)
+    (0.55, 35.0, 12.0, 10.0, 1.0)
+    """
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    step = power / 5 if value < 2 * power else power / 2
+    return float(round(math.ceil(value / step - 1e-9) * step, 12))
+
+
+def y_top(summary: pd.DataFrame, patient_values: pd.DataFrame | None = None,
+          headroom: float = BAND_HEADROOM) -> tuple[float, bool]:
+    """The top of a trajectory panel's y axis, and whether a confidence band is cut there.
+
+    The axis follows the means (and each patient's values, when drawn). A band
+    reaching no higher than ``headroom`` times the highest of them is shown
+    whole; a wider one (a group of two or three) is cut at the top, so that
+    the means stay readable.
+
+    Returns
+    -------
+    (float, bool)
+        The top of the axis (a round number) and True when a band goes above it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> two = pd.DataFrame({"n": [2, 2], "mean": [0.25, 0.1], "ci_low": [0.0, 0.0], "ci_high": [4.0, 1.2]})
+    >>> y_top(two)
+    (0.5, True)
+    >>> y_top(two.assign(ci_high=[0.3, 0.2]))
+    (0.3, False)
+    """
+    drawn = summary.loc[summary["n"] >= 1, "mean"].dropna()
+    values = [float(drawn.max())] if len(drawn) else []
+    if patient_values is not None and len(patient_values) and patient_values["value"].notna().any():
+        values.append(float(patient_values["value"].max()))
+    band = summary.loc[summary["n"] >= 2, "ci_high"].dropna()
+    band_top = float(band.max()) if len(band) else float("nan")
+    data_top = max(values) if values else float("nan")
+    if not math.isfinite(data_top):
+        return nice_top(band_top), False
+    if not math.isfinite(band_top) or band_top <= headroom * data_top:
+        return nice_top(max(data_top, band_top) if math.isfinite(band_top) else data_top), False
+    top = nice_top(headroom * data_top)
+    return top, band_top > top
 
 
 # --------------------------------------------------------------------------------------
@@ -68,7 +147,11 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
     x = {"field": "week", "type": "quantitative", "title": "Week",
          "scale": {"domain": [weeks[0], weeks[-1]], "nice": False},
          "axis": {"values": weeks, "format": "d", "grid": False}}
-    y_scale = {"domainMin": 0, "zero": True, "clamp": True, "nice": True}
+    # The axis follows the means and points; a band reaching far above them is cut at the top (y_top).
+    # Its top is a parameter, so that a new selection changes a value, not the structure.
+    top_param = f"{name}{Y_TOP_SUFFIX}"
+    top, _cut = y_top(summary, patient_values)
+    y_scale = {"domain": [0, {"expr": top_param}], "zero": True, "clamp": True, "nice": False}
     axis_format = value_format.replace("f", "~f") if value_format.endswith("f") else value_format
     # Colours are keyed by the group's position, and the legend reads the labels from a parameter:
     # groups renamed by a new cut-off change rows and one parameter value, never the structure.
@@ -113,6 +196,20 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
                            {"field": "week", "type": "quantitative", "title": "Week"},
                            {"field": "value", "type": "quantitative", "title": "Value", "format": value_format},
                            {"field": "group", "type": "nominal", "title": "Group"}]}})
+    # where a band is cut at the top of the chart: a ▲ at the top, its full interval in the tooltip
+    layers.append({
+        "name": f"{name}_bandcut", "data": {"name": summary_name},
+        "transform": [{"filter": f"datum.n >= 2 && datum.ci_high > {top_param}"},
+                      {"calculate": f"'{BAND_CUT_TEXT}'", "as": "cut_note"}],
+        # aria False: an empty layer would be an unnamed image to a screen reader; the note says it in words
+        "mark": {"type": "point", "shape": "triangle-up", "filled": True, "size": 70, "opacity": 0.9, "aria": False},
+        "encoding": {"x": x, "y": {"field": "ci_high", "type": "quantitative", "scale": y_scale, "title": y_title},
+                     "color": colour,
+                     "tooltip": [{"field": "group", "type": "nominal", "title": "Group"},
+                                 {"field": "week", "type": "quantitative", "title": "Week"},
+                                 {"field": "ci_text", "type": "nominal", "title": "95% CI of the mean"},
+                                 {"field": "cut_note", "type": "nominal", "title": "Band"}]},
+    })
     mean_y = {"field": "mean", "type": "quantitative", "scale": y_scale, "title": y_title,
               "axis": {"format": axis_format}}
     layers.append({
@@ -137,7 +234,7 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
                                      {"field": "n", "type": "quantitative", "title": "Patients with a value"}]},
         })
     return {"$schema": SCHEMA_URL, "title": title, "width": width, "height": height,
-            "params": [{"name": GROUP_LABELS_PARAM, "value": domain}],
+            "params": [{"name": GROUP_LABELS_PARAM, "value": domain}, {"name": top_param, "value": top}],
             "layer": layers, "datasets": datasets, "config": theme_config(dark)}
 
 
@@ -162,11 +259,24 @@ def panels_spec(panels: Sequence[Mapping[str, Any]], *, reconstructed: bool,
         Line explaining the marks (``None``: none).
     """
     inner, datasets, params = _hoist(panels)
+    tops = {p["name"][: -len(Y_TOP_SUFFIX)]: p["value"] for p in params if p["name"].endswith(Y_TOP_SUFFIX)}
+    if shared_y and len(tops) > 1:
+        # one axis for every panel: one parameter, the highest top (each panel's ▲ is measured against it)
+        shared = f"shared{Y_TOP_SUFFIX}"
+        text = json.dumps(inner)
+        for name in tops:
+            text = re.sub(rf"\b{re.escape(name + Y_TOP_SUFFIX)}\b", shared, text)
+        inner = json.loads(text)
+        top = max(tops.values())
+        params = [p for p in params if not p["name"].endswith(Y_TOP_SUFFIX)] + [{"name": shared, "value": top}]
+        tops = dict.fromkeys(tops, top)
     lines = [RECONSTRUCTED_SUBTITLE] if reconstructed else []
     if how_to_read:
         lines.append(how_to_read)
     if subtitle:
         lines.append(subtitle)
+    if _band_cut(datasets, tops):
+        lines.append(BAND_CUT_NOTE)
     scales = {"color": "shared"}
     if shared_y:
         scales["y"] = "shared"

@@ -55,3 +55,20 @@ def screenshot(page, path) -> None:
     page.wait_for_timeout(300)  # let the last paint settle
     page.screenshot(path=path)
     page.set_viewport_size(size)
+
+
+#: Impacts that fail the accessibility audit (axe's "moderate" and "minor" are reported, not failed).
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def audit(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line per rule.
+
+    axe-core is the copy bundled in the ``axe-playwright-python`` package, injected from this computer.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"resultTypes": ["violations"]}).response
+    return [f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(f"{n['target']}: {n.get('failureSummary', '')}".replace("\n", " ") for n in v["nodes"][:5])
+            for v in results["violations"] if v["impact"] in FAILING_IMPACTS]
