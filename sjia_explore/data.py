@@ -338,7 +338,7 @@ def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None
         raise CohortValidationError([Problem(str(path), None, None, "no such file or folder; check the path")])
     key = None
     try:
-        if cache:
+        if cache and cohort_cache.cache_root() is not None and _within_file_limit(path, limits):
             key = cohort_cache.key_of({"input": cohort_cache.input_digest(path), "limits": dataclasses.asdict(limits),
                                        "visit_windows": _plain(visit_windows), "event_weeks": _plain(event_weeks)})
             kept = cohort_cache.load(key)
@@ -354,6 +354,12 @@ def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None
     if key is not None and time.perf_counter() - started >= cohort_cache.MIN_LOAD_S:
         cohort_cache.store(key, cohort)
     return cohort
+
+
+def _within_file_limit(path: Path, limits: readers.Limits) -> bool:
+    """True when no file of ``path`` is over the size limit (a file the reader refuses is never hashed)."""
+    files = [path] if path.is_file() else [p for p in path.iterdir() if p.is_file()]
+    return all(f.stat().st_size <= limits.max_file_bytes for f in files)
 
 
 def _plain(options: Mapping | None):
