@@ -168,8 +168,8 @@ class Messages:
             self._show(self.upload_problems, None)
             cohort = result.cohort
             html = (f"<b>Now showing your file “{esc(result.name)}”: {esc(fmt.patients(cohort.n_patients))}.</b> "
-                    "Every filter, chart and statistic uses it. “Back to the bundled cohort” (on the left) returns "
-                    "to the bundled studies.")
+                    "Every filter, chart and statistic uses it. “Back to the bundled cohort” (with the filters) "
+                    "returns to the bundled studies.")
             if cohort.warnings:
                 html += ("<br>While reading it, the app noted (columns that look like names, dates or record numbers "
                          "are dropped and never shown or downloaded):" + problem_lines(cohort.warnings))

@@ -166,7 +166,7 @@ def window_intro_html(model: WindowModel) -> str:
     return (
         "<p><b>Early versus late treatment: the “window of opportunity”.</b> Does the IL-1 blocker work "
         "better when it is started soon after the disease begins? Here the selected patients are split at "
-        f"{cut:g} months from onset to treatment (the cut-off on the left).</p>"
+        f"{cut:g} months from onset to treatment (the cut-off among the filters).</p>"
         f"<ul>{''.join(items)}</ul>"
         '<p class="sjia-caution"><b>Why this view cannot answer that question.</b> The early and late '
         "patients differ in more than timing: they come from different <b>studies</b>, were given different "
