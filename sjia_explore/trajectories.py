@@ -230,6 +230,15 @@ def _summary_frame(cells: dict[tuple[str, int], np.ndarray], group_size: pd.Seri
             columns["sd"][i] = v.std(ddof=1)
     groups = [group for group, _ in cells]
     sizes = {group: int(group_size.get(group, 0)) for group in dict.fromkeys(groups)}
+    return _frame(groups, [week for _, week in cells], n_of, np.array([sizes[group] for group in groups], dtype=int),
+                  columns, bounds)
+
+
+def _frame(groups: list[str], weeks: list[int], n_of: np.ndarray, group_n: np.ndarray, columns: dict[str, np.ndarray],
+           bounds: tuple[float | None, float | None]) -> pd.DataFrame:
+    """The summary table from each row's n, patients in its group, mean, sd and quartiles (``columns``):
+    the 95% interval of the mean, cut at ``bounds``, is worked out here, once for every way of summarising."""
+    size = len(groups)
     n = n_of.astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = _t_quantile(0.5 + CI_LEVEL / 2, np.where(n >= 2, n - 1, np.nan)) * columns["sd"] / np.sqrt(n)
@@ -244,9 +253,9 @@ def _summary_frame(cells: dict[tuple[str, int], np.ndarray], group_size: pd.Seri
         ci_high = np.where(ci_high > high, high, ci_high)
     out = {  # built once, in the final column order
         "group": pd.Series(groups, dtype=object).astype(str),
-        "week": np.array([int(week) for _, week in cells], dtype=int),
+        "week": np.array([int(week) for week in weeks], dtype=int),
         "n": n_of,
-        "n_missing": np.array([sizes[group] for group in groups], dtype=int) - n_of,
+        "n_missing": group_n - n_of,
         "mean": columns["mean"], "sd": columns["sd"],
         "ci_low": ci_low, "ci_high": ci_high,
         "median": columns["median"], "q1": columns["q1"], "q3": columns["q3"], "clipped": clipped,
@@ -353,6 +362,195 @@ class TrajectoryIndex:
             for week in self.weeks:
                 cells[group, week] = by_week[week][1][in_week[week] == i]
         return _summary_frame(cells, groups.group_size, outcome_bounds(outcome) if bounds is None else bounds)
+
+
+#: Groups of up to this many patients are summarised from their values directly (no running sums).
+_DIRECT_UP_TO = 8
+
+
+def _sorted_quartiles(v: np.ndarray) -> tuple[float, float, float]:
+    """``np.percentile(v, [25, 50, 75])`` of values already sorted (the same linear interpolation)."""
+    h = (v.size - 1) * np.array([0.25, 0.5, 0.75])
+    lo = np.floor(h).astype(np.intp)
+    gamma = h - lo
+    a, b = v[lo], v[np.minimum(lo + 1, v.size - 1)]
+    diff = b - a
+    out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    return float(out[0]), float(out[1]), float(out[2])
+
+
+def _direct(v: np.ndarray) -> tuple[float, float]:
+    """(mean, sd) of some values as :func:`summarise` works them out (sd missing below 2 values)."""
+    return (float(v.mean()) if v.size else np.nan), (float(v.std(ddof=1)) if v.size >= 2 else np.nan)
+
+
+class _Cell:
+    """One outcome at one week: the selected patients' values in order of time to treatment, with running sums."""
+
+    def __init__(self, months: np.ndarray, values: np.ndarray):
+        known = ~np.isnan(months)
+        order = np.argsort(months[known], kind="stable")
+        self.months = months[known][order]  # sorted; a cut-off is a search in it
+        self.n_known = self.months.size
+        #: the values of patients with known months, earliest treated first, then the others (in visit order)
+        self.values = np.concatenate([values[known][order], values[~known]])
+        ahead = self.values[:self.n_known]
+        # running sums of values shifted by their mean, in extended precision: a group's sums of squares
+        # around its own mean lose nothing to cancellation in sum(x²) - sum(x)²/n
+        self.shift = np.longdouble(ahead.mean()) if self.n_known else np.longdouble(0)
+        d = ahead.astype(np.longdouble) - self.shift
+        zero = np.zeros(1, dtype=np.longdouble)
+        self.s1 = np.concatenate([zero, np.cumsum(d)])
+        self.s2 = np.concatenate([zero, np.cumsum(d * d)])
+        # lowest and highest value of each first-k and last-k: a group of equal values has SD exactly 0
+        self.first_min, self.first_max = np.minimum.accumulate(ahead), np.maximum.accumulate(ahead)
+        self.last_min = np.minimum.accumulate(ahead[::-1])[::-1]
+        self.last_max = np.maximum.accumulate(ahead[::-1])[::-1]
+        # the values in ascending order, each with its place in ``values``: a group's quartiles
+        by_value = np.argsort(self.values, kind="stable")
+        self.by_value, self.place = self.values[by_value], by_value
+        unknown = self.values[self.n_known:]
+        self.unknown = (_direct(unknown), _sorted_quartiles(np.sort(unknown)) if unknown.size else (np.nan,) * 3)
+
+    def moments(self, start: int, stop: int) -> tuple[float, float]:
+        """(mean, sd) of ``values[start:stop]``, a first or last part of the patients whose months are known."""
+        n = stop - start
+        if n <= _DIRECT_UP_TO:
+            return _direct(self.values[start:stop])
+        low, high = ((self.first_min[stop - 1], self.first_max[stop - 1]) if start == 0
+                     else (self.last_min[start], self.last_max[start]))
+        if low == high:
+            return float(low), 0.0
+        s1, s2 = self.s1[stop] - self.s1[start], self.s2[stop] - self.s2[start]
+        mean = self.shift + s1 / n
+        var = (s2 - s1 * s1 / n) / (n - 1)
+        return float(mean), float(np.sqrt(max(var, 0)))
+
+    def quartiles(self, start: int, stop: int) -> tuple[float, float, float]:
+        """Lower quartile, median and upper quartile of ``values[start:stop]``."""
+        if stop == start:
+            return (np.nan,) * 3
+        return _sorted_quartiles(self.by_value[(self.place >= start) & (self.place < stop)])
+
+
+class CutoffSums:
+    """One selection of patients' values, per outcome and week, in order of time from onset to treatment, so
+    that the early and late groups' summaries at any cut-off are a look-up, not a pass over the visits.
+
+    Per outcome and week, the selected patients' values are sorted by ``months_onset_to_treatment`` and kept
+    with their running count, sum and sum of squares (shifted by the week's mean, in extended precision);
+    patients whose months are not recorded are kept apart, as the "not recorded" group. A cut-off is then one
+    binary search per week, and each group's n, mean, SD and 95% interval follow from two running sums. The
+    numbers are those of :func:`summarise` grouped by ``duration_group`` of
+    :meth:`sjia_explore.Cohort.patient_features` at that cut-off (``tests/test_cutoff_sums.py`` checks them).
+
+    Parameters
+    ----------
+    index
+        The cohort's :class:`TrajectoryIndex`.
+    patients
+        The selected patients: ``patient_id`` and ``months_onset_to_treatment``.
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"patient_id": ["a", "a", "b", "b", "c"],
+    ...                        "week": [0, 4, 0, 4, 0], "active_joints": [6, 1, 4, 0, 2]})
+    >>> patients = pd.DataFrame({"patient_id": ["a", "b", "c"], "months_onset_to_treatment": [2.0, 7.5, None]})
+    >>> sums = CutoffSums(TrajectoryIndex(visits, ["active_joints"], weeks=[0, 4]), patients)
+    >>> sums.group_sizes(6)
+    {'early (< 6 mo)': 1, 'late (≥ 6 mo)': 1, 'not recorded': 1}
+    >>> sums.summarise("active_joints", 6)[["group", "week", "n", "n_missing", "mean"]]
+                group  week  n  n_missing  mean
+    0  early (< 6 mo)     0  1          0   6.0
+    1  early (< 6 mo)     4  1          0   1.0
+    2   late (≥ 6 mo)     0  1          0   4.0
+    3   late (≥ 6 mo)     4  1          0   0.0
+    4    not recorded     0  1          0   2.0
+    5    not recorded     4  0          1   NaN
+    """
+
+    MONTHS = "months_onset_to_treatment"
+
+    def __init__(self, index: TrajectoryIndex, patients: pd.DataFrame):
+        _check_columns(patients, ["patient_id", self.MONTHS], "patients")
+        roster = patients.drop_duplicates("patient_id")
+        months = _numeric(roster[self.MONTHS])
+        known = ~np.isnan(months)
+        self._months = np.sort(months[known])
+        self._n_unknown = int((~known).sum())
+        self._index = index
+        self.weeks = index.weeks
+        position = index._ids.get_indexer(roster["patient_id"])
+        found = position >= 0
+        self._month_at = np.full(len(index._ids) + 1, np.nan)
+        self._month_at[position[found]] = months[found]
+        self._selected = np.zeros(len(index._ids) + 1, dtype=bool)
+        self._selected[position[found]] = True
+        self._cells: dict[str, list[_Cell]] = {}
+
+    @property
+    def outcomes(self) -> list[str]:
+        return self._index.outcomes
+
+    def _of(self, outcome: str) -> list[_Cell]:
+        """The outcome's cells, one per week (arranged on first use)."""
+        if outcome not in self._cells:
+            cells = []
+            for week in self.weeks:
+                pos, values = self._index._cells[outcome][week]
+                keep = self._selected[pos]
+                cells.append(_Cell(self._month_at[pos[keep]], values[keep]))
+            self._cells[outcome] = cells
+        return self._cells[outcome]
+
+    def group_sizes(self, cutoff: float) -> dict[str, int]:
+        """Patients per group at ``cutoff`` months (early, late, not recorded), the empty ones left out."""
+        from sjia_explore.cohort import duration_group_label
+
+        early = int(np.searchsorted(self._months, float(cutoff), side="left"))
+        sizes = {duration_group_label(True, float(cutoff)): early,
+                 duration_group_label(False, float(cutoff)): self._months.size - early,
+                 MISSING_GROUP: self._n_unknown}
+        return {group: sizes[group] for group in group_order([g for g, n in sizes.items() if n])}
+
+    def summarise(self, outcome: str, cutoff: float, bounds: tuple[float | None, float | None] | None = None,
+                  quartiles: bool = True) -> pd.DataFrame:
+        """:func:`summarise` of ``outcome`` for these patients grouped early/late at ``cutoff`` months.
+
+        ``quartiles=False`` leaves ``median``, ``q1`` and ``q3`` missing (they are the only numbers that need
+        the group's values rather than its running sums).
+        """
+        from sjia_explore.cohort import duration_group_label
+
+        sizes = self.group_sizes(cutoff)
+        cells = self._of(outcome)
+        cut = float(cutoff)
+        sides = {duration_group_label(True, cut): 0, duration_group_label(False, cut): 1, MISSING_GROUP: 2}
+        splits = [int(np.searchsorted(cell.months, cut, side="left")) for cell in cells]
+        size = len(sizes) * len(cells)
+        columns = {name: np.full(size, np.nan) for name in ("mean", "sd", "median", "q1", "q3")}
+        n_of = np.zeros(size, dtype=int)
+        groups, weeks, group_n = [], [], np.zeros(size, dtype=int)
+        i = 0
+        for group, n_group in sizes.items():
+            side = sides[group]
+            for week, cell, k in zip(self.weeks, cells, splits):
+                groups.append(group)
+                weeks.append(week)
+                group_n[i] = n_group
+                if side == 2:
+                    start, stop = cell.n_known, cell.values.size
+                    (mean, sd), quarts = cell.unknown
+                else:
+                    start, stop = (0, k) if side == 0 else (k, cell.n_known)
+                    mean, sd = cell.moments(start, stop) if stop > start else (np.nan, np.nan)
+                    quarts = cell.quartiles(start, stop) if quartiles else (np.nan,) * 3
+                n_of[i] = stop - start
+                columns["mean"][i], columns["sd"][i] = mean, sd
+                if quartiles:
+                    columns["q1"][i], columns["median"][i], columns["q3"][i] = quarts
+                i += 1
+        return _frame(groups, weeks, n_of, group_n, columns, outcome_bounds(outcome) if bounds is None else bounds)
 
 
 def patient_values(visits: pd.DataFrame, outcome: str, by: str | None = None,
