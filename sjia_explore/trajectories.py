@@ -364,6 +364,42 @@ class TrajectoryIndex:
         return _summary_frame(cells, groups.group_size, outcome_bounds(outcome) if bounds is None else bounds)
 
 
+@dataclass(frozen=True)
+class SortedMonths:
+    """Patients' months from onset to treatment, sorted, and how many are not recorded: the early and late
+    groups' sizes at any cut-off are a binary search.
+
+    Examples
+    --------
+    >>> months = SortedMonths.of(pd.DataFrame({"patient_id": ["a", "b", "c"],
+    ...                                        "months_onset_to_treatment": [14.0, 3.5, None]}))
+    >>> months.group_sizes(12), months.group_sizes(2)
+    ({'early (< 12 mo)': 1, 'late (≥ 12 mo)': 1, 'not recorded': 1}, {'late (≥ 2 mo)': 2, 'not recorded': 1})
+    """
+
+    months: np.ndarray  #: the known months, ascending
+    n_unknown: int  #: patients whose months are not recorded
+
+    @classmethod
+    def of(cls, patients: pd.DataFrame, column: str = "months_onset_to_treatment") -> SortedMonths:
+        """From a patient table (one row per patient)."""
+        _check_columns(patients, ["patient_id", column], "patients")
+        months = _numeric(patients.drop_duplicates("patient_id")[column])
+        known = ~np.isnan(months)
+        return cls(np.sort(months[known]), int((~known).sum()))
+
+    def group_sizes(self, cutoff: float) -> dict[str, int]:
+        """Patients per group at ``cutoff`` months (early: fewer months than the cut-off; late; not recorded),
+        the empty ones left out, in the order of :func:`group_order`."""
+        from sjia_explore.cohort import duration_group_label
+
+        early = int(np.searchsorted(self.months, float(cutoff), side="left"))
+        sizes = {duration_group_label(True, float(cutoff)): early,
+                 duration_group_label(False, float(cutoff)): self.months.size - early,
+                 MISSING_GROUP: self.n_unknown}
+        return {group: sizes[group] for group in group_order([g for g, n in sizes.items() if n])}
+
+
 #: Groups of up to this many patients are summarised from their values directly (no running sums).
 _DIRECT_UP_TO = 8
 
@@ -472,12 +508,9 @@ class CutoffSums:
     MONTHS = "months_onset_to_treatment"
 
     def __init__(self, index: TrajectoryIndex, patients: pd.DataFrame):
-        _check_columns(patients, ["patient_id", self.MONTHS], "patients")
+        self.sorted_months = SortedMonths.of(patients, self.MONTHS)
         roster = patients.drop_duplicates("patient_id")
         months = _numeric(roster[self.MONTHS])
-        known = ~np.isnan(months)
-        self._months = np.sort(months[known])
-        self._n_unknown = int((~known).sum())
         self._index = index
         self.weeks = index.weeks
         position = index._ids.get_indexer(roster["patient_id"])
@@ -504,14 +537,8 @@ class CutoffSums:
         return self._cells[outcome]
 
     def group_sizes(self, cutoff: float) -> dict[str, int]:
-        """Patients per group at ``cutoff`` months (early, late, not recorded), the empty ones left out."""
-        from sjia_explore.cohort import duration_group_label
-
-        early = int(np.searchsorted(self._months, float(cutoff), side="left"))
-        sizes = {duration_group_label(True, float(cutoff)): early,
-                 duration_group_label(False, float(cutoff)): self._months.size - early,
-                 MISSING_GROUP: self._n_unknown}
-        return {group: sizes[group] for group in group_order([g for g, n in sizes.items() if n])}
+        """Patients per group at ``cutoff`` months (:meth:`SortedMonths.group_sizes`)."""
+        return self.sorted_months.group_sizes(cutoff)
 
     def summarise(self, outcome: str, cutoff: float, bounds: tuple[float | None, float | None] | None = None,
                   quartiles: bool = True) -> pd.DataFrame:

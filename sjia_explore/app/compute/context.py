@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
@@ -98,7 +99,9 @@ class Context:
 
     cohort: Cohort  # the whole cohort shown
     selected: Cohort  # the patients of the selection
-    features: pd.DataFrame  # one row per selected patient, with the early/late group at the cut-off
+    #: makes :attr:`features` (one row per selected patient, with the early/late group at the cut-off) when
+    #: a section first asks for it: a cut-off change that needs only the group sizes does not make it
+    features_of: Callable[[], pd.DataFrame]
     state: ViewState
     dark: bool
     options: CohortOptions
@@ -108,6 +111,11 @@ class Context:
     panel: str | None = None  # the detail panel open under the sections ("table1", "statistics", "share")
     #: ``remember(name, inputs, make)``: a part of a section's work kept on its own inputs (the session's caches).
     remember: Callable[[str, tuple[str, ...], Callable[[], Any]], Any] = lambda name, inputs, make: make()
+
+    @cached_property
+    def features(self) -> pd.DataFrame:
+        """One row per selected patient (``Cohort.patient_features``), with the early/late group at the cut-off."""
+        return self.features_of()
 
     def key(self, inputs: tuple[str, ...]) -> tuple:
         """The values of ``inputs`` (``"selection"``, ``"studies"``, ``"dark"``, ``"panel"`` or a ViewState field)."""

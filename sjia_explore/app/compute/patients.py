@@ -41,17 +41,18 @@ def highlight_model(ctx: Context, dropped: str | None = None) -> HighlightModel:
     >>> session.update(ViewState(highlight="Q03", study="vastert2011")).highlight.sentence
     'Patient Q03 is no longer highlighted: the filters now leave them out.'
     """
-    features = ctx.features
     pid = ctx.state.highlight
     # the patients drawn do not change with the cut-off: their choices are kept per selection
-    choices, ids = ctx.remember("highlight_choices", ("selection",), lambda: _choices(line_patients(features)[0]))
-    if pid is not None and pid not in ids:
-        mine = features[features["patient_id"].astype(str) == pid]
-        choices, _ = _choices(pd.concat([line_patients(features)[0], mine]))
+    choices, ids = ctx.remember("highlight_choices", ("selection",),
+                                lambda: _choices(line_patients(ctx.features)[0]))
     if pid is None:
         sentence = (f"Patient {dropped} is no longer highlighted: the filters now leave them out."
                     if dropped else "")
         return HighlightModel(choices=choices, sentence=sentence)
+    features = ctx.features
+    if pid not in ids:
+        mine = features[features["patient_id"].astype(str) == pid]
+        choices, _ = _choices(pd.concat([line_patients(features)[0], mine]))
     row = features[features["patient_id"].astype(str) == pid].iloc[0]
     group = row.get("duration_group")
     group = str(group) if pd.notna(group) else "early or late not known"

@@ -77,11 +77,11 @@ def _y_title(y_title: str, each_patient: bool) -> str:
 
 def compute(ctx: Context) -> TrajectoriesModel:
     """The Vega-Lite specification of the chosen trajectory panels and the per-visit summaries behind it."""
-    selected, features, state, dark, weeks = ctx.selected, ctx.features, ctx.state, ctx.dark, ctx.options.weeks
-    labels = trajectories.group_order(features["duration_group"].fillna(trajectories.MISSING_GROUP))
+    selected, state, dark, weeks = ctx.selected, ctx.state, ctx.dark, ctx.options.weeks
+    labels = list(ctx.group_counts)  # the groups of the selected patients at the cut-off, in their order
     colours = plots.group_colours(labels, missing_label=trajectories.MISSING_GROUP, dark=dark)
     panels, numbers = [], []
-    lines_for, lines_note = line_patients(features) if state.each_patient else (None, None)
+    lines_for, lines_note = line_patients(ctx.features) if state.each_patient else (None, None)
     # ``selected`` is a subgroup of the cohort shown: its summaries come from its values per outcome and week
     # kept in order of time to treatment (trajectories.CutoffSums, kept per selection), with the numbers of
     # trajectories.summarise(selected.visits, ..., patients=features): a new cut-off is a look-up
@@ -105,7 +105,7 @@ def compute(ctx: Context) -> TrajectoriesModel:
             summary = sums.summarise(shown.column, state.early_cutoff_months)
         else:
             summary = trajectories.summarise(selected.visits, shown.column, by="duration_group",
-                                             patients=features, weeks=weeks)
+                                             patients=ctx.features, weeks=weeks)
         numbers.append((shown.column, summary))
         lines = trajectories.patient_values(selected.visits, shown.column, by="duration_group",
                                             patients=lines_for, weeks=weeks) if lines_for is not None else None
