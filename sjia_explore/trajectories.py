@@ -404,14 +404,18 @@ class SortedMonths:
 _DIRECT_UP_TO = 8
 
 
-def _sorted_quartiles(v: np.ndarray) -> tuple[float, float, float]:
-    """``np.percentile(v, [25, 50, 75])`` of values already sorted (the same linear interpolation)."""
+def _quartiles(v: np.ndarray) -> tuple[float, float, float]:
+    """``np.percentile(v, [25, 50, 75])`` (linear interpolation, as pandas), with one partial sort of ``v``."""
+    if not v.size:
+        return np.nan, np.nan, np.nan
     h = (v.size - 1) * np.array([0.25, 0.5, 0.75])
     lo = np.floor(h).astype(np.intp)
+    hi = np.minimum(lo + 1, v.size - 1)
+    part = np.partition(v, np.unique(np.concatenate([lo, hi])))
     gamma = h - lo
-    a, b = v[lo], v[np.minimum(lo + 1, v.size - 1)]
+    a, b = part[lo], part[hi]
     diff = b - a
-    out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)  # numpy's own interpolation
     return float(out[0]), float(out[1]), float(out[2])
 
 
@@ -421,35 +425,29 @@ def _direct(v: np.ndarray) -> tuple[float, float]:
 
 
 class _Cell:
-    """One outcome at one week: the selected patients' values in order of time to treatment, with running sums."""
+    """One outcome at one week: the selected patients' values in order of time to treatment, with running sums.
 
-    def __init__(self, months: np.ndarray, values: np.ndarray):
-        known = ~np.isnan(months)
-        order = np.argsort(months[known], kind="stable")
-        self.months = months[known][order]  # sorted; a cut-off is a search in it
-        self.n_known = self.months.size
-        #: the values of patients with known months, earliest treated first, then the others (in visit order)
-        self.values = np.concatenate([values[known][order], values[~known]])
-        ahead = self.values[:self.n_known]
-        # running sums of values shifted by their mean, in extended precision: a group's sums of squares
-        # around its own mean lose nothing to cancellation in sum(x²) - sum(x)²/n
-        self.shift = np.longdouble(ahead.mean()) if self.n_known else np.longdouble(0)
-        d = ahead.astype(np.longdouble) - self.shift
+    ``values`` and ``months``: the patients whose months are known, earliest treated first; ``unknown``: the
+    values of the others, in the order of the visits."""
+
+    def __init__(self, values: np.ndarray, months: np.ndarray, unknown: np.ndarray):
+        self.values, self.months, self.n_known = values, months, values.size
+        # running sums of values shifted by their mean, in extended precision: a group's sum of squares around
+        # its own mean, sum(x²) - sum(x)²/n, keeps its digits
+        self.shift = np.longdouble(values.mean()) if values.size else np.longdouble(0)
+        d = values.astype(np.longdouble) - self.shift
         zero = np.zeros(1, dtype=np.longdouble)
         self.s1 = np.concatenate([zero, np.cumsum(d)])
         self.s2 = np.concatenate([zero, np.cumsum(d * d)])
         # lowest and highest value of each first-k and last-k: a group of equal values has SD exactly 0
-        self.first_min, self.first_max = np.minimum.accumulate(ahead), np.maximum.accumulate(ahead)
-        self.last_min = np.minimum.accumulate(ahead[::-1])[::-1]
-        self.last_max = np.maximum.accumulate(ahead[::-1])[::-1]
-        # the values in ascending order, each with its place in ``values``: a group's quartiles
-        by_value = np.argsort(self.values, kind="stable")
-        self.by_value, self.place = self.values[by_value], by_value
-        unknown = self.values[self.n_known:]
-        self.unknown = (_direct(unknown), _sorted_quartiles(np.sort(unknown)) if unknown.size else (np.nan,) * 3)
+        self.first_min, self.first_max = np.minimum.accumulate(values), np.maximum.accumulate(values)
+        self.last_min = np.minimum.accumulate(values[::-1])[::-1]
+        self.last_max = np.maximum.accumulate(values[::-1])[::-1]
+        self.n_unknown = unknown.size
+        self.unknown = (_direct(unknown), _quartiles(unknown))
 
     def moments(self, start: int, stop: int) -> tuple[float, float]:
-        """(mean, sd) of ``values[start:stop]``, a first or last part of the patients whose months are known."""
+        """(mean, sd) of ``values[start:stop]``, a first or last part of them."""
         n = stop - start
         if n <= _DIRECT_UP_TO:
             return _direct(self.values[start:stop])
@@ -461,12 +459,6 @@ class _Cell:
         mean = self.shift + s1 / n
         var = (s2 - s1 * s1 / n) / (n - 1)
         return float(mean), float(np.sqrt(max(var, 0)))
-
-    def quartiles(self, start: int, stop: int) -> tuple[float, float, float]:
-        """Lower quartile, median and upper quartile of ``values[start:stop]``."""
-        if stop == start:
-            return (np.nan,) * 3
-        return _sorted_quartiles(self.by_value[(self.place >= start) & (self.place < stop)])
 
 
 class CutoffSums:
@@ -513,12 +505,17 @@ class CutoffSums:
         months = _numeric(roster[self.MONTHS])
         self._index = index
         self.weeks = index.weeks
+        # each selected patient's rank in order of months (the unknown last): a week's values are put in that
+        # order by placing each at its patient's rank, with no sort per week
+        order = np.argsort(months, kind="stable")
+        rank = np.empty(order.size, dtype=np.intp)
+        rank[order] = np.arange(order.size)
+        self._months_by_rank = months[order]
+        self._n_known = self.sorted_months.months.size
         position = index._ids.get_indexer(roster["patient_id"])
         found = position >= 0
-        self._month_at = np.full(len(index._ids) + 1, np.nan)
-        self._month_at[position[found]] = months[found]
-        self._selected = np.zeros(len(index._ids) + 1, dtype=bool)
-        self._selected[position[found]] = True
+        self._rank_at = np.full(len(index._ids) + 1, -1, dtype=np.intp)
+        self._rank_at[position[found]] = rank[found]
         self._cells: dict[str, list[_Cell]] = {}
 
     @property
@@ -531,8 +528,13 @@ class CutoffSums:
             cells = []
             for week in self.weeks:
                 pos, values = self._index._cells[outcome][week]
-                keep = self._selected[pos]
-                cells.append(_Cell(self._month_at[pos[keep]], values[keep]))
+                rank = self._rank_at[pos]
+                keep = rank >= 0
+                rank, values = rank[keep], values[keep]
+                known = rank < self._n_known
+                placed, there = np.empty(self._n_known), np.zeros(self._n_known, dtype=bool)
+                placed[rank[known]], there[rank[known]] = values[known], True
+                cells.append(_Cell(placed[there], self._months_by_rank[:self._n_known][there], values[~known]))
             self._cells[outcome] = cells
         return self._cells[outcome]
 
@@ -566,13 +568,13 @@ class CutoffSums:
                 weeks.append(week)
                 group_n[i] = n_group
                 if side == 2:
-                    start, stop = cell.n_known, cell.values.size
+                    n_of[i] = cell.n_unknown
                     (mean, sd), quarts = cell.unknown
                 else:
                     start, stop = (0, k) if side == 0 else (k, cell.n_known)
+                    n_of[i] = stop - start
                     mean, sd = cell.moments(start, stop) if stop > start else (np.nan, np.nan)
-                    quarts = cell.quartiles(start, stop) if quartiles else (np.nan,) * 3
-                n_of[i] = stop - start
+                    quarts = _quartiles(cell.values[start:stop]) if quartiles else (np.nan,) * 3
                 columns["mean"][i], columns["sd"][i] = mean, sd
                 if quartiles:
                     columns["q1"][i], columns["median"][i], columns["q3"][i] = quarts
