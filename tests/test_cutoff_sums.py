@@ -98,3 +98,25 @@ def test_patients_without_visits_count_as_missing_and_unknown_columns_are_named(
                                                                         ["late (≥ 12 mo)", 1, 0, 5.0]]
     with pytest.raises(KeyError, match="months_onset_to_treatment"):
         CutoffSums(TrajectoryIndex(visits, ["active_joints"], [0]), patients[["patient_id"]])
+
+
+def test_the_app_gives_the_numbers_and_group_sizes_of_summarise_as_the_cutoff_moves():
+    from sjia_explore.app import Session, ViewState
+    from sjia_explore.simulate import registry
+
+    cohort = registry(400, seed=11, p_missing_visit=0.2)
+    session = Session(cohort)
+    weeks = list(session.options.weeks)
+    for state in (ViewState(early_cutoff_months=6), ViewState(early_cutoff_months=12),
+                  ViewState(early_cutoff_months=6, sex="F"), ViewState(early_cutoff_months=30, sex="F")):
+        model = session.update(state)
+        selected = cohort.filter(state.subgroup())
+        features = selected.patient_features(state.early_cutoff_months)
+        counts = features["duration_group"].fillna("not recorded").value_counts()
+        assert model.selection.group_counts == {g: int(counts[g]) for g in model.selection.group_counts}
+        assert sum(model.selection.group_counts.values()) == selected.n_patients
+        assert model.trajectories.numbers
+        for column, got in model.trajectories.numbers:
+            expected = summarise(selected.visits, column, by="duration_group", patients=features, weeks=weeks)
+            pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, atol=1e-12,
+                                          obj=f"{column} {state}")

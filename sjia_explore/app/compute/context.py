@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
 
-from sjia_explore import trajectories
 from sjia_explore.app.vocabulary import MAX_WEEK
 from sjia_explore.cohort import Cohort, Subgroup
 from sjia_explore.plots import DEFAULT_WEEKS
@@ -76,12 +75,6 @@ def select(cohort: Cohort, selection: Subgroup) -> tuple[Cohort, dict[str, int]]
             selected = cohort.filter(running)
         funnel[key] = selected.n_patients
     return selected, funnel
-
-
-def group_counts(features: pd.DataFrame) -> dict[str, int]:
-    """Patients per early/late group, in the groups' order ("not recorded" last)."""
-    counts = features["duration_group"].fillna(trajectories.MISSING_GROUP).value_counts()
-    return {g: int(counts.get(g, 0)) for g in trajectories.group_order(counts.index)}
 
 
 def has_values(visits: pd.DataFrame, column: str) -> bool:
