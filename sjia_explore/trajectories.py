@@ -230,6 +230,15 @@ def _summary_frame(cells: dict[tuple[str, int], np.ndarray], group_size: pd.Seri
             columns["sd"][i] = v.std(ddof=1)
     groups = [group for group, _ in cells]
     sizes = {group: int(group_size.get(group, 0)) for group in dict.fromkeys(groups)}
+    return _frame(groups, [week for _, week in cells], n_of, np.array([sizes[group] for group in groups], dtype=int),
+                  columns, bounds)
+
+
+def _frame(groups: list[str], weeks: list[int], n_of: np.ndarray, group_n: np.ndarray, columns: dict[str, np.ndarray],
+           bounds: tuple[float | None, float | None]) -> pd.DataFrame:
+    """The summary table from each row's n, patients in its group, mean, sd and quartiles (``columns``):
+    the 95% interval of the mean, cut at ``bounds``, is worked out here, once for every way of summarising."""
+    size = len(groups)
     n = n_of.astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = _t_quantile(0.5 + CI_LEVEL / 2, np.where(n >= 2, n - 1, np.nan)) * columns["sd"] / np.sqrt(n)
@@ -244,9 +253,9 @@ def _summary_frame(cells: dict[tuple[str, int], np.ndarray], group_size: pd.Seri
         ci_high = np.where(ci_high > high, high, ci_high)
     out = {  # built once, in the final column order
         "group": pd.Series(groups, dtype=object).astype(str),
-        "week": np.array([int(week) for _, week in cells], dtype=int),
+        "week": np.array([int(week) for week in weeks], dtype=int),
         "n": n_of,
-        "n_missing": np.array([sizes[group] for group in groups], dtype=int) - n_of,
+        "n_missing": group_n - n_of,
         "mean": columns["mean"], "sd": columns["sd"],
         "ci_low": ci_low, "ci_high": ci_high,
         "median": columns["median"], "q1": columns["q1"], "q3": columns["q3"], "clipped": clipped,
@@ -353,6 +362,224 @@ class TrajectoryIndex:
             for week in self.weeks:
                 cells[group, week] = by_week[week][1][in_week[week] == i]
         return _summary_frame(cells, groups.group_size, outcome_bounds(outcome) if bounds is None else bounds)
+
+
+@dataclass(frozen=True)
+class SortedMonths:
+    """Patients' months from onset to treatment, sorted, and how many are not recorded: the early and late
+    groups' sizes at any cut-off are a binary search.
+
+    Examples
+    --------
+    >>> months = SortedMonths.of(pd.DataFrame({"patient_id": ["a", "b", "c"],
+    ...                                        "months_onset_to_treatment": [14.0, 3.5, None]}))
+    >>> months.group_sizes(12), months.group_sizes(2)
+    ({'early (< 12 mo)': 1, 'late (≥ 12 mo)': 1, 'not recorded': 1}, {'late (≥ 2 mo)': 2, 'not recorded': 1})
+    """
+
+    months: np.ndarray  #: the known months, ascending
+    n_unknown: int  #: patients whose months are not recorded
+
+    @classmethod
+    def of(cls, patients: pd.DataFrame, column: str = "months_onset_to_treatment") -> SortedMonths:
+        """From a patient table (one row per patient)."""
+        _check_columns(patients, ["patient_id", column], "patients")
+        months = _numeric(patients.drop_duplicates("patient_id")[column])
+        known = ~np.isnan(months)
+        return cls(np.sort(months[known]), int((~known).sum()))
+
+    def group_sizes(self, cutoff: float) -> dict[str, int]:
+        """Patients per group at ``cutoff`` months (early: fewer months than the cut-off; late; not recorded),
+        the empty ones left out, in the order of :func:`group_order`."""
+        from sjia_explore.cohort import duration_group_label
+
+        early = int(np.searchsorted(self.months, float(cutoff), side="left"))
+        sizes = {duration_group_label(True, float(cutoff)): early,
+                 duration_group_label(False, float(cutoff)): self.months.size - early,
+                 MISSING_GROUP: self.n_unknown}
+        return {group: sizes[group] for group in group_order([g for g, n in sizes.items() if n])}
+
+
+#: Groups of up to this many patients are summarised from their values directly (no running sums).
+_DIRECT_UP_TO = 8
+
+
+def _quartiles(v: np.ndarray) -> tuple[float, float, float]:
+    """``np.percentile(v, [25, 50, 75])`` (linear interpolation, as pandas), with one partial sort of ``v``."""
+    if not v.size:
+        return np.nan, np.nan, np.nan
+    h = (v.size - 1) * np.array([0.25, 0.5, 0.75])
+    lo = np.floor(h).astype(np.intp)
+    hi = np.minimum(lo + 1, v.size - 1)
+    part = np.partition(v, np.unique(np.concatenate([lo, hi])))
+    gamma = h - lo
+    a, b = part[lo], part[hi]
+    diff = b - a
+    out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)  # numpy's own interpolation
+    return float(out[0]), float(out[1]), float(out[2])
+
+
+def _direct(v: np.ndarray) -> tuple[float, float]:
+    """(mean, sd) of some values as :func:`summarise` works them out (sd missing below 2 values)."""
+    return (float(v.mean()) if v.size else np.nan), (float(v.std(ddof=1)) if v.size >= 2 else np.nan)
+
+
+class _Cell:
+    """One outcome at one week: the selected patients' values in order of time to treatment, with running sums.
+
+    ``values`` and ``months``: the patients whose months are known, earliest treated first; ``unknown``: the
+    values of the others, in the order of the visits."""
+
+    def __init__(self, values: np.ndarray, months: np.ndarray, unknown: np.ndarray):
+        self.values, self.months, self.n_known = values, months, values.size
+        # running sums of values shifted by their mean, in extended precision: a group's sum of squares around
+        # its own mean, sum(x²) - sum(x)²/n, keeps its digits
+        self.shift = np.longdouble(values.mean()) if values.size else np.longdouble(0)
+        d = values.astype(np.longdouble) - self.shift
+        zero = np.zeros(1, dtype=np.longdouble)
+        self.s1 = np.concatenate([zero, np.cumsum(d)])
+        self.s2 = np.concatenate([zero, np.cumsum(d * d)])
+        # lowest and highest value of each first-k and last-k: a group of equal values has SD exactly 0
+        self.first_min, self.first_max = np.minimum.accumulate(values), np.maximum.accumulate(values)
+        self.last_min = np.minimum.accumulate(values[::-1])[::-1]
+        self.last_max = np.maximum.accumulate(values[::-1])[::-1]
+        self.n_unknown = unknown.size
+        self.unknown = (_direct(unknown), _quartiles(unknown))
+
+    def moments(self, start: int, stop: int) -> tuple[float, float]:
+        """(mean, sd) of ``values[start:stop]``, a first or last part of them."""
+        n = stop - start
+        if n <= _DIRECT_UP_TO:
+            return _direct(self.values[start:stop])
+        low, high = ((self.first_min[stop - 1], self.first_max[stop - 1]) if start == 0
+                     else (self.last_min[start], self.last_max[start]))
+        if low == high:
+            return float(low), 0.0
+        s1, s2 = self.s1[stop] - self.s1[start], self.s2[stop] - self.s2[start]
+        mean = self.shift + s1 / n
+        var = (s2 - s1 * s1 / n) / (n - 1)
+        return float(mean), float(np.sqrt(max(var, 0)))
+
+
+class CutoffSums:
+    """One selection of patients' values, per outcome and week, in order of time from onset to treatment, so
+    that the early and late groups' summaries at any cut-off are a look-up, not a pass over the visits.
+
+    Per outcome and week, the selected patients' values are sorted by ``months_onset_to_treatment`` and kept
+    with their running count, sum and sum of squares (shifted by the week's mean, in extended precision);
+    patients whose months are not recorded are kept apart, as the "not recorded" group. A cut-off is then one
+    binary search per week, and each group's n, mean, SD and 95% interval follow from two running sums. The
+    numbers are those of :func:`summarise` grouped by ``duration_group`` of
+    :meth:`sjia_explore.Cohort.patient_features` at that cut-off (``tests/test_cutoff_sums.py`` checks them).
+
+    Parameters
+    ----------
+    index
+        The cohort's :class:`TrajectoryIndex`.
+    patients
+        The selected patients: ``patient_id`` and ``months_onset_to_treatment``.
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"patient_id": ["a", "a", "b", "b", "c"],
+    ...                        "week": [0, 4, 0, 4, 0], "active_joints": [6, 1, 4, 0, 2]})
+    >>> patients = pd.DataFrame({"patient_id": ["a", "b", "c"], "months_onset_to_treatment": [2.0, 7.5, None]})
+    >>> sums = CutoffSums(TrajectoryIndex(visits, ["active_joints"], weeks=[0, 4]), patients)
+    >>> sums.group_sizes(6)
+    {'early (< 6 mo)': 1, 'late (≥ 6 mo)': 1, 'not recorded': 1}
+    >>> sums.summarise("active_joints", 6)[["group", "week", "n", "n_missing", "mean"]]
+                group  week  n  n_missing  mean
+    0  early (< 6 mo)     0  1          0   6.0
+    1  early (< 6 mo)     4  1          0   1.0
+    2   late (≥ 6 mo)     0  1          0   4.0
+    3   late (≥ 6 mo)     4  1          0   0.0
+    4    not recorded     0  1          0   2.0
+    5    not recorded     4  0          1   NaN
+    """
+
+    MONTHS = "months_onset_to_treatment"
+
+    def __init__(self, index: TrajectoryIndex, patients: pd.DataFrame):
+        self.sorted_months = SortedMonths.of(patients, self.MONTHS)
+        roster = patients.drop_duplicates("patient_id")
+        months = _numeric(roster[self.MONTHS])
+        self._index = index
+        self.weeks = index.weeks
+        # each selected patient's rank in order of months (the unknown last): a week's values are put in that
+        # order by placing each at its patient's rank, with no sort per week
+        order = np.argsort(months, kind="stable")
+        rank = np.empty(order.size, dtype=np.intp)
+        rank[order] = np.arange(order.size)
+        self._months_by_rank = months[order]
+        self._n_known = self.sorted_months.months.size
+        position = index._ids.get_indexer(roster["patient_id"])
+        found = position >= 0
+        self._rank_at = np.full(len(index._ids) + 1, -1, dtype=np.intp)
+        self._rank_at[position[found]] = rank[found]
+        self._cells: dict[str, list[_Cell]] = {}
+
+    @property
+    def outcomes(self) -> list[str]:
+        return self._index.outcomes
+
+    def _of(self, outcome: str) -> list[_Cell]:
+        """The outcome's cells, one per week (arranged on first use)."""
+        if outcome not in self._cells:
+            cells = []
+            for week in self.weeks:
+                pos, values = self._index._cells[outcome][week]
+                rank = self._rank_at[pos]
+                keep = rank >= 0
+                rank, values = rank[keep], values[keep]
+                known = rank < self._n_known
+                placed, there = np.empty(self._n_known), np.zeros(self._n_known, dtype=bool)
+                placed[rank[known]], there[rank[known]] = values[known], True
+                cells.append(_Cell(placed[there], self._months_by_rank[:self._n_known][there], values[~known]))
+            self._cells[outcome] = cells
+        return self._cells[outcome]
+
+    def group_sizes(self, cutoff: float) -> dict[str, int]:
+        """Patients per group at ``cutoff`` months (:meth:`SortedMonths.group_sizes`)."""
+        return self.sorted_months.group_sizes(cutoff)
+
+    def summarise(self, outcome: str, cutoff: float, bounds: tuple[float | None, float | None] | None = None,
+                  quartiles: bool = True) -> pd.DataFrame:
+        """:func:`summarise` of ``outcome`` for these patients grouped early/late at ``cutoff`` months.
+
+        ``quartiles=False`` leaves ``median``, ``q1`` and ``q3`` missing (they are the only numbers that need
+        the group's values rather than its running sums).
+        """
+        from sjia_explore.cohort import duration_group_label
+
+        sizes = self.group_sizes(cutoff)
+        cells = self._of(outcome)
+        cut = float(cutoff)
+        sides = {duration_group_label(True, cut): 0, duration_group_label(False, cut): 1, MISSING_GROUP: 2}
+        splits = [int(np.searchsorted(cell.months, cut, side="left")) for cell in cells]
+        size = len(sizes) * len(cells)
+        columns = {name: np.full(size, np.nan) for name in ("mean", "sd", "median", "q1", "q3")}
+        n_of = np.zeros(size, dtype=int)
+        groups, weeks, group_n = [], [], np.zeros(size, dtype=int)
+        i = 0
+        for group, n_group in sizes.items():
+            side = sides[group]
+            for week, cell, k in zip(self.weeks, cells, splits):
+                groups.append(group)
+                weeks.append(week)
+                group_n[i] = n_group
+                if side == 2:
+                    n_of[i] = cell.n_unknown
+                    (mean, sd), quarts = cell.unknown
+                else:
+                    start, stop = (0, k) if side == 0 else (k, cell.n_known)
+                    n_of[i] = stop - start
+                    mean, sd = cell.moments(start, stop) if stop > start else (np.nan, np.nan)
+                    quarts = _quartiles(cell.values[start:stop]) if quartiles else (np.nan,) * 3
+                columns["mean"][i], columns["sd"][i] = mean, sd
+                if quartiles:
+                    columns["q1"][i], columns["median"][i], columns["q3"][i] = quarts
+                i += 1
+        return _frame(groups, weeks, n_of, group_n, columns, outcome_bounds(outcome) if bounds is None else bounds)
 
 
 def patient_values(visits: pd.DataFrame, outcome: str, by: str | None = None,

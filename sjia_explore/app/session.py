@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 from sjia_explore.app import downloads
 from sjia_explore.app.compute import tests as tests_compute
-from sjia_explore.app.compute.context import CohortOptions, Context, group_counts, select
+from sjia_explore.app.compute.context import CohortOptions, Context, select
 from sjia_explore.app.compute.patients import highlight_model
 from sjia_explore.app.compute.trajectories import index_of
 from sjia_explore.app.model import SelectionModel, TestsModel, ViewModel
@@ -37,6 +37,7 @@ from sjia_explore.app.sections import SECTIONS, Section, section
 from sjia_explore.app.state import ViewState
 from sjia_explore.app.vocabulary import describe_subgroup
 from sjia_explore.cohort import Cohort, Subgroup
+from sjia_explore.trajectories import SortedMonths
 
 #: Selections of patients (filtered cohorts) kept for a quick return to them.
 SELECTIONS_KEPT = 4
@@ -162,17 +163,24 @@ class Session:
     def context(self, state: ViewState, *, dark: bool | None = None) -> Context:
         """Everything a section needs for ``state``."""
         selected, _ = self.selected(state)
-        features = selected.patient_features(state.early_cutoff_months)
-        ctx = Context(cohort=self.cohort, selected=selected, features=features, state=state,
+        made: dict[str, Any] = {}
+
+        def features():  # made once, when a section first asks for it
+            if "features" not in made:
+                made["features"] = selected.patient_features(state.early_cutoff_months)
+            return made["features"]
+
+        ctx = Context(cohort=self.cohort, selected=selected, features_of=features, state=state,
                       dark=self.dark(state) if dark is None else dark, options=self.options,
-                      group_counts=group_counts(features), index=self.index, analyses=self.analyses_for(state),
-                      panel=self.panel)
+                      group_counts={}, index=self.index, analyses=self.analyses_for(state), panel=self.panel)
 
         def remember_part(name: str, inputs: tuple[str, ...], make: Callable[[], Any]) -> Any:
             cache = self._sections.setdefault(name, OrderedDict())
             return remember(cache, ctx.key(inputs), make, 8)
 
-        return replace(ctx, remember=remember_part)
+        # the group sizes at any cut-off: a search in the selection's sorted months (kept per selection)
+        months = remember_part("selection_months", ("selection",), lambda: SortedMonths.of(selected.patients))
+        return replace(ctx, remember=remember_part, group_counts=months.group_sizes(state.early_cutoff_months))
 
     def section_model(self, sec: Section, ctx: Context) -> Any:
         """One section's model for ``ctx``, computed only when its inputs changed; the highlighted patient is

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from sjia_explore.plots.base import (
@@ -20,6 +21,7 @@ from sjia_explore.plots.base import (
     RECONSTRUCTED_SUBTITLE,
     SCHEMA_URL,
     Y_TOP_SUFFIX,
+    _clean,
     _hoist,
     _records,
     _title,
@@ -92,11 +94,14 @@ def y_top(summary: pd.DataFrame, patient_values: pd.DataFrame | None = None,
     >>> y_top(two.assign(ci_high=[0.3, 0.2]))
     (0.3, False)
     """
-    drawn = summary.loc[summary["n"] >= 1, "mean"].dropna()
+    n = summary["n"].to_numpy(dtype=float)
+    drawn = summary["mean"].to_numpy(dtype=float)[n >= 1]
+    drawn = drawn[~np.isnan(drawn)]
     values = [float(drawn.max())] if len(drawn) else []
     if patient_values is not None and len(patient_values) and patient_values["value"].notna().any():
         values.append(float(patient_values["value"].max()))
-    band = summary.loc[summary["n"] >= 2, "ci_high"].dropna()
+    band = summary["ci_high"].to_numpy(dtype=float)[n >= 2]
+    band = band[~np.isnan(band)]
     band_top = float(band.max()) if len(band) else float("nan")
     data_top = max(values) if values else float("nan")
     if not math.isfinite(data_top):
@@ -135,14 +140,15 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
     colours = dict(colours) if colours is not None else group_colours(domain, dark=dark)
     position = {g: i for i, g in enumerate(domain)}
     weeks = sorted(int(w) for w in weeks)
-    rows = summary.copy()
-    rows["group"] = rows["group"].astype(str)
-    rows["n_label"] = "n=" + rows["n"].astype(int).astype(str)
-    rows["group_index"] = rows["group"].map(position)
-    rows["ci_text"] = [ci_text(lo, hi, value_format, "not computed (fewer than 2 patients)") if n >= 1 else ""
-                       for lo, hi, n in zip(rows["ci_low"], rows["ci_high"], rows["n"])]
+    # the rows, column by column as lists (no copy of the frame: this runs on every redraw)
+    columns = {c: summary[c].tolist() for c in _SUMMARY_FIELDS if c in summary.columns}
+    columns["group"] = [str(g) for g in columns["group"]]
+    columns["n_label"] = [f"n={int(n)}" for n in columns["n"]]
+    columns["group_index"] = [position[g] for g in columns["group"]]
+    columns["ci_text"] = [ci_text(lo, hi, value_format, "not computed (fewer than 2 patients)") if n >= 1 else ""
+                          for lo, hi, n in zip(columns["ci_low"], columns["ci_high"], columns["n"])]
     summary_name, patients_name = f"{name}_summary", f"{name}_patients"
-    datasets = {summary_name: _records(rows, (*_SUMMARY_FIELDS, "n_label", "group_index", "ci_text"))}
+    datasets = {summary_name: [{c: _clean(v) for c, v in zip(columns, row)} for row in zip(*columns.values())]}
 
     x = {"field": "week", "type": "quantitative", "title": "Week",
          "scale": {"domain": [weeks[0], weeks[-1]], "nice": False},

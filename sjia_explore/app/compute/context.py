@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
 
-from sjia_explore import trajectories
 from sjia_explore.app.vocabulary import MAX_WEEK
 from sjia_explore.cohort import Cohort, Subgroup
 from sjia_explore.plots import DEFAULT_WEEKS
@@ -77,12 +77,6 @@ def select(cohort: Cohort, selection: Subgroup) -> tuple[Cohort, dict[str, int]]
     return selected, funnel
 
 
-def group_counts(features: pd.DataFrame) -> dict[str, int]:
-    """Patients per early/late group, in the groups' order ("not recorded" last)."""
-    counts = features["duration_group"].fillna(trajectories.MISSING_GROUP).value_counts()
-    return {g: int(counts.get(g, 0)) for g in trajectories.group_order(counts.index)}
-
-
 def has_values(visits: pd.DataFrame, column: str) -> bool:
     """True when the visits hold at least one value of ``column``."""
     return column in visits.columns and visits[column].notna().any()
@@ -98,7 +92,9 @@ class Context:
 
     cohort: Cohort  # the whole cohort shown
     selected: Cohort  # the patients of the selection
-    features: pd.DataFrame  # one row per selected patient, with the early/late group at the cut-off
+    #: makes :attr:`features` (one row per selected patient, with the early/late group at the cut-off) when
+    #: a section first asks for it: a cut-off change that needs only the group sizes does not make it
+    features_of: Callable[[], pd.DataFrame]
     state: ViewState
     dark: bool
     options: CohortOptions
@@ -108,6 +104,11 @@ class Context:
     panel: str | None = None  # the detail panel open under the sections ("table1", "statistics", "share")
     #: ``remember(name, inputs, make)``: a part of a section's work kept on its own inputs (the session's caches).
     remember: Callable[[str, tuple[str, ...], Callable[[], Any]], Any] = lambda name, inputs, make: make()
+
+    @cached_property
+    def features(self) -> pd.DataFrame:
+        """One row per selected patient (``Cohort.patient_features``), with the early/late group at the cut-off."""
+        return self.features_of()
 
     def key(self, inputs: tuple[str, ...]) -> tuple:
         """The values of ``inputs`` (``"selection"``, ``"studies"``, ``"dark"``, ``"panel"`` or a ViewState field)."""

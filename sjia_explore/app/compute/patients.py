@@ -41,19 +41,18 @@ def highlight_model(ctx: Context, dropped: str | None = None) -> HighlightModel:
     >>> session.update(ViewState(highlight="Q03", study="vastert2011")).highlight.sentence
     'Patient Q03 is no longer highlighted: the filters now leave them out.'
     """
-    features = ctx.features
-    shown, _ = line_patients(features)
     pid = ctx.state.highlight
-    if pid is not None and not shown["patient_id"].astype(str).eq(pid).any():
-        shown = pd.concat([shown, features[features["patient_id"].astype(str) == pid]])
-    months = pd.to_numeric(shown["months_onset_to_treatment"], errors="coerce")
-    order = shown.assign(_m=months, _id=shown["patient_id"].astype(str)).sort_values(["_m", "_id"],
-                                                                                     na_position="last")
-    choices = tuple((_row_label(i, m), i) for i, m in zip(order["_id"], order["_m"]))
+    # the patients drawn do not change with the cut-off: their choices are kept per selection
+    choices, ids = ctx.remember("highlight_choices", ("selection",),
+                                lambda: _choices(line_patients(ctx.features)[0]))
     if pid is None:
         sentence = (f"Patient {dropped} is no longer highlighted: the filters now leave them out."
                     if dropped else "")
         return HighlightModel(choices=choices, sentence=sentence)
+    features = ctx.features
+    if pid not in ids:
+        mine = features[features["patient_id"].astype(str) == pid]
+        choices, _ = _choices(pd.concat([line_patients(features)[0], mine]))
     row = features[features["patient_id"].astype(str) == pid].iloc[0]
     group = row.get("duration_group")
     group = str(group) if pd.notna(group) else "early or late not known"
@@ -81,6 +80,14 @@ def highlight(ctx: Context, model: PatientsModel) -> PatientsModel:
     if not len(rows):
         return model
     return replace(model, spec=plots.highlight_swimmer(model.spec, pid, str(rows.iloc[0]), dark=ctx.dark))
+
+
+def _choices(shown: pd.DataFrame) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """The patients of ``shown`` as highlight choices, the earliest treated first, and their ids."""
+    months = pd.to_numeric(shown["months_onset_to_treatment"], errors="coerce")
+    order = shown.assign(_m=months, _id=shown["patient_id"].astype(str)).sort_values(["_m", "_id"],
+                                                                                     na_position="last")
+    return tuple((_row_label(i, m), i) for i, m in zip(order["_id"], order["_m"])), frozenset(order["_id"])
 
 
 def _row_label(pid, months) -> str:

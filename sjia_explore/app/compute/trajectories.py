@@ -77,14 +77,17 @@ def _y_title(y_title: str, each_patient: bool) -> str:
 
 def compute(ctx: Context) -> TrajectoriesModel:
     """The Vega-Lite specification of the chosen trajectory panels and the per-visit summaries behind it."""
-    selected, features, state, dark, weeks = ctx.selected, ctx.features, ctx.state, ctx.dark, ctx.options.weeks
-    labels = trajectories.group_order(features["duration_group"].fillna(trajectories.MISSING_GROUP))
+    selected, state, dark, weeks = ctx.selected, ctx.state, ctx.dark, ctx.options.weeks
+    labels = list(ctx.group_counts)  # the groups of the selected patients at the cut-off, in their order
     colours = plots.group_colours(labels, missing_label=trajectories.MISSING_GROUP, dark=dark)
     panels, numbers = [], []
-    lines_for, lines_note = line_patients(features) if state.each_patient else (None, None)
-    # ``selected`` is a subgroup of the cohort shown: its summaries come from the cohort's index, with the
-    # numbers of trajectories.summarise(selected.visits, ..., patients=features)
-    groups = ctx.index.groups(features, "duration_group") if ctx.index is not None else None
+    lines_for, lines_note = line_patients(ctx.features) if state.each_patient else (None, None)
+    # ``selected`` is a subgroup of the cohort shown: its summaries come from its values per outcome and week
+    # kept in order of time to treatment (trajectories.CutoffSums, kept per selection), with the numbers of
+    # trajectories.summarise(selected.visits, ..., patients=features): a new cut-off is a look-up
+    sums = ctx.remember("trajectories_sums", SELECTION_INPUTS, lambda: trajectories.CutoffSums(
+        ctx.index, selected.patients[["patient_id", trajectories.CutoffSums.MONTHS]])) \
+        if ctx.index is not None else None
     chosen = [outcome(column) for column in state.trajectory_outcomes]
     # what depends only on the patients selected is kept per selection: a new cut-off does not look again
     recorded = ctx.remember("trajectories_recorded", SELECTION_INPUTS,
@@ -98,11 +101,11 @@ def compute(ctx: Context) -> TrajectoriesModel:
         if recorded and shown.column not in recorded:  # not recorded: said, never drawn as n=0
             absent.append(shown.title)
             continue
-        if ctx.index is not None and shown.column in ctx.index.outcomes:
-            summary = ctx.index.summarise(shown.column, groups=groups)
+        if sums is not None and shown.column in sums.outcomes:
+            summary = sums.summarise(shown.column, state.early_cutoff_months)
         else:
             summary = trajectories.summarise(selected.visits, shown.column, by="duration_group",
-                                             patients=features, weeks=weeks)
+                                             patients=ctx.features, weeks=weeks)
         numbers.append((shown.column, summary))
         lines = trajectories.patient_values(selected.visits, shown.column, by="duration_group",
                                             patients=lines_for, weeks=weeks) if lines_for is not None else None
