@@ -145,3 +145,15 @@ def test_downloads_use_the_small_count_choice_before_the_share_panel_is_built(co
     assert explorer.share.suppression.value == 5
     explorer.share.suppression.value = 0
     assert explorer.share.suppression_value == 0
+
+
+def test_the_explanation_of_reconstructed_values_is_written_when_opened(cohort):
+    explorer = CohortExplorer(cohort, query="")
+    messages = explorer.messages
+    assert messages.explanation.value == "" and messages.explanation.layout.display == "none"
+    messages.explain_button.click()
+    assert messages.explanation.layout.display == ""
+    assert "generated one plausible course per patient" in messages.explanation.value
+    everyone = messages.explanation.value
+    explorer.update(replace(explorer.state, sex="F"))  # open: it follows the selection
+    assert "Visit rows behind the charts" in messages.explanation.value and messages.explanation.value != everyone
