@@ -8,7 +8,10 @@ first shown. The explorer calls :meth:`~LazyView.build` when the view's section
 (or panel) is opened, by a click or by the page address, before it renders the
 view. Until then every call that writes a widget (``render``, ``sync``…) is kept,
 the latest of each, and made on the new widgets when they are built: the view
-comes up exactly as if it had been built at the start.
+comes up exactly as if it had been built at the start. A widget asked for by
+name before then (``view.outcome`` in a notebook or a test) builds the view
+first; the explorer itself reads a view's controls only once it is built
+(``view.read(state)`` answers from the view state until then).
 
 Examples
 --------
