@@ -96,6 +96,36 @@ print(json.dumps(report))
     assert "statsmodels" not in out["after_table1"] or "statsmodels" in out["after_tests"]
 
 
+WIDGETS = FIRST_VIEW + """
+import warnings
+import ipywidgets
+warnings.simplefilter("ignore", DeprecationWarning)  # Widget.widgets: every widget the kernel would send
+
+def count():
+    return len(ipywidgets.Widget.widgets)
+
+report.update(at_start=count())
+views = getattr(explorer, "lazy_views", {{}})
+report.update(built=sorted(n for n, v in views.items() if v.built))
+for view in views.values():
+    view.build()
+report.update(all_built=count())
+print(json.dumps(report))
+"""
+
+
+def test_a_new_viewer_gets_the_widgets_of_what_is_on_screen_only():
+    """Every widget is sent to the page when the app is shown: the tabs and panels that are not open wait.
+
+    Before the closed tabs and panels were built on first use, a new viewer's kernel made
+    396 widgets at start (as many as with every view built).
+    """
+    out = run_fresh(WIDGETS.format(app=app_code(), later=LATER))
+    assert out["at_start"] < 300, out
+    assert out["built"] == [], f"built before they are opened: {out['built']}"
+    assert out["at_start"] <= 0.65 * out["all_built"], out
+
+
 def test_the_server_writes_the_bytecode_once_so_kernels_do_not_compile(tmp_path):
     import importlib.util
     import shutil

@@ -30,7 +30,7 @@ from sjia_explore.app.upload import read_upload, too_large
 from sjia_explore.app.views.details import PANEL_TITLES, PANELS, SharePanel, StatisticsPanel, table1_html
 from sjia_explore.app.views.html import esc
 from sjia_explore.app.views.messages import Messages
-from sjia_explore.app.views.outcomes import OutcomeViews, highlight_html
+from sjia_explore.app.views.outcomes import NOBODY, OutcomeViews, highlight_html, highlight_options
 from sjia_explore.app.views.sections import SafetyView, TrajectoriesView, WindowView, download_bar
 from sjia_explore.app.views.sidebar import Sidebar
 from sjia_explore.app.vocabulary import (
@@ -124,13 +124,18 @@ class CohortExplorer:
         safe = self._safe
         self.messages = Messages()
         self.sidebar = Sidebar(safe(self._on_control))
-        bars = {name: download_bar(name, items, self.download) for name, items in DOWNLOADS.items()}
-        self.trajectories = TrajectoriesView(bars["trajectories"])
+        # a section's download bar is made with its other widgets, when it is first shown
+        bars = {name: (lambda name=name, items=items: download_bar(name, items, self.download))
+                for name, items in DOWNLOADS.items()}
+        self.trajectories = TrajectoriesView(bars["trajectories"]())
         self.window = WindowView(bars["window"], safe(self._on_reset_ledger))
         self.safety = SafetyView(bars["safety"])
         self.outcomes = OutcomeViews(bars)
         self.statistics = StatisticsPanel(safe(self._on_run_tests), safe(self._on_reset_ledger))
         self.share = SharePanel(bars["state"])
+        #: The views built the first time their tab or panel is shown (see views/lazy.py).
+        self.lazy_views = {"window": self.window, "safety": self.safety, **self.outcomes.views,
+                           "statistics": self.statistics, "share": self.share}
         self.table1 = W.HTML()
         self.table1.add_class("sjia-table1")
 
@@ -165,15 +170,24 @@ class CohortExplorer:
         self.view.add_class("sjia-app")
         self.view.add_class("sjia-theme-light")
 
-        for control in [*self.sidebar.controls, self.statistics.outcome, self.statistics.method, self.window.outcome,
-                        self.window.week, self.theme, *self.outcomes.controls, *self.trajectories.choices]:
-            control.observe(safe(self._on_control), names="value")
-        self.tabs.observe(safe(self._on_control), names="selected_index")
+        on_control, on_click = safe(self._on_control), safe(self._on_patient_click)
+
+        def observe(*controls) -> None:
+            for control in controls:
+                control.observe(on_control, names="value")
+
+        observe(*self.sidebar.controls, self.theme, *self.trajectories.choices)
+        # the controls of a view built later are observed once they exist
+        self.statistics.when_built(lambda v: observe(v.outcome, v.method))
+        self.window.when_built(lambda v: observe(v.outcome, v.week))
+        self.outcomes.activity.when_built(lambda v: observe(v.score))
+        self.outcomes.patients.when_built(lambda v: observe(v.highlight))
+        self.tabs.observe(on_control, names="selected_index")
         self.trajectories.highlight.observe(safe(self._on_highlight_beside), names="value")
         # a click on a child's row, line or point picks them (again: nobody)
-        for chart in (self.outcomes.patients.chart, self.window.continuous):
-            chart.on_click(safe(self._on_patient_click), "patient_id")
-        self.trajectories.chart.on_click(safe(self._on_patient_click), "patient_id")
+        self.trajectories.chart.on_click(on_click, "patient_id")
+        self.window.when_built(lambda v: v.continuous.on_click(on_click, "patient_id"))
+        self.outcomes.patients.when_built(lambda v: v.chart.on_click(on_click, "patient_id"))
         self.details.observe(safe(self._on_panel), names="selected_index")
         self.sidebar.reset.on_click(safe(lambda _b: self.update(replace(
             self.state, **{f: getattr(ViewState(), f) for f in FILTER_FIELDS}))))
@@ -201,7 +215,7 @@ class CohortExplorer:
             self.accessible_names.labels = self.sidebar.accessible_names()
             self.window.set_weeks(session.options.follow_up_weeks)
             self.trajectories.set_outcomes(choosable(cohort.visits))
-            self.share.suppression.value = 0 if bundled else 5
+            self.share.set_suppression(0 if bundled else 5)
         finally:
             self._syncing = False
 
@@ -220,13 +234,14 @@ class CohortExplorer:
             self.update(self._state_from_controls())
 
     def _on_highlight_beside(self, change) -> None:
-        """The picker beside the trajectories sets the one in "Each patient", which updates the view."""
+        """The picker beside the trajectories: the patient picked is highlighted (the one in "Each patient"
+        follows)."""
         if not self._syncing:
-            self.outcomes.patients.highlight.value = change["new"]
+            self.update(replace(self._state_from_controls(), highlight=change["new"] or None))
 
     def _on_patient_click(self, patient_id: str) -> None:
         """A child clicked on a chart is highlighted (or, when they already are, nobody is)."""
-        picker = self.outcomes.patients.highlight
+        picker = self.trajectories.highlight  # always built; the one in "Each patient" has the same patients
         if patient_id in {v for _, v in picker.options}:
             picker.value = "" if picker.value == patient_id else patient_id
 
@@ -245,12 +260,11 @@ class CohortExplorer:
         shown_theme = "dark" if self.session.dark(self.state) else "light"
         theme = self.state.theme if self.theme.value == shown_theme else self.theme.value
         index = self.tabs.selected_index if self.tabs.selected_index is not None else 0
-        week = self.window.week.value if self.window.week.value is not None else self.state.window_week
-        return ViewState(**self.sidebar.read(), test_outcome=self.statistics.outcome.value,
-                         test_method=self.statistics.method.value, section=SECTIONS[index],
-                         window_outcome=self.window.outcome.value, window_week=int(week), theme=theme,
+        shown = self.state  # a view not built yet has no controls: its fields stay as shown
+        return ViewState(**self.sidebar.read(), **self.statistics.read(shown), section=SECTIONS[index],
+                         **self.window.read(shown), theme=theme,
                          trajectory_outcomes=self.trajectories.read() or self.state.trajectory_outcomes,
-                         **self.outcomes.read(), open_panel=self._open_panel(), data_name=self.state.data_name,
+                         **self.outcomes.read(shown), open_panel=self._open_panel(), data_name=self.state.data_name,
                          data_sha=self.state.data_sha)
 
     def _open_panel(self) -> str | None:
@@ -399,7 +413,7 @@ class CohortExplorer:
 
     def download(self, key: str) -> tuple[str, str, bytes]:
         """The file a download button makes: (file name, MIME type, bytes), with the suppression chosen."""
-        return self.session.download(key, suppression=int(self.share.suppression.value or 0))
+        return self.session.download(key, suppression=self.share.suppression_value)
 
     # -- the one update path ------------------------------------------------------------------------
     def update(self, state: ViewState | None = None, cohort: Cohort | None = None) -> bool:
@@ -436,15 +450,13 @@ class CohortExplorer:
         self._syncing = True
         try:
             self.sidebar.sync(state, self.session.options.studies)
-            self.statistics.outcome.value = state.test_outcome
-            self.statistics.method.value = state.test_method
+            self.statistics.sync(state)
             self.tabs.selected_index = SECTIONS.index(state.section)
-            self.window.outcome.value = state.window_outcome
+            self.window.sync(state)
             self.outcomes.sync(state)
-            self.trajectories.highlight.value = self.outcomes.patients.highlight.value
+            values = {v for _, v in self.trajectories.highlight.options}
+            self.trajectories.highlight.value = state.highlight if state.highlight in values else NOBODY
             self.trajectories.sync(state.trajectory_outcomes)
-            if state.window_week in [v for _, v in self.window.week.options]:
-                self.window.week.value = state.window_week
             self.theme.value = "dark" if self.session.dark(state) else "light"
             self.details.selected_index = PANELS.index(state.open_panel) if state.open_panel else None
         finally:
@@ -454,16 +466,19 @@ class CohortExplorer:
         """Put a computed view on screen."""
         state, selection = model.state, model.selection
         self.trajectories.render(model.trajectories)  # first: the chart is what the user watches
+        self._open_views(state)
         self._syncing = True
         try:  # the patients the highlight can pick follow the selection (before the controls are synced)
             self.outcomes.patients.set_choices(model.highlight.choices)
-            if list(self.trajectories.highlight.options) != list(self.outcomes.patients.highlight.options):
-                self.trajectories.highlight.options = self.outcomes.patients.highlight.options
+            options = highlight_options(model.highlight.choices)
+            if tuple(self.trajectories.highlight.options) != options:
+                self.trajectories.highlight.options = options
         finally:
             self._syncing = False
         self._sync_controls(state)
         sentence = highlight_html(model.highlight)
-        self.trajectories.highlight_note.value = self.window.highlight_note.value = sentence
+        self.trajectories.highlight_note.value = sentence
+        self.window.show_highlight(sentence)
         group_text = self.sidebar.render(selection)
         self.view.remove_class("sjia-theme-dark" if not model.dark else "sjia-theme-light")
         self.view.add_class("sjia-theme-dark" if model.dark else "sjia-theme-light")
@@ -514,10 +529,21 @@ class CohortExplorer:
         self._shown_state = state
         self.messages.show_error(None)
 
+    def _open_views(self, state: ViewState) -> None:
+        """Build the views on screen in ``state`` (its section and open panel) that are not built yet."""
+        for name in (state.section, state.open_panel):
+            view = self.lazy_views.get(name) if name else None
+            if view is not None and not view.built:
+                self._syncing = True  # what the new controls are set to is already the view's state
+                try:
+                    view.build()
+                finally:
+                    self._syncing = False
+
     def _render_ledger(self, model: ViewModel | None = None) -> None:
         frame, sentence = self.session.ledger.to_frame(), self.session.ledger.sentence()
-        self.window.ledger.render(frame, sentence)
-        self.statistics.ledger.render(frame, sentence)
+        self.window.render_ledger(frame, sentence)
+        self.statistics.render_ledger(frame, sentence)
 
     def _on_reset_ledger(self, _button=None) -> None:
         self.session.ledger.reset()

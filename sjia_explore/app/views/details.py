@@ -1,4 +1,8 @@
-"""The panels under the sections: Table 1, the statistics panel, and share / reproduce / download."""
+"""The panels under the sections: Table 1, the statistics panel, and share / reproduce / download.
+
+The statistics and share panels build their widgets the first time they are opened
+(see :mod:`sjia_explore.app.views.lazy`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from sjia_explore.app.browser import CopyButton, DownloadBar, ShareAddress
 from sjia_explore.app.model import Table1Model, TestsModel
 from sjia_explore.app.state import DETAIL_PANELS
 from sjia_explore.app.views.html import esc
+from sjia_explore.app.views.lazy import LazyView
 from sjia_explore.app.views.ledger import LedgerView
 from sjia_explore.app.vocabulary import (
     OUTCOMES,
@@ -85,10 +90,18 @@ def tests_html(model: TestsModel) -> str:
     return text
 
 
-class StatisticsPanel:
-    """Tests of change from week 0, run on request only (some take seconds, and every run is another test)."""
+class StatisticsPanel(LazyView):
+    """Tests of change from week 0, run on request only (some take seconds, and every run is another test).
+
+    Built the first time the panel is opened."""
 
     def __init__(self, on_run: Callable[..., None], on_reset_ledger: Callable[..., None]):
+        super().__init__("sjia-tests")
+        self._on_run = on_run
+        self._on_reset_ledger = on_reset_ledger
+        self.shown_for: tuple | None = None  # (selection, outcome, method) of the results on screen
+
+    def _build(self) -> list:
         self.outcome = W.Dropdown(options=[(o.title, o.column) for o in OUTCOMES], value=OUTCOMES[0].column,
                                   description="Outcome", layout=W.Layout(width="260px"))
         self.outcome.add_class("sjia-test-outcome")
@@ -100,22 +113,35 @@ class StatisticsPanel:
         self.run = W.Button(description="Run the tests for the selected patients",
                             layout=W.Layout(width="auto", align_self="flex-start"))
         self.run.add_class("sjia-run-tests")
-        self.run.on_click(on_run)
+        self.run.on_click(self._on_run)
         self.results = W.HTML()
         self.results.add_class("sjia-stats")
-        self.ledger = LedgerView("sjia-stats-ledger", on_reset_ledger)
-        self.shown_for: tuple | None = None  # (selection, outcome, method) of the results on screen
-        self.box = W.VBox([W.HBox([self.outcome, self.method], layout=W.Layout(flex_flow="row wrap")),
-                           self.method_text, self.run, self.results, self.ledger.box])
-        self.box.add_class("sjia-tests")
+        self.ledger = LedgerView("sjia-stats-ledger", self._on_reset_ledger)
+        return [W.HBox([self.outcome, self.method], layout=W.Layout(flex_flow="row wrap")),
+                self.method_text, self.run, self.results, self.ledger.box]
 
     @staticmethod
     def key(state) -> tuple:
         """What the test results depend on: the patients, the outcome and the method."""
         return (state.selection(), state.test_outcome, state.test_method)
 
+    def read(self, state) -> dict:
+        """The ViewState fields these controls set (``state``'s while the panel is not built)."""
+        if not self.built:
+            return {"test_outcome": state.test_outcome, "test_method": state.test_method}
+        return {"test_outcome": self.outcome.value, "test_method": self.method.value}
+
+    def sync(self, state) -> None:
+        """Set the controls to ``state`` (the caller holds back the updates this triggers)."""
+        if self._later("sync", state):
+            return
+        self.outcome.value = state.test_outcome
+        self.method.value = state.test_method
+
     def render_status(self, state) -> None:
         """The method's description, and whether the results shown still belong to this view."""
+        if self._later("render_status", state):
+            return
         from sjia_explore import stats
 
         self.method_text.value = "<br>".join(
@@ -128,6 +154,10 @@ class StatisticsPanel:
             self.shown_for = None
             self.results.value = ('<p class="sjia-stale">The patients, outcome or method changed since the '
                                   "tests were run. Press the button to run them for this view.</p>")
+
+    def render_ledger(self, frame, sentence: str) -> None:
+        if not self._later("render_ledger", frame, sentence):
+            self.ledger.render(frame, sentence)
 
     def render(self, state, model: TestsModel) -> None:
         self.results.value = tests_html(model)
@@ -151,10 +181,15 @@ def privacy_html(data_name: str | None = None, data_sha: str | None = None) -> s
             "address is asked to upload that file, and sees this view once they do.</p>")
 
 
-class SharePanel:
-    """The view as an address, JSON and Python; downloads with their provenance."""
+class SharePanel(LazyView):
+    """The view as an address, JSON and Python; downloads with their provenance (built when first opened)."""
 
-    def __init__(self, downloads: DownloadBar):
+    def __init__(self, downloads: Callable[[], DownloadBar]):
+        super().__init__("sjia-share")
+        self._downloads = downloads
+        self._suppression = 0  # the choice of small counts hidden in downloads, kept while the panel is not built
+
+    def _build(self) -> list:
         self.json_text = W.Textarea(layout=W.Layout(width="100%", height="190px"))
         self.json_text.add_class("sjia-state-json")
         self.python_text = W.Textarea(layout=W.Layout(width="100%", height="250px"))
@@ -163,7 +198,7 @@ class SharePanel:
         self.copy_json.add_class("sjia-copy-json")
         self.copy_python = CopyButton(label="Copy Python")
         self.copy_python.add_class("sjia-copy-python")
-        self.suppression = W.Dropdown(options=list(SUPPRESSION_CHOICES), value=0,
+        self.suppression = W.Dropdown(options=list(SUPPRESSION_CHOICES), value=self._suppression,
                                       description="Small counts in downloaded tables:",
                                       style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         self.suppression.add_class("sjia-suppression")
@@ -171,7 +206,7 @@ class SharePanel:
         self.address.add_class("sjia-share-address")
         self.privacy = W.HTML(privacy_html())
         self.privacy.add_class("sjia-share-privacy")
-        self.box = W.VBox([
+        return [
             W.HTML("<p>This address opens this exact view, with the panel you had open before this one (it is "
                    "also the one in your browser's address bar): copy it to share or bookmark the view.</p>"),
             self.address, self.privacy,
@@ -179,13 +214,24 @@ class SharePanel:
             self.copy_json, self.json_text, self.copy_python, self.python_text,
             W.HTML("<p>Downloads carry where they came from (data source, selection, date, and whether values "
                    "are reconstructed). For tables, choose whether small counts are hidden:</p>"),
-            self.suppression, downloads,
-        ])
-        self.box.add_class("sjia-share")
+            self.suppression, self._downloads(),
+        ]
+
+    @property
+    def suppression_value(self) -> int:
+        """Counts below this are hidden in downloaded tables (0: none)."""
+        return int((self.suppression.value if self.built else self._suppression) or 0)
+
+    def set_suppression(self, value: int) -> None:
+        self._suppression = value
+        if self.built:
+            self.suppression.value = value
 
     def render(self, json_text: str, python_text: str, query: str = "", data_name: str | None = None,
                data_sha: str | None = None) -> None:
         """Show a view's address (``query``), JSON and Python, and what its address holds."""
+        if self._later("render", json_text, python_text, query, data_name, data_sha):
+            return
         self.address.query = query
         self.privacy.value = privacy_html(data_name, data_sha)
         self.json_text.value = self.copy_json.text = json_text

@@ -54,7 +54,8 @@ class Messages:
                                        layout=W.Layout(width="auto", align_self="flex-start", margin="4px 0"),
                                        tooltip="Show or hide the explanation")
         self.explain_button.add_class("sjia-explain-button")
-        self.explanation = W.HTML(layout=W.Layout(display="none"))
+        self.explanation = W.HTML(layout=W.Layout(display="none"))  # written when it is first opened
+        self._about: AboutModel | None = None
         self.explanation.add_class("sjia-explanation")
         self.explain_button.on_click(lambda _b: self.toggle_explanation())
         self.banner = W.VBox([self.reconstructed_label, self.explain_button, self.explanation])
@@ -86,6 +87,8 @@ class Messages:
 
     def toggle_explanation(self) -> None:
         hidden = self.explanation.layout.display == "none"
+        if hidden and self._about is not None:  # written when opened: a new page is not sent it
+            self.explanation.value = explanation_html(self._about)
         self.explanation.layout.display = "" if hidden else "none"
         self.explain_button.description = "Hide the explanation" if hidden else EXPLAIN
 
@@ -101,7 +104,9 @@ class Messages:
                 "child.")
         self.banner.layout.display = "" if (about.reconstructed or about.simulated) else "none"
         self.explain_button.layout.display = "" if about.reconstructed else "none"
-        self.explanation.value = explanation_html(about)
+        self._about = about
+        if self.explanation.layout.display != "none":
+            self.explanation.value = explanation_html(about)
 
     def show_shared_file(self, expected: tuple[str, str] | None, still_showing: str = "the bundled studies",
                          uploaded: tuple[str, str] | None = None) -> None:

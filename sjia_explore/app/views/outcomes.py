@@ -1,6 +1,7 @@
 """The outcome sections (tabs): disease activity with the published evidence, biomarkers, and each patient.
 
-Each view builds its widgets once and ``render(model)`` puts a section model on
+Each view builds its widgets the first time its tab is shown (see
+:mod:`sjia_explore.app.views.lazy`) and ``render(model)`` puts a section model on
 screen. :class:`OutcomeViews` holds them all, in the order of
 :data:`sjia_explore.app.vocabulary.SECTIONS` after the first three tabs.
 """
@@ -12,6 +13,7 @@ import pandas as pd
 
 from sjia_explore.app.model import ActivityModel, BiomarkersModel, HighlightModel, PatientsModel
 from sjia_explore.app.views.html import esc
+from sjia_explore.app.views.lazy import LazyView
 from sjia_explore.app.views.sections import LazyChart
 from sjia_explore.app.vocabulary import ACTIVITY_SCORES
 
@@ -79,10 +81,17 @@ def activity_html(model: ActivityModel) -> str:
     return "".join(parts)
 
 
-class _Section:
-    """Intro text, a message when there is nothing to draw, a chart, and a download bar."""
+class _Section(LazyView):
+    """Intro text, a message when there is nothing to draw, a chart, and a download bar (built when first
+    shown)."""
 
-    def __init__(self, name: str, downloads):
+    def __init__(self, name: str, downloads=None):
+        super().__init__(f"sjia-{name}")
+        self.name = name
+        self._downloads = downloads
+
+    def _build(self) -> list:
+        name = self.name
         self.intro = W.HTML()
         self.intro.add_class(f"sjia-{name}-intro")
         self.intro.add_class("sjia-section-intro")
@@ -93,9 +102,7 @@ class _Section:
         self.extra = W.HTML()
         self.extra.add_class(f"sjia-{name}-extra")
         self.extra.add_class("sjia-table")
-        children = [self.intro, self.message, self.chart.box, self.extra] + ([downloads] if downloads else [])
-        self.box = W.VBox(children)
-        self.box.add_class(f"sjia-{name}")
+        return [self.intro, self.message, self.chart.box, self.extra] + ([self._downloads()] if self._downloads else [])
 
     def show(self, intro: str, message: str, spec: dict | None, extra: str = "") -> None:
         self.intro.value = intro
@@ -108,13 +115,23 @@ class _Section:
 class ActivityView(_Section):
     def __init__(self, downloads=None):
         super().__init__("activity", downloads)
+
+    def _build(self) -> list:
+        children = super()._build()
         self.score = W.Dropdown(options=[(t, k) for k, t in ACTIVITY_SCORES.items()], value="sjadas10",
                                 description="Score", layout=W.Layout(width="380px"))
         self.score.add_class("sjia-activity-score")
-        self.box.children = [self.intro, self.score, *self.box.children[1:]]
+        return [self.intro, self.score, *children[1:]]
+
+    def read(self, state) -> str:
+        return self.score.value if self.built else state.activity_score
+
+    def sync(self, score: str) -> None:
+        if not self._later("sync", score):
+            self.score.value = score
 
     def render(self, model: ActivityModel | None) -> None:
-        if model is not None:
+        if model is not None and not self._later("render", model):
             self.show(activity_html(model), model.message, model.spec, literature_html(model.literature))
 
 
@@ -138,7 +155,7 @@ class BiomarkersView(_Section):
         super().__init__("biomarkers", downloads)
 
     def render(self, model: BiomarkersModel | None) -> None:
-        if model is not None:
+        if model is not None and not self._later("render", model):
             self.show(biomarkers_html(model), model.message, model.spec)
 
 
@@ -161,39 +178,64 @@ def patients_html(model: PatientsModel) -> str:
 NOBODY = ""
 
 
+def highlight_options(choices) -> tuple[tuple[str, str], ...]:
+    """The highlight pickers' options: "none", then ``choices`` ((label, patient id) pairs).
+
+    Examples
+    --------
+    >>> highlight_options([("P1 (Quartier)", "P1")])
+    (('none', ''), ('P1 (Quartier)', 'P1'))
+    """
+    return (("none", NOBODY), *((label, pid) for label, pid in choices))
+
+
 class PatientsView(_Section):
     """The swimmer chart, with the picker of the patient highlighted on every chart and the sentence about them."""
 
     def __init__(self, downloads=None):
         super().__init__("patients", downloads)
+
+    def _build(self) -> list:
+        children = super()._build()
         self.highlight = W.Dropdown(options=[("none", NOBODY)], value=NOBODY, description="Highlight a patient",
                                     style={"description_width": "initial"}, layout=W.Layout(width="320px"))
         self.highlight.add_class("sjia-highlight-choice")
         self.highlight_note = W.HTML()
         self.highlight_note.add_class("sjia-highlight-note")
-        self.box.children = [self.intro, self.highlight, self.highlight_note, *self.box.children[1:]]
+        return [self.intro, self.highlight, self.highlight_note, *children[1:]]
 
     def set_choices(self, choices) -> None:
         """Offer ``choices`` ((label, patient id) pairs) and "none" (the caller holds back the updates)."""
-        options = [("none", NOBODY), *((label, pid) for label, pid in choices)]
-        if list(self.highlight.options) != options:
+        if self._later("set_choices", choices):
+            return
+        options = highlight_options(choices)
+        if tuple(self.highlight.options) != options:
             self.highlight.options = options
 
-    def read(self) -> str | None:
+    def read(self, state) -> str | None:
+        if not self.built:
+            return state.highlight
         return self.highlight.value or None
 
     def sync(self, patient_id: str | None) -> None:
+        if self._later("sync", patient_id):
+            return
         values = {v for _, v in self.highlight.options}
         self.highlight.value = patient_id if patient_id in values else NOBODY
 
+    def show_highlight(self, sentence: str) -> None:
+        """The sentence about the highlighted patient (HTML)."""
+        if not self._later("show_highlight", sentence):
+            self.highlight_note.value = sentence
+
     def render(self, model: PatientsModel | None) -> None:
-        if model is not None:
+        if model is not None and not self._later("render", model):
             self.show(patients_html(model), model.message, model.spec)
 
 
 class OutcomeViews:
     """The outcome tabs: ``boxes`` go into the tab bar in the order of SECTIONS; ``render`` puts a view model
-    on screen."""
+    on screen. Each view is built the first time its tab is shown."""
 
     def __init__(self, bars: dict):
         self.activity = ActivityView(bars.get("activity"))
@@ -205,21 +247,16 @@ class OutcomeViews:
     def boxes(self) -> list:
         return [v.box for v in self.views.values()]
 
-    @property
-    def controls(self) -> list:
-        """The controls whose value is part of the view (observed like the sidebar's)."""
-        return [self.activity.score, self.patients.highlight]
-
-    def read(self) -> dict:
-        """The ViewState fields these controls set."""
-        return {"activity_score": self.activity.score.value, "highlight": self.patients.read()}
+    def read(self, state) -> dict:
+        """The ViewState fields these controls set (``state``'s for a view not built yet)."""
+        return {"activity_score": self.activity.read(state), "highlight": self.patients.read(state)}
 
     def sync(self, state) -> None:
         """Set the controls to ``state`` (the caller holds back the updates this triggers)."""
-        self.activity.score.value = state.activity_score
+        self.activity.sync(state.activity_score)
         self.patients.sync(state.highlight)
 
     def render(self, model) -> None:
         for name, view in self.views.items():
             view.render(model.sections.get(name))
-        self.patients.highlight_note.value = highlight_html(model.highlight)
+        self.patients.show_highlight(highlight_html(model.highlight))

@@ -1,9 +1,13 @@
 """The three sections of the main area (tabs): trajectories, window of opportunity, steroids and safety.
 
-Each view builds its widgets once and :meth:`render` puts a section model on screen.
+Each view builds its widgets once and :meth:`render` puts a section model on screen. The window of
+opportunity and the safety sections build theirs the first time they are shown (see
+:mod:`sjia_explore.app.views.lazy`).
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import ipywidgets as widgets
 import numpy as np
@@ -14,6 +18,7 @@ from sjia_explore.app.browser import DownloadBar
 from sjia_explore.app.compute.safety import ABSENT
 from sjia_explore.app.model import AdverseEventsModel, SafetyModel, SteroidModel, WindowModel
 from sjia_explore.app.views.html import esc, table_html
+from sjia_explore.app.views.lazy import LazyView
 from sjia_explore.app.views.ledger import LedgerView
 from sjia_explore.app.vocabulary import DEFAULT_PANELS, MAX_PANELS, OUTCOMES, PANEL_OUTCOMES, outcome, study_label
 
@@ -213,10 +218,15 @@ def window_continuous_html(model: WindowModel) -> str:
             "children treated early differ from the others in study, drug and line of therapy as well.</p>")
 
 
-class WindowView:
-    """Early vs late side by side, the cut-off strip, and the tests it counted."""
+class WindowView(LazyView):
+    """Early vs late side by side, the cut-off strip, and the tests it counted (built when first shown)."""
 
-    def __init__(self, downloads: DownloadBar, on_reset_ledger):
+    def __init__(self, downloads: Callable[[], DownloadBar], on_reset_ledger):
+        super().__init__("sjia-window")
+        self._downloads = downloads
+        self._on_reset_ledger = on_reset_ledger
+
+    def _build(self) -> list:
         self.intro = W.HTML()
         self.intro.add_class("sjia-window-intro")
         self.intro.add_class("sjia-section-intro")
@@ -237,20 +247,44 @@ class WindowView:
         self.highlight_note = W.HTML()
         self.highlight_note.add_class("sjia-highlight-note")
         self.continuous = LazyChart("sjia-window-continuous-chart")
-        self.ledger = LedgerView("sjia-window-ledger", on_reset_ledger)
-        self.box = W.VBox([self.intro, W.HBox([self.outcome, self.week], layout=W.Layout(flex_flow="row wrap")),
-                           self.message, self.charts.box, self.current, self.continuous_text, self.highlight_note,
-                           self.continuous.box,
-                           self.ledger.box, downloads])
-        self.box.add_class("sjia-window")
+        self.ledger = LedgerView("sjia-window-ledger", self._on_reset_ledger)
+        return [self.intro, W.HBox([self.outcome, self.week], layout=W.Layout(flex_flow="row wrap")),
+                self.message, self.charts.box, self.current, self.continuous_text, self.highlight_note,
+                self.continuous.box, self.ledger.box, self._downloads()]
 
     def set_weeks(self, follow_up: tuple[int, ...]) -> None:
+        if self._later("set_weeks", follow_up):
+            return
         follow_up = follow_up or (24,)
         self.week.options = [(f"week {w}", w) for w in follow_up]
         self.week.value = follow_up[-1]
 
+    def read(self, state) -> dict:
+        """The ViewState fields these controls set (``state``'s while the view is not built)."""
+        if not self.built:
+            return {"window_outcome": state.window_outcome, "window_week": state.window_week}
+        week = self.week.value if self.week.value is not None else state.window_week
+        return {"window_outcome": self.outcome.value, "window_week": int(week)}
+
+    def sync(self, state) -> None:
+        """Set the controls to ``state`` (the caller holds back the updates this triggers)."""
+        if self._later("sync", state):
+            return
+        self.outcome.value = state.window_outcome
+        if state.window_week in [v for _, v in self.week.options]:
+            self.week.value = state.window_week
+
+    def show_highlight(self, sentence: str) -> None:
+        """The sentence about the highlighted patient (HTML)."""
+        if not self._later("show_highlight", sentence):
+            self.highlight_note.value = sentence
+
+    def render_ledger(self, frame, sentence: str) -> None:
+        if not self._later("render_ledger", frame, sentence):
+            self.ledger.render(frame, sentence)
+
     def render(self, model: WindowModel | None) -> None:
-        if model is None:
+        if model is None or self._later("render", model):
             return
         self.intro.value = window_intro_html(model)
         self.message.value = esc(model.message) if model.message else ""
@@ -350,10 +384,14 @@ def adverse_events_html(model: AdverseEventsModel) -> str:
     return "".join(parts)
 
 
-class SafetyView:
-    """Corticosteroid tapering and adverse events."""
+class SafetyView(LazyView):
+    """Corticosteroid tapering and adverse events (built when first shown)."""
 
-    def __init__(self, downloads: DownloadBar):
+    def __init__(self, downloads: Callable[[], DownloadBar]):
+        super().__init__("sjia-safety")
+        self._downloads = downloads
+
+    def _build(self) -> list:
         self.steroid_text = W.HTML(layout=W.Layout(flex="1 1 360px", max_width="480px"))
         self.steroid_text.add_class("sjia-steroid-text")
         self.steroid_text.add_class("sjia-table")
@@ -361,14 +399,12 @@ class SafetyView:
         self.safety_text = W.HTML()
         self.safety_text.add_class("sjia-safety-text")
         self.safety_text.add_class("sjia-table")
-        self.box = W.VBox([W.HBox([self.steroid_text, self.steroid_chart.box],
-                                  layout=W.Layout(flex_flow="row wrap", align_items="flex-start",
-                                                  grid_gap="0 24px")),
-                           self.safety_text, downloads])
-        self.box.add_class("sjia-safety")
+        return [W.HBox([self.steroid_text, self.steroid_chart.box],
+                       layout=W.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="0 24px")),
+                self.safety_text, self._downloads()]
 
     def render(self, model: SafetyModel | None) -> None:
-        if model is None:
+        if model is None or self._later("render", model):
             return
         self.steroid_text.value = steroid_html(model.steroid)
         self.steroid_chart.render(model.steroid.spec)
