@@ -83,10 +83,11 @@ def burst(url: str, viewers: int, timeout_s: float) -> list[dict]:
     return [r if r is not None else {"s": None, "ok": False, "error": "no answer"} for r in results]
 
 
-#: CPU a kernel has used once it has run the notebook (the trivial one: about 0.3-0.6 s; the app: 0.9-1.3 s on
-#: a quiet 2-core machine, several times more on a busy one), and the memory it then holds: a kernel that has
+#: CPU a kernel has used once it has run the notebook (the trivial one: 0.29 s measured on a quiet 2-core
+#: machine, more on a busy one; the app: about 0.6-1 s), and the memory it then holds: a kernel that has
 #: only started holds about 50 MB, one that has run the app 110 MB or more (the memory does not vary with load).
-READY_CPU_S = {"app": 0.3, "trivial": 0.3}
+#: Below these, the wait for a warm pool never ends (it gives up after its timeout).
+READY_CPU_S = {"app": 0.3, "trivial": 0.15}
 READY_RSS_MB = {"app": 90.0, "trivial": 0.0}
 
 
