@@ -107,12 +107,16 @@ def code_fingerprint() -> str:
     return _fingerprint["code"]
 
 
+def input_files(path: Path) -> list[Path]:
+    """The files a cache key is made of: ``path`` itself, or every file in the folder (not hidden ones)."""
+    return [path] if path.is_file() else sorted(
+        (p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")), key=lambda p: p.name)
+
+
 def input_digest(path: Path) -> str:
     """SHA-256 of a file's bytes; for a folder, of the name and bytes of every file in it (not hidden ones)."""
     digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(
-        (p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")), key=lambda p: p.name)
-    for file in files:
+    for file in input_files(path):
         digest.update(file.name.encode() + b"\0")
         with open(file, "rb") as fh:  # read only
             for block in iter(lambda: fh.read(1 << 20), b""):

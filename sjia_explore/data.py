@@ -357,9 +357,8 @@ def load_cohort(path: str | Path | None = None, *, visit_windows: Mapping | None
 
 
 def _within_file_limit(path: Path, limits: readers.Limits) -> bool:
-    """True when no file of ``path`` is over the size limit (a file the reader refuses is never hashed)."""
-    files = [path] if path.is_file() else [p for p in path.iterdir() if p.is_file()]
-    return all(f.stat().st_size <= limits.max_file_bytes for f in files)
+    """True when no file the cache would hash is over the size limit (a file the reader refuses is never hashed)."""
+    return all(f.stat().st_size <= limits.max_file_bytes for f in cohort_cache.input_files(path))
 
 
 def _plain(options: Mapping | None):

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sjia_explore.conventions import NOT_RECORDED
+from sjia_explore.student_t import t_quantiles  # scipy's values, without importing scipy
 
 #: Label of the single group used when no grouping column is given.
 ALL_GROUP = "all"
@@ -62,13 +63,6 @@ def outcome_bounds(outcome: str) -> tuple[float | None, float | None]:
     high = float(col.maximum) if (col.maximum is not None and bounded_scale) else None
     return low, high
 PATIENT_COLUMNS = ["patient_id", "group", "week", "value"]
-
-
-def _t_quantile(p: float, dof: np.ndarray) -> np.ndarray:
-    """Quantile of Student's t, scipy's values kept for the usual cases (:mod:`sjia_explore.student_t`)."""
-    from sjia_explore.student_t import t_quantiles
-
-    return t_quantiles(p, dof)
 
 
 def _group_label(value) -> str:
@@ -241,7 +235,7 @@ def _frame(groups: list[str], weeks: list[int], n_of: np.ndarray, group_n: np.nd
     size = len(groups)
     n = n_of.astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = _t_quantile(0.5 + CI_LEVEL / 2, np.where(n >= 2, n - 1, np.nan)) * columns["sd"] / np.sqrt(n)
+        half = t_quantiles(0.5 + CI_LEVEL / 2, np.where(n >= 2, n - 1, np.nan)) * columns["sd"] / np.sqrt(n)
     low, high = bounds
     ci_low, ci_high = columns["mean"] - half, columns["mean"] + half
     clipped = np.zeros(size, dtype=bool)
