@@ -118,17 +118,6 @@ def fingerprint(content) -> str:
     return hashlib.sha256(content).hexdigest()[:FINGERPRINT_DIGITS]
 
 
-def same_file(content, sha: str) -> bool:
-    """Whether ``content`` (a file's bytes) has the fingerprint ``sha`` (12 to 64 hexadecimal digits).
-
-    Examples
-    --------
-    >>> same_file(b"abc", "BA7816BF8F01"), same_file(b"abd", "ba7816bf8f01")
-    (True, False)
-    """
-    return hashlib.sha256(content).hexdigest().startswith(str(sha).lower())
-
-
 def yes_no(value: bool | None) -> str:
     """``True``/``False``/``None`` as the address (and the toggles) write them: ``yes``/``no``/``any``."""
     return "any" if value is None else ("yes" if value else "no")

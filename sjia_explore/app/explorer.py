@@ -10,7 +10,6 @@ screen with a plain message above it, and the details go to the server log.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 from dataclasses import replace
@@ -368,7 +367,7 @@ class CohortExplorer:
         if result.cohort is None:
             self._show_refused(result)
             return False
-        digest = hashlib.sha256(content).hexdigest()
+        digest = result.cohort.sha256  # of the uploaded bytes, made by the reader
         named = {"data_name": address_file_name(name), "data_sha": digest[:FINGERPRINT_DIGITS]}
         expected = self._expected
         matches = expected is not None and digest.startswith(expected.data_sha)
