@@ -25,8 +25,11 @@ values of its top-level parameters (``signals``). When a new specification
 differs from the one drawn only in rows and parameter values - the usual case
 when a filter changes - the page updates the Vega view in place; only a new
 structure (another mark, another panel, another theme) embeds the chart anew.
+The subtitle of the top-level title (notes that come and go with the data, such
+as "a band was cut") is carried as a value too (:data:`SUBTITLE_SIGNAL`): in the
+page it becomes a Vega signal, so a new note is not a new structure either.
 Specifications made by :mod:`sjia_explore.plots` keep everything that changes
-with the data in datasets and parameters for this reason.
+with the data in datasets, parameters and the subtitle for this reason.
 
 Examples
 --------
@@ -38,6 +41,8 @@ Examples
 {'params': [{'name': 'labels'}], 'data': {'name': 'rows'}, 'mark': 'point'}
 >>> datasets, signals
 ({'rows': [{'x': 1}]}, {'labels': ['a']})
+>>> split_spec({"title": {"text": "T", "subtitle": ["a note"]}, "mark": "point"})
+({'title': {'text': 'T'}, 'mark': 'point'}, {}, {'sjia_subtitle': ['a note']})
 """
 
 from __future__ import annotations
@@ -251,13 +256,22 @@ def shared_library() -> _Library:
     return library
 
 
+#: The name under which the top-level title's subtitle travels among the signals (and is a Vega signal in the page).
+SUBTITLE_SIGNAL = "sjia_subtitle"
+
+
 def split_spec(spec: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Split a Vega-Lite specification into (structure, dataset rows, top-level parameter values).
 
-    The inverse is done in the browser: the rows go back under ``datasets`` and
-    each value back into its parameter. See the module's example.
+    The top-level title's subtitle goes with the parameter values, as
+    :data:`SUBTITLE_SIGNAL`. The inverse is :func:`join_spec` (and is done in the
+    browser too). See the module's example.
     """
     skeleton = {k: v for k, v in spec.items() if k != "datasets"}
+    title = spec.get("title")
+    subtitle = title.get("subtitle") if isinstance(title, Mapping) else None
+    if subtitle is not None:
+        skeleton["title"] = {k: v for k, v in title.items() if k != "subtitle"}
     datasets = dict(spec.get("datasets") or {})
     signals: dict[str, Any] = {}
     params = spec.get("params")
@@ -269,7 +283,38 @@ def split_spec(spec: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any],
                 param = {k: v for k, v in param.items() if k != "value"}
             bare.append(param)
         skeleton["params"] = bare
+    if subtitle is not None:
+        signals[SUBTITLE_SIGNAL] = list(subtitle) if isinstance(subtitle, (list, tuple)) else subtitle
     return skeleton, datasets, signals
+
+
+def join_spec(skeleton: Mapping[str, Any], datasets: Mapping[str, Any],
+              signals: Mapping[str, Any]) -> dict[str, Any]:
+    """The specification :func:`split_spec` was given, from its three parts.
+
+    Examples
+    --------
+    >>> spec = {"title": {"text": "T", "subtitle": ["a note"]}, "params": [{"name": "p", "value": 1}],
+    ...         "mark": "point", "datasets": {"rows": []}}
+    >>> join_spec(*split_spec(spec)) == spec
+    True
+    """
+    spec = dict(skeleton)
+    if not spec:
+        return spec
+    values = {k: v for k, v in signals.items() if k != SUBTITLE_SIGNAL}
+    if values and spec.get("params"):
+        spec["params"] = [{**p, "value": values[p["name"]]} if p["name"] in values else p for p in spec["params"]]
+    if SUBTITLE_SIGNAL in signals and isinstance(spec.get("title"), Mapping):
+        title = dict(spec["title"])
+        items = list(title.items())
+        # the subtitle where it was: after the title's text
+        at = next((i + 1 for i, (k, _) in enumerate(items) if k == "text"), len(items))
+        items.insert(at, ("subtitle", signals[SUBTITLE_SIGNAL]))
+        spec["title"] = dict(items)
+    if datasets:
+        spec["datasets"] = dict(datasets)
+    return spec
 
 
 def _as_dict(chart: Any) -> dict[str, Any]:
@@ -338,15 +383,7 @@ class VegaChart(anywidget.AnyWidget):
     @property
     def chart(self) -> dict[str, Any]:
         """The specification drawn (structure, rows and parameter values together)."""
-        spec = dict(self.spec or {})
-        if not spec:
-            return spec
-        if self.signals and spec.get("params"):
-            spec["params"] = [{**p, "value": self.signals[p["name"]]} if p["name"] in self.signals else p
-                              for p in spec["params"]]
-        if self.datasets:
-            spec["datasets"] = self.datasets
-        return spec
+        return join_spec(self.spec or {}, self.datasets, self.signals)
 
     @chart.setter
     def chart(self, chart: Any) -> None:

@@ -53,6 +53,22 @@ def test_a_new_cut_off_sends_rows_and_labels_but_not_the_structure(cohort, bundl
     assert sent == []
 
 
+def test_a_note_that_comes_or_goes_is_sent_as_a_value_not_as_a_new_structure(cohort, bundle, monkeypatch):
+    monkeypatch.setattr(vega, "cache_dir", lambda: bundle[0])
+    spec = trajectories(cohort, 12)
+    chart = vega.VegaChart(spec)
+    sent: list[str] = []
+    chart.observe(lambda change: sent.append(change["name"]), names=["spec", "datasets", "signals"])
+    noted = json.loads(json.dumps(spec))
+    noted["title"]["subtitle"] = [*spec["title"]["subtitle"], "One note more."]
+    chart.chart = noted
+    assert sent == ["signals"]
+    assert chart.signals[vega.SUBTITLE_SIGNAL][-1] == "One note more."
+    assert "subtitle" not in chart.spec["title"]
+    assert chart.chart == noted  # read back whole, the note in its place
+    assert list(chart.chart["title"]) == list(noted["title"])
+
+
 def test_split_spec_leaves_selections_and_bound_parameters_in_the_structure():
     spec = {"params": [{"name": "pick", "select": "point", "value": [{"x": 1}]},
                        {"name": "size", "value": 3, "bind": {"input": "range"}},

@@ -3,18 +3,39 @@
 // The widget's state is split in three (see sjia_explore/vega.py):
 //   spec     - the specification without its rows and without the values of its top-level params;
 //   datasets - the rows of each named dataset;
-//   signals  - the value of each top-level param.
+//   signals  - the value of each top-level param, and the top-level title's subtitle (SUBTITLE).
 // When only datasets and signals change, the Vega view already on the page is updated in place
 // (no new Vega-Lite compile, no new layout of the page); any other change embeds the chart again.
+// The subtitle is a Vega signal of the drawn chart (patched in after Vega-Lite's compile, which has
+// none for it), so a note that comes or goes with the data is updated in place too.
 // vegaEmbed is provided by the bundler (vl_convert.javascript_bundle): this file has no imports.
+
+const SUBTITLE = "sjia_subtitle";  // sjia_explore.vega.SUBTITLE_SIGNAL
 
 function fullSpec(spec, datasets, signals) {
   const out = structuredClone(spec);
   out.datasets = structuredClone(datasets ?? {});
+  signals = signals ?? {};
   if (Array.isArray(out.params)) {
-    out.params = out.params.map((p) => (p.name in (signals ?? {}) ? { ...p, value: signals[p.name] } : p));
+    out.params = out.params.map((p) => (p.name in signals ? { ...p, value: signals[p.name] } : p));
+  }
+  if (SUBTITLE in signals && out.title && typeof out.title === "object" && !Array.isArray(out.title)) {
+    out.title = { ...out.title, subtitle: signals[SUBTITLE] };
   }
   return out;
+}
+
+// The compiled chart's subtitle as a signal (its value: the lines Vega-Lite compiled), when it has one.
+// The chart's size is then worked out again on every update (Vega's `autosize.resize`): a note fewer
+// gives back its line instead of leaving a gap above the title.
+function subtitleAsSignal(vgSpec) {
+  const title = vgSpec.title;
+  if (!title || typeof title !== "object" || Array.isArray(title) || !("subtitle" in title)) return vgSpec;
+  const auto = vgSpec.autosize;
+  const autosize = auto && typeof auto === "object" ? { ...auto, resize: true }
+    : { type: typeof auto === "string" ? auto : "pad", resize: true };
+  return { ...vgSpec, autosize, title: { ...title, subtitle: { signal: SUBTITLE } },
+           signals: [...(vgSpec.signals ?? []), { name: SUBTITLE, value: title.subtitle }] };
 }
 
 function showError(el, error) {
@@ -65,6 +86,11 @@ function wrapLines(lines, width, fontSize) {
   return out;
 }
 
+// The width a view's title is wrapped to, in `width` px available: a panel's title, its panel's width.
+function titleWidth(spec, width) {
+  return typeof spec.width === "number" ? Math.min(width, spec.width + 40) : width;
+}
+
 // Wrap the titles of a view and of the views it is made of to `width` px.
 function wrapTitle(spec, width) {
   if (Array.isArray(spec)) return spec.map((s) => wrapTitle(s, width));
@@ -73,7 +99,7 @@ function wrapTitle(spec, width) {
   for (const key of ["vconcat", "hconcat", "concat", "layer"]) {
     if (Array.isArray(out[key])) out[key] = wrapTitle(out[key], width);
   }
-  if (typeof spec.width === "number") width = Math.min(width, spec.width + 40);  // a panel's title: its width
+  width = titleWidth(spec, width);
   let title = spec.title;
   if (typeof title === "string" || Array.isArray(title)) title = { text: title };
   if (!title || typeof title !== "object" || !isView(spec)) return out;
@@ -197,6 +223,7 @@ async function render({ model, el }) {
   let queued = false;
   let done = Promise.resolve();
   let fittedTo = 0;      // the width available when the chart was last embedded
+  let subtitleTo = null; // {width, fontSize} the subtitle signal's lines are wrapped to (null: no such signal)
 
   const draw = async () => {
     queued = false;
@@ -213,7 +240,13 @@ async function render({ model, el }) {
     if (api !== null && key === shown) {
       try {
         const view = api.view;
-        for (const [name, value] of Object.entries(signals)) view.signal(name, value);
+        if (subtitleTo !== null && !(SUBTITLE in signals)) throw new Error("the new chart has no subtitle");
+        for (const [name, value] of Object.entries(signals)) {
+          if (name !== SUBTITLE) view.signal(name, value);
+          else if (subtitleTo === null) throw new Error("this chart has no subtitle to update");
+          else if (subtitleTo.width > 0) view.signal(name, wrapLines(value, subtitleTo.width, subtitleTo.fontSize));
+          else view.signal(name, value);
+        }
         for (const [name, rows] of Object.entries(datasets)) view.data(name, structuredClone(rows));
         // run(), not runAsync(): the new marks are drawn in this task, before the page handles the
         // messages that follow (texts, tables), which would otherwise be laid out first.
@@ -225,12 +258,13 @@ async function render({ model, el }) {
     }
     const options = structuredClone(model.get("embed_options") ?? {});
     if (api) api.finalize();
-    api = null; shown = null;
+    api = null; shown = null; subtitleTo = null;
     try {
       const available = availableWidth(el);
       // titles are wrapped from their own words each time (never wrapped lines wrapped again)
       let base = spec;
-      api = await vegaEmbed(el, fullSpec(wrapTitle(base, available - 10), datasets, signals), options);
+      const live = SUBTITLE in signals ? { patch: subtitleAsSignal } : {};
+      api = await vegaEmbed(el, wrapTitle(fullSpec(base, datasets, signals), available - 10), { ...options, ...live });
       // the fitted width is estimated from the drawn one: check it, and narrow again if needed
       for (let tries = 0; tries < 3 && available > 0; tries++) {
         const natural = drawnWidth(el);
@@ -242,10 +276,14 @@ async function render({ model, el }) {
         if (next === base) break;
         base = next;
         api.finalize();
-        api = await vegaEmbed(el, fullSpec(wrapTitle(base, available - 10), datasets, signals),
-                              { ...options, patch: legendsStacked });
+        api = await vegaEmbed(el, wrapTitle(fullSpec(base, datasets, signals), available - 10),
+                              { ...options, patch: live.patch ? (vg) => subtitleAsSignal(legendsStacked(vg)) : legendsStacked });
       }
       shown = key;
+      if (live.patch && api.vgSpec?.title?.subtitle?.signal === SUBTITLE) {
+        subtitleTo = { width: available > 0 ? titleWidth(base, available - 10) : 0,
+                       fontSize: base.title?.subtitleFontSize ?? 12 };
+      }
       if (available > 0) fittedTo = available;
       // A click on a mark whose row has the field named in click_field sends that value to the kernel.
       api.view.addEventListener("click", (_event, item) => {

@@ -221,6 +221,48 @@ def test_cutoff_slider_moves_patients_between_early_and_late(app, cohort, artifa
     app.assert_clean()
 
 
+def chart_words(page) -> str:
+    """The first chart's texts (title, notes, labels) as one line: wrapped lines joined by spaces."""
+    return page.locator(".sjia-chart svg").first.evaluate(
+        "el => [...el.querySelectorAll('text')].map(t => t.textContent).join(' ').replace(/\\s+/g, ' ')")
+
+
+def test_a_note_that_comes_and_goes_with_the_cutoff_is_redrawn_in_place(app, cohort):
+    from sjia_explore import CohortExplorer
+    from sjia_explore.app import ViewState
+    from sjia_explore.plots.trajectory import BAND_CUT_NOTE
+
+    page = app.page
+    reset(page, cohort)
+    session = CohortExplorer(cohort).session
+
+    def noted(cutoff: int) -> bool:
+        spec = session.compute(ViewState(early_cutoff_months=cutoff)).trajectories.spec
+        return BAND_CUT_NOTE in spec["title"]["subtitle"]
+
+    # the default cut-off and one whose chart differs in the note "a band was cut"
+    other = next((c for c in (6, 9, 15, 18, 24, 3, 36) if noted(c) != noted(12)), None)
+    assert other is not None, "no cut-off changes the band-cut note on this cohort: choose another pair"
+    page.locator(".sjia-chart svg").first.evaluate("el => el.setAttribute('data-probe', 'drawn before')")
+    note = " ".join(BAND_CUT_NOTE.split()[:6])  # its first words: the rest may wrap onto another line
+    heights = {}
+    for cutoff in (other, 12):
+        set_cutoff(page, cutoff)
+        expect_view(page, cohort.n_patients, expected_n_rows(cohort, cutoff=cutoff),
+                    expected_means(cohort, cutoff=cutoff))
+        page.wait_for_function(
+            "([note, shown]) => [...document.querySelector('.sjia-chart svg').querySelectorAll('text')]"
+            ".map(t => t.textContent).join(' ').replace(/\\s+/g, ' ').includes(note) === shown",
+            arg=[note, noted(cutoff)])
+        assert (note in chart_words(page)) == noted(cutoff)
+        # the note came or went without a new chart: the same SVG element, updated in place
+        expect(page.locator(".sjia-chart svg[data-probe='drawn before']")).to_have_count(1)
+        heights[noted(cutoff)] = float(page.locator(".sjia-chart svg").first.get_attribute("height"))
+    # the chart's height follows its notes: a note fewer gives its lines back, no gap is left above the title
+    assert heights[True] > heights[False]
+    app.assert_clean()
+
+
 def test_each_patient_lines_appear_on_demand(app, cohort):
     page = app.page
     reset(page, cohort)
