@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sjia_explore.student_t import T_975, t_quantiles
+from sjia_explore.student_t import T_975, Z_975, t_quantiles
 from sjia_explore.trajectories import summarise
 
 
@@ -21,9 +21,31 @@ def test_table_and_scipy_give_the_same_answers_and_keep_shape_and_nan():
     out = t_quantiles(0.975, dof)
     assert out.shape == dof.shape and np.isnan(out[0, 1])
     np.testing.assert_array_equal(out[~np.isnan(dof)], stats.t.ppf(0.975, dof[~np.isnan(dof)]))
-    beyond = np.array([201.0, 2.5, 46_846.0])  # past the table, fractional: scipy itself
-    np.testing.assert_array_equal(t_quantiles(0.975, beyond), stats.t.ppf(0.975, beyond))
+    fractional = np.array([2.5, 201.5])  # not whole numbers: scipy itself
+    np.testing.assert_array_equal(t_quantiles(0.975, fractional), stats.t.ppf(0.975, fractional))
     np.testing.assert_array_equal(t_quantiles(0.9, np.array([3.0])), stats.t.ppf(0.9, [3.0]))
+
+
+def test_past_the_table_the_expansion_is_within_2e_12_of_scipy():
+    assert Z_975 == stats.norm.ppf(0.975)
+    dof = np.concatenate([np.arange(201.0, 20_001.0), [46_846.0, 1e6, 1e9], [np.nan]])
+    out = t_quantiles(0.975, dof)
+    assert np.isnan(out[-1])
+    np.testing.assert_allclose(out[:-1], stats.t.ppf(0.975, dof[:-1]), rtol=2e-12, atol=0)
+    both = np.array([200.0, 201.0, 10.0])  # the table and the expansion in one call
+    np.testing.assert_allclose(t_quantiles(0.975, both), stats.t.ppf(0.975, both), rtol=2e-12, atol=0)
+
+
+def test_a_large_registrys_first_chart_does_not_import_scipy():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from sjia_explore.student_t import t_quantiles\n"
+            "t_quantiles(0.975, np.array([3.0, 250.0, 9_999.0, np.nan]))\n"
+            "print('scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_the_charts_interval_is_the_t_interval():
