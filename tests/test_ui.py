@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import re
+import sys
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -476,10 +479,69 @@ def test_page_query_outside_voila_is_none_and_under_voila_is_the_address(monkeyp
     monkeypatch.delenv("QUERY_STRING")
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     monkeypatch.setenv("VOILA_KERNEL_ID", "k1")
-    import voila.utils
+    with voila_request_socket({"QUERY_STRING": "cutoff=6", "SERVER_SOFTWARE": "voila/0.5.13"}) as port:
+        monkeypatch.setenv("VOILA_APP_PORT", str(port))
+        monkeypatch.setenv("VOILA_SERVER_URL", "/base/")
+        assert page_query() == "cutoff=6"
+    assert os.environ["SERVER_SOFTWARE"] == "voila/0.5.13"  # the request's details, as Voila gives them
 
-    monkeypatch.setattr(voila.utils, "get_query_string", lambda url=None: "cutoff=6")
-    assert page_query() == "cutoff=6"
+
+@contextlib.contextmanager
+def voila_request_socket(request: dict[str, str]):
+    """A WebSocket server standing in for Voila's ``voila/query/<kernel id>``: sends ``request`` as JSON, once."""
+    import asyncio
+    import threading
+
+    from websockets.asyncio.server import serve
+
+    ready, stop, paths = threading.Event(), threading.Event(), []
+    port: list[int] = []
+
+    async def handler(socket):
+        paths.append(socket.request.path)
+        await socket.send(json.dumps(request))
+
+    async def main():
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port.append(server.sockets[0].getsockname()[1])
+            ready.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.02)
+
+    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
+    thread.start()
+    ready.wait(10)
+    try:
+        yield port[0]
+    finally:
+        stop.set()
+        thread.join(10)
+    assert paths == ["/base/voila/query/k1"]
+
+
+def test_a_preheated_kernel_that_cannot_reach_voila_opens_the_default_view_and_says_why(monkeypatch, caplog):
+    import socket
+
+    from sjia_explore.app import page_query
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    for name, value in {"VOILA_PREHEAT": "True", "VOILA_KERNEL_ID": "k2", "VOILA_APP_PORT": str(free)}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    assert page_query() == ""
+    assert "could not be read from Voila" in caplog.text
+
+
+def test_reading_the_page_address_does_not_import_voilas_server():
+    import subprocess
+
+    code = ("import sys\nfrom sjia_explore.app import address\naddress.page_query()\n"
+            "print(sorted(m for m in ('voila', 'jupyter_server', 'nbconvert') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "VOILA_PREHEAT": "True", "VOILA_KERNEL_ID": "k3", "VOILA_APP_PORT": "9"})
+    assert out.stdout.strip() == "[]"
 
 
 def test_each_patients_line_is_drawn_for_a_stated_sample_of_a_large_cohort():

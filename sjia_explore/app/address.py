@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import re
@@ -45,6 +46,8 @@ from sjia_explore.app.vocabulary import (
 )
 from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS
 from sjia_explore.plots import DEFAULT_WEEKS
+
+log = logging.getLogger(__name__)
 
 #: Longest value accepted from the page address, in characters.
 MAX_QUERY_VALUE_CHARS = 100
@@ -378,15 +381,66 @@ def page_query() -> str | None:
 
     In a kernel that Voila started before any viewer arrived (``--preheat_kernel``),
     the notebook runs with no request: this waits for the viewer's request
-    (:func:`voila.utils.get_query_string`). Call it after the view is built and
+    (:func:`wait_for_voila_request`). Call it after the view is built and
     displayed, in a cell of its own, so that the first chart is ready when the
     viewer arrives. Outside Voila (JupyterLab, nbmake) it returns None at once.
     """
     if os.environ.get("VOILA_PREHEAT") == "True" and os.environ.get("VOILA_KERNEL_ID"):
-        from voila.utils import get_query_string
-
-        return get_query_string() or ""
+        wait_for_voila_request()
+        return os.environ.get("QUERY_STRING") or ""
     return served_query()
+
+
+def voila_request_url(environ: dict[str, str] | None = None) -> str:
+    """Where a preheated kernel hears of its viewer's request: Voila's ``voila/query/<kernel id>`` WebSocket.
+
+    Built from the variables Voila gives the kernel, as :func:`voila.utils.wait_for_request` builds it.
+
+    Examples
+    --------
+    >>> voila_request_url({"VOILA_KERNEL_ID": "k1", "VOILA_APP_PORT": "8866", "VOILA_SERVER_URL": "/app/"})
+    'ws://127.0.0.1:8866/app/voila/query/k1'
+    """
+    env = os.environ if environ is None else environ
+    base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
+    return (f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
+            f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID', '')}")
+
+
+def wait_for_voila_request(url: str | None = None, open_timeout_s: float = 5.0) -> bool:
+    """Wait for the viewer's request, then put its details (``QUERY_STRING``, …) into ``os.environ``.
+
+    What :func:`voila.utils.wait_for_request` does, with the ``websockets`` client alone: importing
+    ``voila.utils`` brings Voila's whole server (jupyter_server, nbconvert, …) into the kernel, about
+    40 MB and a second of CPU in every kernel kept ready. Returns False (and the environment is left as
+    it is) when Voila cannot be reached.
+    """
+    import asyncio
+    import threading
+
+    from websockets.asyncio.client import connect
+
+    url = voila_request_url() if url is None else url
+    received: list[str] = []
+
+    async def receive() -> None:
+        async with connect(url, open_timeout=open_timeout_s) as socket:
+            received.append(await socket.recv())
+
+    def run() -> None:  # its own loop, in its own thread: the kernel's loop is running this cell
+        try:
+            asyncio.run(receive())
+        except Exception as err:  # refused, timed out or closed: the page opens on the default view
+            log.warning("the page's address could not be read from Voila at %s (%s)", url, err)
+
+    thread = threading.Thread(target=run, name="voila-request", daemon=True)
+    thread.start()
+    thread.join()
+    if not received:
+        return False
+    for key, value in json.loads(received[0]).items():
+        os.environ[key] = str(value)
+    return True
 
 
 def served_query() -> str | None:
