@@ -120,11 +120,13 @@ def log(msg: str) -> None:
 
 
 def write_notebook(path: Path, code: str) -> Path:
+    """A one-cell notebook; like app.ipynb, it asks the app's template to preload the chart library."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(code)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["sjia_explore"] = {"preload_chart_library": True}
     nbformat.write(nb, path)
     return path
 

@@ -27,7 +27,7 @@ from sjia_explore.app.state import ViewState
 from sjia_explore.app.theme import style_sheet
 from sjia_explore.app.upload import read_upload, too_large
 from sjia_explore.app.views.details import PANEL_TITLES, PANELS, SharePanel, StatisticsPanel, table1_html
-from sjia_explore.app.views.html import esc
+from sjia_explore.app.views.html import esc, text
 from sjia_explore.app.views.messages import Messages
 from sjia_explore.app.views.outcomes import NOBODY, OutcomeViews, highlight_html, highlight_options
 from sjia_explore.app.views.sections import SafetyView, TrajectoriesView, WindowView, download_bar
@@ -135,7 +135,7 @@ class CohortExplorer:
         #: The views built the first time their tab or panel is shown (see views/lazy.py).
         self.lazy_views = {"window": self.window, "safety": self.safety, **self.outcomes.views,
                            "statistics": self.statistics, "share": self.share}
-        self.table1 = W.HTML()
+        self.table1 = text()
         self.table1.add_class("sjia-table1")
 
         self.total = W.HTML(layout=W.Layout(flex="1 1 auto"))
@@ -162,7 +162,7 @@ class CohortExplorer:
         self.kernel_watch = KernelWatch()
         self.accessible_names = AccessibleNames()
         self.view = W.VBox([
-            W.HTML(style_sheet()), *self.messages.widgets,
+            text(style_sheet()), *self.messages.widgets,
             W.HBox([self.sidebar.box, main], layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
             self.address_bar, self.page_theme, self.kernel_watch, self.accessible_names,
         ])

@@ -16,7 +16,7 @@ from sjia_explore import format as fmt
 from sjia_explore.app.browser import CopyButton, DownloadBar, ShareAddress
 from sjia_explore.app.model import Table1Model, TestsModel
 from sjia_explore.app.state import DETAIL_PANELS
-from sjia_explore.app.views.html import esc
+from sjia_explore.app.views.html import esc, text
 from sjia_explore.app.views.lazy import LazyView
 from sjia_explore.app.views.ledger import LedgerView
 from sjia_explore.app.vocabulary import (
@@ -108,13 +108,13 @@ class StatisticsPanel(LazyView):
         self.method = W.Dropdown(options=[(TEST_METHOD_LABELS[m], m) for m in TEST_METHODS], value="paper",
                                  description="Method", layout=W.Layout(width="400px"))
         self.method.add_class("sjia-test-method")
-        self.method_text = W.HTML()
+        self.method_text = text()
         self.method_text.add_class("sjia-test-method-text")
         self.run = W.Button(description="Run the tests for the selected patients",
                             layout=W.Layout(width="auto", align_self="flex-start"))
         self.run.add_class("sjia-run-tests")
         self.run.on_click(self._on_run)
-        self.results = W.HTML()
+        self.results = text()
         self.results.add_class("sjia-stats")
         self.ledger = LedgerView("sjia-stats-ledger", self._on_reset_ledger)
         return [W.HBox([self.outcome, self.method], layout=W.Layout(flex_flow="row wrap")),
@@ -204,15 +204,15 @@ class SharePanel(LazyView):
         self.suppression.add_class("sjia-suppression")
         self.address = ShareAddress(layout=W.Layout(width="100%"))
         self.address.add_class("sjia-share-address")
-        self.privacy = W.HTML(privacy_html())
+        self.privacy = text(privacy_html())
         self.privacy.add_class("sjia-share-privacy")
         return [
-            W.HTML("<p>This address opens this exact view, with the panel you had open before this one (it is "
+            text("<p>This address opens this exact view, with the panel you had open before this one (it is "
                    "also the one in your browser's address bar): copy it to share or bookmark the view.</p>"),
             self.address, self.privacy,
-            W.HTML("<p>The same view as data (JSON) and as Python for JupyterLab:</p>"),
+            text("<p>The same view as data (JSON) and as Python for JupyterLab:</p>"),
             self.copy_json, self.json_text, self.copy_python, self.python_text,
-            W.HTML("<p>Downloads carry where they came from (data source, selection, date, and whether values "
+            text("<p>Downloads carry where they came from (data source, selection, date, and whether values "
                    "are reconstructed). For tables, choose whether small counts are hidden:</p>"),
             self.suppression, self._downloads(),
         ]

@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from sjia_explore import format as fmt
-from sjia_explore.app.views.html import esc
+from sjia_explore.app.views.html import esc, text
 from sjia_explore.app.vocabulary import TEST_METHOD_LABELS, outcome_title
 
 W = widgets
@@ -45,7 +45,7 @@ class LedgerView:
     """The ledger's text and a button that starts the count again (``on_reset`` is called on a click)."""
 
     def __init__(self, css: str, on_reset: Callable[..., None]):
-        self.text = W.HTML()
+        self.text = text()
         self.text.add_class(css)
         self.reset = W.Button(description="Start counting again", tooltip="Forget the tests counted so far",
                               layout=W.Layout(width="auto"))

@@ -10,7 +10,7 @@ from sjia_explore import published
 from sjia_explore.app.browser import UploadButton
 from sjia_explore.app.model import AboutModel
 from sjia_explore.app.upload import MAX_PROBLEMS_SHOWN, UPLOAD_ACCEPT, UPLOAD_MAX_BYTES, UploadResult
-from sjia_explore.app.views.html import esc, problem_lines
+from sjia_explore.app.views.html import esc, problem_lines, text
 
 W = widgets
 EXPLAIN = "What was reconstructed, and from what?"
@@ -48,7 +48,7 @@ class Messages:
     """The banner (reconstructed or simulated data), a notice about the address, errors and upload results."""
 
     def __init__(self):
-        self.reconstructed_label = W.HTML()
+        self.reconstructed_label = text()
         self.reconstructed_label.add_class("sjia-reconstructed-label")
         self.explain_button = W.Button(description=EXPLAIN,
                                        layout=W.Layout(width="auto", align_self="flex-start", margin="4px 0"),
@@ -60,7 +60,7 @@ class Messages:
         self.explain_button.on_click(lambda _b: self.toggle_explanation())
         self.banner = W.VBox([self.reconstructed_label, self.explain_button, self.explanation])
         self.banner.add_class("sjia-banner")
-        self.shared_text = W.HTML()
+        self.shared_text = text()
         self.shared_text.add_class("sjia-shared-file-text")
         self.shared_upload = UploadButton(accept=UPLOAD_ACCEPT, label="Upload the file", max_bytes=UPLOAD_MAX_BYTES,
                                           css="sjia-shared-upload", layout=W.Layout(width="auto"))

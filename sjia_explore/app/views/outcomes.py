@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from sjia_explore.app.model import ActivityModel, BiomarkersModel, HighlightModel, PatientsModel
-from sjia_explore.app.views.html import esc
+from sjia_explore.app.views.html import esc, text
 from sjia_explore.app.views.lazy import LazyView
 from sjia_explore.app.views.sections import LazyChart
 from sjia_explore.app.vocabulary import ACTIVITY_SCORES
@@ -92,14 +92,14 @@ class _Section(LazyView):
 
     def _build(self) -> list:
         name = self.name
-        self.intro = W.HTML()
+        self.intro = text()
         self.intro.add_class(f"sjia-{name}-intro")
         self.intro.add_class("sjia-section-intro")
         self.message = W.HTML(layout=W.Layout(display="none"))
         self.message.add_class(f"sjia-{name}-message")
         self.message.add_class("sjia-section-message")
         self.chart = LazyChart(f"sjia-{name}-chart")
-        self.extra = W.HTML()
+        self.extra = text()
         self.extra.add_class(f"sjia-{name}-extra")
         self.extra.add_class("sjia-table")
         return [self.intro, self.message, self.chart.box, self.extra] + ([self._downloads()] if self._downloads else [])
@@ -200,7 +200,7 @@ class PatientsView(_Section):
         self.highlight = W.Dropdown(options=[("none", NOBODY)], value=NOBODY, description="Highlight a patient",
                                     style={"description_width": "initial"}, layout=W.Layout(width="320px"))
         self.highlight.add_class("sjia-highlight-choice")
-        self.highlight_note = W.HTML()
+        self.highlight_note = text()
         self.highlight_note.add_class("sjia-highlight-note")
         return [self.intro, self.highlight, self.highlight_note, *children[1:]]
 

@@ -17,7 +17,7 @@ from sjia_explore import format as fmt
 from sjia_explore.app.browser import DownloadBar
 from sjia_explore.app.compute.safety import ABSENT
 from sjia_explore.app.model import AdverseEventsModel, SafetyModel, SteroidModel, WindowModel
-from sjia_explore.app.views.html import esc, table_html
+from sjia_explore.app.views.html import esc, table_html, text
 from sjia_explore.app.views.lazy import LazyView
 from sjia_explore.app.views.ledger import LedgerView
 from sjia_explore.app.vocabulary import DEFAULT_PANELS, MAX_PANELS, OUTCOMES, PANEL_OUTCOMES, outcome, study_label
@@ -89,14 +89,14 @@ class TrajectoriesView:
             choice.add_class(f"sjia-panel-choice-{i + 1}")
             choice.observe(self._swap, names="value")
             self.choices.append(choice)
-        intro = W.HTML("<b>Outcomes shown</b>: choose any three the data record.")
+        intro = text("<b>Outcomes shown</b>: choose any three the data record.")
         self.choice_box = W.VBox([intro, W.HBox(self.choices, layout=W.Layout(flex_flow="row wrap"))])
         self.choice_box.add_class("sjia-panel-choices")
         # the same picker as in "Each patient" (the explorer keeps the two together)
         self.highlight = W.Dropdown(options=[("none", "")], value="", description="Highlight a patient",
                                     style={"description_width": "initial"}, layout=W.Layout(width="320px"))
         self.highlight.add_class("sjia-trajectories-highlight-choice")
-        self.highlight_note = W.HTML()
+        self.highlight_note = text()
         self.highlight_note.add_class("sjia-highlight-note")
         self.box = W.VBox([self.choice_box, self.highlight, self.highlight_note, self.missing, self.chart_box,
                            downloads])
@@ -227,7 +227,7 @@ class WindowView(LazyView):
         self._on_reset_ledger = on_reset_ledger
 
     def _build(self) -> list:
-        self.intro = W.HTML()
+        self.intro = text()
         self.intro.add_class("sjia-window-intro")
         self.intro.add_class("sjia-section-intro")
         self.outcome = W.Dropdown(options=[(o.title, o.column) for o in OUTCOMES], value="sjadas27",
@@ -239,12 +239,12 @@ class WindowView(LazyView):
         self.message = W.HTML(layout=W.Layout(display="none"))
         self.message.add_class("sjia-window-message")
         self.charts = LazyChart("sjia-window-chart")
-        self.current = W.HTML()
+        self.current = text()
         self.current.add_class("sjia-window-current")
         self.current.add_class("sjia-section-intro")
-        self.continuous_text = W.HTML()
+        self.continuous_text = text()
         self.continuous_text.add_class("sjia-window-continuous-text")
-        self.highlight_note = W.HTML()
+        self.highlight_note = text()
         self.highlight_note.add_class("sjia-highlight-note")
         self.continuous = LazyChart("sjia-window-continuous-chart")
         self.ledger = LedgerView("sjia-window-ledger", self._on_reset_ledger)
@@ -396,7 +396,7 @@ class SafetyView(LazyView):
         self.steroid_text.add_class("sjia-steroid-text")
         self.steroid_text.add_class("sjia-table")
         self.steroid_chart = LazyChart("sjia-steroid-chart", W.Layout(flex="0 1 auto", overflow="auto hidden"))
-        self.safety_text = W.HTML()
+        self.safety_text = text()
         self.safety_text.add_class("sjia-safety-text")
         self.safety_text.add_class("sjia-table")
         return [W.HBox([self.steroid_text, self.steroid_chart.box],

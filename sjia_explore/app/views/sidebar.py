@@ -13,7 +13,7 @@ from sjia_explore.app.compute.context import CohortOptions
 from sjia_explore.app.model import SelectionModel
 from sjia_explore.app.state import ViewState
 from sjia_explore.app.upload import UPLOAD_ACCEPT, UPLOAD_MAX_BYTES
-from sjia_explore.app.views.html import esc, heading
+from sjia_explore.app.views.html import esc, heading, text
 from sjia_explore.app.vocabulary import drug_label, study_label
 from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS
 
@@ -30,13 +30,13 @@ class Sidebar:
         self.had_any: dict[str, W.Checkbox] = {}
         self.had_none: dict[str, W.Checkbox] = {}
         # Data: bundled or uploaded
-        self.source_text = W.HTML()
+        self.source_text = text()
         limit = fmt.size(UPLOAD_MAX_BYTES)
         self.upload = UploadButton(accept=UPLOAD_ACCEPT, label="Upload a cohort file", max_bytes=UPLOAD_MAX_BYTES,
                                    layout=W.Layout(width="auto"),
                                    hint=f"A .csv, a .zip of CSV files or an .xlsx workbook, up to {limit}")
         self.upload.add_class("sjia-upload")
-        self.upload_help = W.HTML(
+        self.upload_help = text(
             f'<div class="sjia-upload-help">A .csv file, a .zip of CSV files or an Excel .xlsx workbook, '
             f"<b>up to {limit}</b>. It is read in this session only: not saved, not sent anywhere else.</div>")
         # Reading options for files with visit dates or REDCap events (the defaults fit most files)
@@ -49,7 +49,7 @@ class Sidebar:
                                   layout=text_layout, style={"description_width": "110px"})
         self.event_weeks.add_class("sjia-event-weeks")
         self.reading_options = W.VBox([
-            W.HTML('<div class="sjia-upload-help">Only if needed, before uploading: visit windows for files '
+            text('<div class="sjia-upload-help">Only if needed, before uploading: visit windows for files '
                    "with visit dates (week=half-width or week=first-last), REDCap events whose name gives no "
                    "week (event=week).</div>"),
             self.visit_windows, self.event_weeks])
@@ -83,19 +83,19 @@ class Sidebar:
         self.reset.add_class("sjia-reset")
         self.n_labels = {}
         for key in N_LABELS:
-            label = W.HTML()
+            label = text()
             label.add_class("sjia-n")
             label.add_class(f"sjia-n-{key}")
             self.n_labels[key] = label
         self.box = W.VBox([
-            W.HTML('<b style="font-size:15px">Data</b>'), self.source_text, self.upload, self.upload_help,
+            text('<b style="font-size:15px">Data</b>'), self.source_text, self.upload, self.upload_help,
             self.reading_options,
             self.back_button,
-            W.HTML('<b style="font-size:15px; display:block; margin-top:14px">Choose patients</b> '
+            text('<b style="font-size:15px; display:block; margin-top:14px">Choose patients</b> '
                    '<span class="sjia-n">(the line under each filter says how many are left)</span>'),
             heading("Study"), self.study, self.n_labels["study"],
             heading("Biologics before the IL-1 blocker"),
-            W.HTML('<span class="sjia-n">Ticked “had”: at least one of them. Ticked “did not have”: none of '
+            text('<span class="sjia-n">Ticked “had”: at least one of them. Ticked “did not have”: none of '
                    "them.</span>"),
             self.drug_box, self.n_labels["had_any"], self.n_labels["had_none"],
             heading("Macrophage activation syndrome (MAS) before"), self.prior_mas, self.n_labels["prior_mas"],
@@ -105,7 +105,7 @@ class Sidebar:
                     "months after onset"),
             self.cutoff, self.n_labels["cutoff"],
             heading("Chart"), self.each_patient,
-            W.HTML(""), self.reset,
+            text(""), self.reset,
         ], layout=W.Layout(width="310px", min_width="310px"))
         self.box.add_class("sjia-sidebar")
 
@@ -154,13 +154,13 @@ class Sidebar:
                 box.add_class(f"sjia-had-{kind}-{i}")
                 box.observe(self._on_change, names="value")
         if drugs:
-            labels = [W.HTML(f'<span class="sjia-drug">{esc(drug_label(d))}</span>') for d in drugs]
+            labels = [text(f'<span class="sjia-drug">{esc(drug_label(d))}</span>') for d in drugs]
             grid = W.GridBox(
                 [cell for d, label in zip(drugs, labels) for cell in (label, self.had_any[d], self.had_none[d])],
                 layout=W.Layout(grid_template_columns="120px 60px 110px", grid_gap="0 6px", align_items="center"))
             self.drug_box.children = [grid]
         else:
-            self.drug_box.children = [W.HTML("<i>No prior biologics recorded in this cohort.</i>")]
+            self.drug_box.children = [text("<i>No prior biologics recorded in this cohort.</i>")]
 
     def read(self) -> dict:
         """The ViewState fields the sidebar's controls say."""
