@@ -419,3 +419,34 @@ def test_inactive_chart_keeps_the_visits_legible_and_names_the_later_published_f
     # nothing beyond the visits: no line about it
     spec = inactive_spec(inactive, ["all patients"], refs.iloc[:2])
     assert not any("not drawn" in line for line in spec["title"]["subtitle"])
+
+
+def test_a_group_keeps_its_colour_in_the_outcome_charts_when_a_filter_leaves_the_other_out():
+    """The bundled men were all treated late: their late group is drawn in the late colour (it used to take
+    the first colour, the early group's), in the inactive-disease and the biomarker charts."""
+    from sjia_explore.plots import group_colours
+
+    late = "late (≥ 12 mo)"
+    expected = group_colours(["early (< 12 mo)", late])[late]
+    session = Session(load_cohort())
+
+    def colours(spec) -> dict[str, str]:
+        found = {}
+
+        def walk(node):
+            if isinstance(node, dict):
+                scale = node.get("scale") if node.get("field") == "group" else None
+                if isinstance(scale, dict) and "domain" in scale:
+                    found.update(zip(scale["domain"], scale["range"]))
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(spec)
+        return found
+
+    for section in ("activity", "biomarkers"):
+        model = session.update(ViewState(section=section, sex="M")).sections[section]
+        assert colours(model.spec) == {late: expected}, section

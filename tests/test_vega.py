@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from sjia_explore import plots, vega
@@ -163,3 +164,36 @@ def test_build_page_library_replaces_the_older_copy(tmp_path, monkeypatch):
     path = vega.build_page_library(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, "vega-embed-notes.txt"])
     assert vega.page_library_path(tmp_path) == path
+
+
+def test_a_filter_that_leaves_a_group_out_keeps_colours_and_structure(bundle, monkeypatch):
+    """Men in the bundled studies were all treated late: choosing them leaves the early group out. The late
+    group keeps its colour (it used to take the first colour, the early group's), the legend lists it alone,
+    and the chart is updated in place (only rows and values are sent)."""
+    from sjia_explore import CohortExplorer, load_cohort
+    from sjia_explore.app import ViewState
+
+    monkeypatch.setattr(vega, "cache_dir", lambda: bundle[0])
+    session = CohortExplorer(load_cohort()).session
+    both = session.compute(ViewState()).trajectories.spec
+    men = session.compute(ViewState(sex="M")).trajectories.spec
+    late = "late (≥ 12 mo)"
+
+    def colour_of(spec, group):
+        labels = next(p["value"] for p in spec["params"] if p["name"] == plots.GROUP_LABELS_PARAM)
+        scale = spec["hconcat"][0]["layer"][0]["encoding"]["color"]["scale"]
+        return scale["range"][scale["domain"].index(labels.index(group))]
+
+    def shown(spec):
+        labels = next(p["value"] for p in spec["params"] if p["name"] == plots.GROUP_LABELS_PARAM)
+        return [labels[i] for i in next(p["value"] for p in spec["params"] if p["name"] == plots.GROUP_SHOWN_PARAM)]
+
+    groups_of_men = {g for g in pd.DataFrame(men["datasets"]["joints_summary"])["group"]}
+    assert groups_of_men == {late}, "the bundled men are no longer all late: choose another filter"
+    assert colour_of(men, late) == colour_of(both, late)
+    assert shown(both) == ["early (< 12 mo)", late] and shown(men) == [late]
+    chart = vega.VegaChart(both)
+    sent: list[str] = []
+    chart.observe(lambda change: sent.append(change["name"]), names=["spec", "datasets", "signals"])
+    chart.chart = men
+    assert sorted(sent) == ["datasets", "signals"]

@@ -37,6 +37,7 @@ from sjia_explore.plots.base import (  # noqa: F401
     DARK,
     DEFAULT_WEEKS,
     GROUP_LABELS_PARAM,
+    GROUP_SHOWN_PARAM,
     HOW_TO_READ,
     LIGHT,
     MEASURED_TITLE,

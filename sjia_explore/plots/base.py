@@ -26,6 +26,9 @@ SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.json"
 #: Top-level parameter holding each group's label, by its position in the colour domain. The colour
 #: scale is keyed by position so that a new cut-off only changes rows and this value, not the structure.
 GROUP_LABELS_PARAM = "group_labels"
+#: Top-level parameter holding the positions of the groups the legend lists (the groups of the patients
+#: drawn): a filter that leaves one group out changes this value, not the structure, and no colour moves.
+GROUP_SHOWN_PARAM = "group_shown"
 #: Ending of the parameter holding the top of a panel's y axis (``<panel name>_y_top``).
 Y_TOP_SUFFIX = "_y_top"
 
@@ -177,6 +180,9 @@ def _hoist(specs: Sequence[Mapping[str, Any]]) -> tuple[list[dict], dict[str, An
             if param["name"].endswith(Y_TOP_SUFFIX) and param["name"] in params:
                 # panels of one name share the top of their y axis: the higher one
                 param = {**param, "value": max(param["value"], params[param["name"]]["value"])}
+            elif param["name"] == GROUP_SHOWN_PARAM and param["name"] in params:
+                # one legend for the panels: every group any of them draws
+                param = {**param, "value": sorted({*param["value"], *params[param["name"]]["value"]})}
             elif param["name"] in params and params[param["name"]] != param:
                 raise ValueError(f"charts drawn together must have the same groups, in the same order "
                                  f"({params[param['name']].get('value')} and {param.get('value')}): make "

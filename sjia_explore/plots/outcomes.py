@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -104,15 +104,16 @@ def activity_states_spec(states: pd.DataFrame, groups: Sequence[str], *, reconst
 
 def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.DataFrame | None = None, *,
                   reconstructed: bool = False, dark: bool = False, subtitle: Sequence[str] = (),
-                  width: int = 420, height: int = 200) -> dict[str, Any]:
+                  width: int = 420, height: int = 200, colours: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Proportion in inactive disease per visit with exact 95% intervals, and published figures as points.
 
     ``inactive`` is :func:`sjia_explore.outcomes.inactive_by_week`; ``references`` is
     :func:`sjia_explore.literature.reference_points` (drawn in grey, labelled :data:`PUBLISHED_LABEL`).
     The week axis runs from 0 to :func:`week_axis_end` of the last visit; published figures beyond it are
-    counted in a subtitle line rather than drawn.
+    counted in a subtitle line rather than drawn. ``colours`` (group → colour) keeps each group's colour
+    when a filter leaves another out (default: :func:`group_colours` of ``groups``).
     """
-    colours = group_colours(list(groups), dark=dark)
+    colours = {g: colours[g] for g in groups} if colours is not None else group_colours(list(groups), dark=dark)
     rows = inactive[inactive["n"] > 0].assign(group=lambda d: d["group"].astype(str),
                                                n_text=lambda d: "n = " + d["n"].astype(str))
     colour = {"field": "group", "type": "nominal", "title": "Group",
@@ -184,13 +185,15 @@ def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.
 
 
 def biomarker_spec(rows: pd.DataFrame, groups: Sequence[str], *, reconstructed: bool = False, dark: bool = False,
-                   subtitle: Sequence[str] = (), width: int = 230, height: int = 160) -> dict[str, Any]:
+                   subtitle: Sequence[str] = (), width: int = 230, height: int = 160,
+                   colours: Mapping[str, str] | None = None) -> dict[str, Any]:
     """One panel per marker: median and IQR per visit and group (log scale where the marker's values span
     orders of magnitude), the reference value as a dashed rule, and n per visit.
 
-    ``rows`` is :func:`sjia_explore.biomarkers.biomarkers` without its "not measured" rows.
+    ``rows`` is :func:`sjia_explore.biomarkers.biomarkers` without its "not measured" rows; ``colours`` as in
+    :func:`inactive_spec`.
     """
-    colours = group_colours(list(groups), dark=dark)
+    colours = {g: colours[g] for g in groups} if colours is not None else group_colours(list(groups), dark=dark)
     colour = {"field": "group", "type": "nominal", "title": "Group",
               "scale": {"domain": list(colours), "range": list(colours.values())}}
     subtle = theme_colours(dark)["subtle"]

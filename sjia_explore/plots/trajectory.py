@@ -17,6 +17,7 @@ from sjia_explore.plots.base import (
     _SUMMARY_FIELDS,
     DEFAULT_WEEKS,
     GROUP_LABELS_PARAM,
+    GROUP_SHOWN_PARAM,
     HOW_TO_READ,
     RECONSTRUCTED_SUBTITLE,
     SCHEMA_URL,
@@ -124,9 +125,11 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
                     colour_domain: Sequence[str] | None = None, legend: bool = True) -> dict[str, Any]:
     """Vega-Lite specification of one outcome over the visits (see :func:`trajectory_chart`).
 
-    ``colour_domain`` lists every group of the panels drawn side by side (so
-    that a panel of one group keeps that group's colour); ``legend=False``
-    leaves the colour legend out (when panel titles name the groups).
+    ``colour_domain`` lists every group of the panels drawn side by side, and
+    of the views a filter can lead to (so that a group keeps its colour and its
+    row of ``n`` labels whichever groups are present); the legend lists only
+    the groups in ``summary``. ``legend=False`` leaves the colour legend out
+    (when panel titles name the groups).
 
     Returns
     -------
@@ -164,7 +167,7 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
     colour = {"field": "group_index", "type": "nominal",
               "scale": {"domain": list(range(len(domain))), "range": [colours[g] for g in domain]},
               "legend": {"title": None, "orient": "bottom", "symbolType": "stroke", "symbolStrokeWidth": 3,
-                         "symbolOpacity": 1, "labelLimit": 260,
+                         "symbolOpacity": 1, "labelLimit": 260, "values": {"expr": GROUP_SHOWN_PARAM},
                          "labelExpr": f"{GROUP_LABELS_PARAM}[datum.value]"} if legend else None}
     tooltip = [
         {"field": "group", "type": "nominal", "title": "Group"},
@@ -228,7 +231,7 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
         "mark": {"type": "point", "filled": True, "size": 55, "opacity": 1},
         "encoding": {"x": x, "y": mean_y, "color": colour, "tooltip": tooltip},
     })
-    for row, group in enumerate(groups):
+    for row, group in enumerate(domain):  # a row for each group of the domain: one left out leaves its row empty
         layers.append({
             "name": f"{name}_n{row}", "data": {"name": summary_name},
             "transform": [{"filter": {"field": "group_index", "equal": position[group]}}],
@@ -240,7 +243,9 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
                                      {"field": "n", "type": "quantitative", "title": "Patients with a value"}]},
         })
     return {"$schema": SCHEMA_URL, "title": title, "width": width, "height": height,
-            "params": [{"name": GROUP_LABELS_PARAM, "value": domain}, {"name": top_param, "value": top}],
+            "params": [{"name": GROUP_LABELS_PARAM, "value": domain},
+                       {"name": GROUP_SHOWN_PARAM, "value": [position[g] for g in groups]},
+                       {"name": top_param, "value": top}],
             "layer": layers, "datasets": datasets, "config": theme_config(dark)}
 
 

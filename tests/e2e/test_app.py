@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 
 from sjia_explore import load_cohort
 from sjia_explore.app.vocabulary import OUTCOMES
-from sjia_explore.trajectories import summarise
+from sjia_explore.trajectories import MISSING_GROUP, summarise
 
 pytestmark = pytest.mark.e2e
 
@@ -50,9 +50,14 @@ def expected_summary(cohort, cutoff: float = 12, **criteria):
 
 
 def expected_n_rows(cohort, cutoff: float = 12, **criteria) -> list[list[str]]:
-    """The ``n=…`` labels under the active-joints panel, one list per group (early, late, ...)."""
+    """The ``n=…`` labels under the active-joints panel, one row per group a filter can show (early, late and,
+    when the cohort has patients without a time to treatment, not recorded): a group no patient selected is
+    in keeps its row, empty."""
     s = expected_summary(cohort, cutoff, **criteria)
-    return [[f"n={n}" for n in s.loc[s["group"] == g, "n"]] for g in dict.fromkeys(s["group"])]
+    groups = [f"early (< {cutoff:g} mo)", f"late (≥ {cutoff:g} mo)"]
+    if cohort.patients["months_onset_to_treatment"].isna().any():
+        groups.append(MISSING_GROUP)
+    return [[f"n={n}" for n in s.loc[s["group"] == g, "n"]] for g in groups]
 
 
 def expected_means(cohort, cutoff: float = 12, **criteria) -> list[tuple[str, int, float]]:
@@ -89,7 +94,10 @@ def expect_view(page, n_total: int, rows: list[list[str]], means: list | None = 
     """The count line says n_total, the chart's n rows say `rows` and its points are at `means`."""
     expect(page.locator(".sjia-n-total")).to_contain_text(patients_word(n_total))
     for locator, texts in zip(n_rows(page, len(rows)), rows):
-        expect(locator).to_have_text(texts)
+        if texts:
+            expect(locator).to_have_text(texts)
+        else:
+            expect(locator).to_have_count(0)
     expect(page.locator(f".sjia-chart svg .joints_n{len(rows)}_marks text")).to_have_count(0)
     if means is not None:  # the tooltip shows means to 1 decimal
         drawn = drawn_means(page)
@@ -260,6 +268,30 @@ def test_a_note_that_comes_and_goes_with_the_cutoff_is_redrawn_in_place(app, coh
         heights[noted(cutoff)] = float(page.locator(".sjia-chart svg").first.get_attribute("height"))
     # the chart's height follows its notes: a note fewer gives its lines back, no gap is left above the title
     assert heights[True] > heights[False]
+    app.assert_clean()
+
+
+def test_a_group_left_out_by_a_filter_keeps_its_colour_and_the_chart_its_element(app, cohort):
+    from sjia_explore.plots import group_colours
+
+    page = app.page
+    reset(page, cohort)
+    late = "late (≥ 12 mo)"
+    men = expected_summary(cohort, sex="M")
+    assert set(men["group"]) == {late}, "the bundled men are no longer all late: choose another filter"
+    colour = group_colours(["early (< 12 mo)", late])[late]
+    legend = page.locator(".sjia-chart svg .role-legend-label text")
+    expect(legend).to_have_text(["early (< 12 mo)", late])
+    page.locator(".sjia-chart svg").first.evaluate("el => el.setAttribute('data-probe', 'drawn before')")
+    page.locator(".sjia-sex button:text-is('Male')").click()
+    expect_view(page, expected_n(cohort, sex="M"), expected_n_rows(cohort, sex="M"), expected_means(cohort, sex="M"))
+    expect(legend).to_have_text([late])  # the legend lists the groups drawn
+    strokes = page.locator(f"{JOINTS_LINE}").evaluate_all("els => els.map(e => e.getAttribute('stroke'))")
+    assert strokes and set(strokes) == {colour}, strokes  # late keeps its colour, not the early group's
+    expect(page.locator(".sjia-chart svg[data-probe='drawn before']")).to_have_count(1)  # updated in place
+    page.locator(".sjia-sex button:text-is('Any')").click()
+    expect(legend).to_have_text(["early (< 12 mo)", late])
+    expect(page.locator(".sjia-chart svg[data-probe='drawn before']")).to_have_count(1)
     app.assert_clean()
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sjia_explore import literature, outcomes, plots
-from sjia_explore.app.compute.context import Context
+from sjia_explore.app.compute.context import Context, group_colours
 from sjia_explore.app.model import ActivityModel
 from sjia_explore.app.vocabulary import ACTIVITY_SCORES
 
@@ -61,7 +61,7 @@ def compute(ctx: Context) -> ActivityModel:
     if len(known):
         specs.append(plots.inactive_spec(
             known, groups, literature.reference_points(matches="inactive_by_week"), reconstructed=reconstructed,
-            dark=ctx.dark,
+            dark=ctx.dark, colours=group_colours(ctx, groups),
             subtitle=["Clinically inactive disease (Wallace 2004, by the criteria the data hold), with exact 95% "
                       "intervals; n: patients whose status is known.",
                       f"Grey diamonds: {plots.PUBLISHED_LABEL} (hover for the citation)."]))

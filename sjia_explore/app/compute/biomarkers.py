@@ -12,7 +12,7 @@ Examples
 from __future__ import annotations
 
 from sjia_explore import biomarkers, plots
-from sjia_explore.app.compute.context import Context
+from sjia_explore.app.compute.context import Context, group_colours
 from sjia_explore.app.model import BiomarkersModel
 from sjia_explore.app.vocabulary import study_label
 
@@ -37,7 +37,7 @@ def compute(ctx: Context) -> BiomarkersModel:
                                        "in the selected patients (not measured in this study).")
     groups = [g for g, n in ctx.group_counts.items() if n > 0]
     spec = plots.biomarker_spec(
-        drawn, groups, reconstructed=reconstructed, dark=ctx.dark,
+        drawn, groups, reconstructed=reconstructed, dark=ctx.dark, colours=group_colours(ctx, groups),
         subtitle=["Median and interquartile range per visit, early and late; numbers: patients with a value (n).",
                   "Dashed line: the marker's reference value (hover it: an upper limit of normal, a remission "
                   "cut-off, or a healthy mean)."])

@@ -116,3 +116,43 @@ class Context:
         if "studies" in inputs:
             values["studies"] = tuple(self.selected.studies)
         return tuple(values[name] if name in values else getattr(self.state, name) for name in inputs)
+
+
+def colour_domain(ctx: Context) -> list[str]:
+    """The groups a filter of this cohort can show at the cut-off: early, late and, when the cohort has
+    patients without a time to treatment, "not recorded". Each keeps its colour and its row of ``n``
+    labels whichever of them the selected patients fall in (the legend lists those only).
+
+    Examples
+    --------
+    >>> from sjia_explore import load_cohort
+    >>> from sjia_explore.app import Session, ViewState
+    >>> colour_domain(Session(load_cohort()).context(ViewState(sex="M")))
+    ['early (< 12 mo)', 'late (≥ 12 mo)']
+    """
+    from sjia_explore.cohort import duration_group_label
+    from sjia_explore.conventions import NOT_RECORDED
+
+    cut = ctx.state.early_cutoff_months
+    groups = [duration_group_label(True, cut), duration_group_label(False, cut)]
+    months = ctx.cohort.patients.get("months_onset_to_treatment")
+    if months is None or months.isna().any():
+        groups.append(NOT_RECORDED)
+    return groups
+
+
+def group_colours(ctx: Context, groups: list[str] | None = None) -> dict[str, str]:
+    """Each group's colour, the same in every chart and view of the cohort (:func:`colour_domain`); only
+    ``groups`` (default: all of them), in their order.
+
+    Examples
+    --------
+    >>> from sjia_explore import load_cohort
+    >>> from sjia_explore.app import Session, ViewState
+    >>> group_colours(Session(load_cohort()).context(ViewState(sex="M")), ["late (≥ 12 mo)"])
+    {'late (≥ 12 mo)': '#dd6b20'}
+    """
+    from sjia_explore import plots
+
+    every = plots.group_colours(colour_domain(ctx), dark=ctx.dark)
+    return {g: every[g] for g in (every if groups is None else groups)}

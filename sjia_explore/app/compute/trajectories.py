@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sjia_explore import plots, trajectories
-from sjia_explore.app.compute.context import Context, has_values
+from sjia_explore.app.compute.context import Context, colour_domain, has_values
 from sjia_explore.app.model import TrajectoriesModel
 from sjia_explore.app.vocabulary import PANEL_OUTCOMES, PATIENT_LINES_MAX, PATIENT_LINES_SEED, outcome
 
@@ -78,7 +78,7 @@ def _y_title(y_title: str, each_patient: bool) -> str:
 def compute(ctx: Context) -> TrajectoriesModel:
     """The Vega-Lite specification of the chosen trajectory panels and the per-visit summaries behind it."""
     selected, state, dark, weeks = ctx.selected, ctx.state, ctx.dark, ctx.options.weeks
-    labels = list(ctx.group_counts)  # the groups of the selected patients at the cut-off, in their order
+    labels = colour_domain(ctx)
     colours = plots.group_colours(labels, missing_label=trajectories.MISSING_GROUP, dark=dark)
     panels, numbers = [], []
     lines_for, lines_note = line_patients(ctx.features) if state.each_patient else (None, None)
