@@ -355,10 +355,18 @@ def run_browser(args, large_folder: Path, work: Path, results: dict) -> None:
             from sjia_explore import load_cohort
 
             load_cohort(large_folder)
+            # Served with no kernel kept ready, and compared with the bundled app served the same way (app_cold):
+            # the kernel's reading of the registry and first view are part of the figure, as the target means.
+            pair_cold = not raw["app_cold"]  # --only: the bundled pages with no kernel kept ready are measured here
             for i in range(args.repeats_10k if not args.only or "10k" in args.only else 0):
                 log(f"browser: app on {args.n_large} patients, page {i + 1}/{args.repeats_10k}")
                 try:
-                    raw["app_10k"].append(serve_and_measure(browser, nb10k, "app", (), "app-10k", args.redraws))
+                    raw["app_10k"].append(serve_and_measure(browser, nb10k, "app", NO_PREHEAT_FLAGS, "app-10k",
+                                                            args.redraws))
+                    if pair_cold:
+                        log(f"browser: app_cold (beside the 10,000-patient pages), page {i + 1}")
+                        raw["app_cold"].append(serve_and_measure(browser, None, "app", NO_PREHEAT_FLAGS,
+                                                                 "app_cold", 0))
                 except Exception as exc:  # noqa: BLE001
                     results.setdefault("errors", []).append(f"app_10k: {type(exc).__name__}: {exc}")
                     traceback.print_exc()
@@ -429,8 +437,10 @@ def summarise_browser(results: dict, raw: dict) -> None:
         put_ratio(results, f"redraw_ratio_{label}_revisit",
                   [(med(_redraw_samples([a], "revisits")), floor) for a in runs])
     put(results, "first_chart_ms_10k", [r["first_ms"] for r in large])
-    bundled_first = med([r["first_ms"] for r in app])
+    bundled_first = med([r["first_ms"] for r in raw.get("app_cold", [])])
     put(results, "first_chart_10k_vs_bundled", [ratio(r["first_ms"], bundled_first) for r in large], digits=2)
+    results["first_chart_10k_note"] = ("both with no kernel kept ready (--preheat_kernel=False): the 10,000-patient "
+                                       "pages / the median of first_chart_ms_app_cold")
 
     # 4. memory
     put(results, "kernel_rss_mb_bundled", [r["kernel_rss_mb"] for r in app])
@@ -501,7 +511,7 @@ ROWS = (
         ("first_chart_ms_trivial_preheat", "ms", "trivial, preheated kernel (what-if)"),
         ("first_chart_ratio_preheat", "×", "app / floor, both preheated (what-if)"),
         ("first_chart_ms_10k", "ms", "app on 10,000 patients"),
-        ("first_chart_10k_vs_bundled", "×", "app on 10,000 patients / app, bundled"),
+        ("first_chart_10k_vs_bundled", "×", "app on 10,000 patients / app, bundled (no kernel kept ready)"),
     ]),
     ("Redraw (input → new marks in the page)", [
         ("redraw_ms_trivial", "ms", "bare Dropdown → Label round trip (floor)"),
