@@ -95,9 +95,9 @@ WEBSOCKET_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 #: Measured (benchmarks/README.md): first chart 1.90x a trivial notebook's without, 1.05-1.29x with.
 PREHEAT_POOL_SIZE = 1
 #: Resident memory of one app kernel once it has drawn the first chart, in MB, as measured on the bundled
-#: cohort (benchmarks/results.json, ``kernel_rss_mb_bundled``: 165 MB); used to say what ``--viewers`` reserves
+#: cohort (benchmarks/results.json, ``kernel_rss_mb_bundled``: 112 MB); used to say what ``--viewers`` reserves
 #: before the kernels exist. The server measures its own kernels once they are ready and says so too.
-KERNEL_RSS_MB = 165
+KERNEL_RSS_MB = 112
 #: Seconds Voila gets to shut its kernels down after SIGTERM before it and they are killed
 #: (below ``docker stop``'s 10 s, after which Docker kills the container).
 STOP_TIMEOUT_S = 8.0

@@ -18,8 +18,8 @@ What it sets up:
   no file served from beside the notebook, template and theme fixed, a closed tab's
   kernel shut down, idle kernels shut down after 10 minutes.
 - Whole servers unused for an hour are stopped by ``jupyterhub-idle-culler``.
-- Memory per person: about 0.1 GB for the single-user server plus about 165 MB per
-  open dashboard (bundled data; 237 MB with 10,000 patients), see docs/deploy.md.
+- Memory per person: about 0.1 GB for the single-user server plus about 112 MB per
+  open dashboard (bundled data; 143 MB with 10,000 patients), see docs/deploy.md.
   ``mem_limit`` below states the budget (1 GB, about five open tabs); JupyterHub's
   local process spawner does NOT enforce it. SystemdSpawner, DockerSpawner and
   KubeSpawner (Zero to JupyterHub) do.
@@ -96,7 +96,7 @@ c.Spawner.args = [
 ]
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
-# Memory per user: the single-user server (~0.1 GB) + ~165 MB per open dashboard. Stated here; enforced only
+# Memory per user: the single-user server (~0.1 GB) + ~112 MB per open dashboard. Stated here; enforced only
 # by spawners that can (SystemdSpawner, DockerSpawner, KubeSpawner), not by the local process spawner.
 c.Spawner.mem_limit = "1G"
 c.Spawner.cpu_limit = 1.0
