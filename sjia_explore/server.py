@@ -258,7 +258,7 @@ def pool_text(viewers: int) -> str:
 
     Examples
     --------
-    >>> "Keeping 10 kernels ready" in pool_text(10) and "about 1.6 GB of memory" in pool_text(10)
+    >>> "Keeping 10 kernels ready" in pool_text(10) and "about 1.1 GB of memory" in pool_text(10)
     True
     >>> pool_text(0)
     'No kernel is kept ready: each viewer waits for a kernel to start and run the app.'
