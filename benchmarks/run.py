@@ -61,14 +61,15 @@ ARTIFACTS = REPO / "test-artifacts" / "bench"
 PREHEAT_FLAGS = ("--preheat_kernel=True", "--pool_size=1")
 NO_PREHEAT_FLAGS = ("--preheat_kernel=False",)
 
-#: (key, limit, how to read it): a target is met when the figure is at most the limit.
+#: (key, limit, how to read it): a target is met when the figure is at most the limit. Redraws are judged
+#: against the chart floor (PEER_TARGETS), not a bare widget round trip: the chart alone costs 2-3x that.
 TARGETS = (
-    ("first_chart_ratio", 1.5, "first chart: app / trivial notebook, server as `sjia-explore app` starts it"),
-    ("redraw_ratio_bundled", 1.3, "redraw: app (cut-off slider, to a cut-off not shown before) / bare widget round "
-                                  "trip, bundled cohort"),
-    ("redraw_ratio_10k", 2.0, "redraw: app (cut-off not shown before) / bare widget round trip, 10,000 patients"),
-    ("update_ms_10k", 50.0, "compute per update, 10,000 patients (ms)"),
-    ("kernel_rss_mb_10k", 250.0, "kernel memory after the first chart, 10,000 patients (MB)"),
+    ("first_chart_ratio", 1.0, "first chart: app / trivial notebook, server as `sjia-explore app` starts it"),
+    ("first_chart_10k_vs_bundled", 1.5, "first chart: 10,000 patients / bundled (no kernel kept ready)"),
+    ("update_ms_10k", 15.0, "compute per update, 10,000 patients (ms)"),
+    ("view_bytes_ratio", 1.02, "bytes of a first view: app / trivial notebook"),
+    ("kernel_rss_mb_bundled", 120.0, "kernel memory after the first chart, bundled (MB)"),
+    ("kernel_rss_mb_10k", 200.0, "kernel memory after the first chart, 10,000 patients (MB)"),
     ("concurrent_ratio_10", 1.3, "10 simultaneous page requests, p95: app / trivial notebook (no browser)"),
     ("viewers_ratio_10", 0.6, "10 simultaneous page requests, p95: app with --viewers 10 (warm) / trivial notebook"),
     ("concurrent_ratio_30", 1.3, "30 simultaneous page requests, p95: app / trivial notebook (no browser)"),
