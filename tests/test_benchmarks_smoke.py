@@ -38,8 +38,9 @@ def test_compute_part_runs_and_writes_valid_json(tmp_path, monkeypatch):
     assert results["spec_rows_bundled"] == results["spec_rows_drawn_bundled"] > 0
     assert results["spec_inlines_only_drawn_rows_each_patient_10k"] is True
     targets = {t["key"]: t for t in results["targets"]}
-    assert set(targets) == {"first_chart_ratio", "redraw_ratio_bundled", "redraw_ratio_10k", "update_ms_10k",
-                            "kernel_rss_mb_10k", "concurrent_ratio_10", "viewers_ratio_10", "concurrent_ratio_30",
+    assert set(targets) == {"first_chart_ratio", "first_chart_10k_vs_bundled", "update_ms_10k", "view_bytes_ratio",
+                            "kernel_rss_mb_bundled", "kernel_rss_mb_10k", "concurrent_ratio_10", "viewers_ratio_10",
+                            "concurrent_ratio_30",
                             "viewers_ratio_30", "redraw_vs_chart_floor_bundled", "redraw_vs_chart_floor_10k",
                             "redraw_sex_vs_chart_floor_bundled", "redraw_vs_peer_bundled", "first_chart_vs_peer"}
     assert targets["first_chart_vs_peer"]["status"] == "NOT MEASURED"
