@@ -267,3 +267,23 @@ def test_format_helpers_use_a_true_minus_and_words_for_missing():
     assert plots.format_number(0.5, ".2f", sign=True) == "+0.50"
     assert plots.ci_text(None, 1) == "not computed"
     assert plots.ci_text(-1, 2.5) == "−1.0 to 2.5"
+
+
+def test_reference_points_above_the_means_raise_the_axis_instead_of_sitting_on_its_edge():
+    """The y axis follows the means and clamps what is above it: a printed value above the top would be drawn
+    at the top, at a wrong height. The panel's top is raised to take it; a value below leaves it alone."""
+    visits = pd.DataFrame({"patient_id": ["a", "b", "a", "b"], "week": [0, 0, 4, 4],
+                           "active_joints": [2.0, 3.0, 1.0, 1.0]})
+    panel = plots.trajectory_spec(summarise(visits, "active_joints"), title="Joints", y_title="Mean", name="joints")
+
+    def top(spec):
+        return next(p["value"] for p in spec["params"] if p["name"] == "joints_y_top")
+
+    before = top(panel)
+    high = plots.with_reference_points(panel, [{"week": 0, "value": before * 4 + 0.3, "where": "Table 1"}], "joints")
+    assert top(high) >= before * 4 + 0.3
+    assert top(panel) == before  # the input is not changed
+    low = plots.with_reference_points(panel, [{"week": 0, "value": before / 2, "where": "Table 1"}], "joints")
+    assert top(low) == before
+    shown = plots.panels_spec([high], reconstructed=False)
+    assert next(p["value"] for p in shown["params"] if p["name"] == "joints_y_top") == top(high)

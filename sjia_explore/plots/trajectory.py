@@ -379,6 +379,9 @@ def with_reference_points(spec: Mapping[str, Any], points: Sequence[Mapping[str,
                           value_title: str = "Printed in the paper", colour: str = "black") -> dict[str, Any]:
     """A trajectory panel with reference values drawn on it as diamonds (e.g. the means a paper printed).
 
+    The panel's y axis is raised to take every reference value: its axis follows the means, and a value
+    above its top would otherwise be drawn on the top edge (the scale clamps).
+
     Parameters
     ----------
     spec
@@ -397,11 +400,20 @@ def with_reference_points(spec: Mapping[str, Any], points: Sequence[Mapping[str,
     >>> out = with_reference_points(panel, [{"week": 0, "value": 5.9, "where": "Table 1"}], "joints")
     >>> out["datasets"]["joints_reference"], len(out["layer"]) == len(panel["layer"]) + 1
     ([{'week': 0, 'value': 5.9, 'where': 'Table 1'}], True)
+    >>> high = with_reference_points(panel, [{"week": 4, "value": 23.5, "where": "Table 2"}], "joints")
+    >>> [p["value"] for p in high["params"] if p["name"] == "joints_y_top"]
+    [25.0]
     """
     rows = [{"week": p["week"], "value": p["value"], "where": p.get("where", "")} for p in points]
+    values = [float(r["value"]) for r in rows if r["value"] is not None and math.isfinite(float(r["value"]))]
+    params = [dict(p) for p in spec.get("params", [])]
+    for param in params:  # the axis takes the reference values too
+        if param["name"] == f"{name}{Y_TOP_SUFFIX}" and values and max(values) > param["value"]:
+            param["value"] = nice_top(max(values))
     layer = {"data": {"name": f"{name}_reference"},
              "mark": {"type": "point", "shape": "diamond", "size": 120, "filled": True, "color": colour},
              "encoding": {"x": {"field": "week", "type": "quantitative"},
                           "y": {"field": "value", "type": "quantitative"},
                           "tooltip": [{"field": "value", "title": value_title}, {"field": "where", "title": "Where"}]}}
-    return {**spec, "datasets": {**spec["datasets"], f"{name}_reference": rows}, "layer": [*spec["layer"], layer]}
+    return {**spec, **({"params": params} if params else {}),
+            "datasets": {**spec["datasets"], f"{name}_reference": rows}, "layer": [*spec["layer"], layer]}
