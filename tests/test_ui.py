@@ -601,3 +601,26 @@ def test_a_new_cut_off_does_not_look_again_at_what_depends_only_on_the_patients(
     assert first.sections["trajectories"].spec != second.sections["trajectories"].spec  # the chart did change
     session.compute(ViewState(early_cutoff_months=9, sex="F"))  # new patients: looked up again
     assert len(calls) > asked
+
+
+def test_a_cutoff_change_sends_only_what_changed(monkeypatch):
+    """The chart (rows and values in one message), the two count lines that name the groups, and the address:
+    no widget is sent a value it already had, nor an intermediate one."""
+    explorer = CohortExplorer(load_cohort())
+    explorer.view  # noqa: B018 - built, as on a page
+    sent: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+    send = widgets.Widget._send
+
+    def spy(self, msg, buffers=None):
+        state = tuple(sorted(msg.get("state") or {}))
+        sent.append((type(self).__name__, tuple(getattr(self, "_dom_classes", ())), state))
+        return send(self, msg, buffers)
+
+    monkeypatch.setattr(widgets.Widget, "_send", spy)
+    explorer.update(replace(explorer.state, early_cutoff_months=6))
+    kinds = [(name, next((c for c in classes if c.startswith("sjia-n-") or c == "sjia-chart"), ""), keys)
+             for name, classes, keys in sent]
+    # (the slider is sent the state set here; a change made on the page's slider is not sent back to it)
+    assert kinds == [("VegaChart", "sjia-chart", ("datasets", "signals")), ("IntSlider", "", ("value",)),
+                     ("HTML", "sjia-n-cutoff", ("value",)), ("HTML", "sjia-n-total", ("value",)),
+                     ("AddressBar", "", ("query",))], kinds

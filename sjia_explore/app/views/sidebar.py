@@ -191,10 +191,10 @@ class Sidebar:
     def render(self, selection: SelectionModel) -> str:
         """The "→ n left" line under each filter; returns the groups in words (for the count above the charts)."""
         funnel = selection.funnel
+        # each line written once, with its final words: a line whose words did not change sends nothing
+        before = {"had_any": "“had” ", "had_none": "“did not have” "}
         for key in ("study", "had_any", "had_none", "prior_mas", "sex", "steroid"):
-            self.n_labels[key].value = f"→ {fmt.patients(funnel[key])} left"
-        self.n_labels["had_any"].value = f"“had” → {fmt.patients(funnel['had_any'])} left"
-        self.n_labels["had_none"].value = f"“did not have” → {fmt.patients(funnel['had_none'])} left"
+            self.n_labels[key].value = f"{before.get(key, '')}→ {fmt.patients(funnel[key])} left"
         group_text = ", ".join(f"{n} {esc(g)}" for g, n in selection.group_counts.items()) or "none"
         self.n_labels["cutoff"].value = f"→ {group_text}"
         return group_text
