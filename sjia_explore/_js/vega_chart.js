@@ -201,6 +201,23 @@ function fitted(spec, natural, available) {
   return ratio < 1 ? scaleWidths(spec, ratio * 0.98, 120) : spec;
 }
 
+// About how wide panels side by side will be drawn, before drawing them: each panel's width, its y axis
+// (about AXIS_ALLOWANCE px) and the spacing between them; 0 when the specification is of another shape.
+const AXIS_ALLOWANCE = 60;
+function estimatedWidth(spec) {
+  const panels = Array.isArray(spec.hconcat) ? spec.hconcat : (Array.isArray(spec.concat) && !spec.columns ? spec.concat : null);
+  if (!panels || !panels.length || !panels.every((p) => typeof p.width === "number")) return 0;
+  const spacing = typeof spec.spacing === "number" ? spec.spacing : 20;
+  return panels.reduce((sum, p) => sum + p.width + AXIS_ALLOWANCE, 0) + spacing * (panels.length - 1) + 10;
+}
+
+// Legends under the chart, their labels broken to the width available (the first step of fitting).
+function legendsUnder(spec, available) {
+  return legendsBelow({ ...spec, config: { ...(spec.config ?? {}), legend: {
+    ...(spec.config?.legend ?? {}), orient: "bottom", direction: "vertical" } } },
+    Math.max(16, Math.floor((available - 60) / 7)));
+}
+
 // The width of the chart as drawn (read from the element's attributes: known even in a hidden tab).
 function drawnWidth(el) {
   const drawn = el.querySelector("svg.marks, canvas.marks, svg, canvas");
@@ -264,20 +281,24 @@ async function render({ model, el }) {
       // titles are wrapped from their own words each time (never wrapped lines wrapped again)
       let base = spec;
       const live = SUBTITLE in signals ? { patch: subtitleAsSignal } : {};
-      api = await vegaEmbed(el, wrapTitle(fullSpec(base, datasets, signals), available - 10), { ...options, ...live });
+      const stacked = { patch: live.patch ? (vg) => subtitleAsSignal(legendsStacked(vg)) : legendsStacked };
+      // Panels side by side that will clearly not fit are fitted before the first drawing (a window of
+      // 1280 px, say), rather than drawn once too wide and again to fit.
+      const guess = estimatedWidth(spec);
+      const prefitted = available > 0 && guess > available;
+      if (prefitted) base = fitted(legendsUnder(base, available), guess, available);
+      api = await vegaEmbed(el, wrapTitle(fullSpec(base, datasets, signals), available - 10),
+                            { ...options, ...(prefitted ? stacked : live) });
       // the fitted width is estimated from the drawn one: check it, and narrow again if needed
       for (let tries = 0; tries < 3 && available > 0; tries++) {
         const natural = drawnWidth(el);
         if (natural <= available) break;
-        const below = tries ? base : legendsBelow({ ...base, config: { ...(base.config ?? {}), legend: {
-          ...(base.config?.legend ?? {}), orient: "bottom", direction: "vertical" } } },
-          Math.max(16, Math.floor((available - 60) / 7)));
-        const next = fitted(below, natural + (tries ? 6 : 0), available);
+        const below = tries || prefitted ? base : legendsUnder(base, available);
+        const next = fitted(below, natural + (tries || prefitted ? 6 : 0), available);
         if (next === base) break;
         base = next;
         api.finalize();
-        api = await vegaEmbed(el, wrapTitle(fullSpec(base, datasets, signals), available - 10),
-                              { ...options, patch: live.patch ? (vg) => subtitleAsSignal(legendsStacked(vg)) : legendsStacked });
+        api = await vegaEmbed(el, wrapTitle(fullSpec(base, datasets, signals), available - 10), { ...options, ...stacked });
       }
       shown = key;
       if (live.patch && api.vgSpec?.title?.subtitle?.signal === SUBTITLE) {
