@@ -624,3 +624,19 @@ def test_a_cutoff_change_sends_only_what_changed(monkeypatch):
     assert kinds == [("VegaChart", "sjia-chart", ("datasets", "signals")), ("IntSlider", "", ("value",)),
                      ("HTML", "sjia-n-cutoff", ("value",)), ("HTML", "sjia-n-total", ("value",)),
                      ("AddressBar", "", ("query",))], kinds
+
+
+def test_the_share_panel_speaks_of_the_browsers_address_only_in_the_app(monkeypatch):
+    """In JupyterLab the browser's address bar holds JupyterLab's address, not the view's: the Share panel
+    says there to add what it shows to the app's address."""
+    from sjia_explore.app.address import served_by_voila
+
+    for name in ("SERVER_SOFTWARE", "VOILA_KERNEL_ID"):
+        monkeypatch.delenv(name, raising=False)
+    assert not served_by_voila()
+    share = CohortExplorer(load_cohort()).share
+    share.build()
+    words = " ".join(w.value for w in share.box.children if isinstance(w, widgets.HTML))
+    assert "address bar" not in words and "Added to the app's address" in words
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    assert served_by_voila()

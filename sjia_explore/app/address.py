@@ -443,6 +443,27 @@ def wait_for_voila_request(url: str | None = None, open_timeout_s: float = 5.0) 
     return True
 
 
+def served_by_voila() -> bool:
+    """Whether this kernel serves a Voila page (the app), rather than a notebook in JupyterLab."""
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila") or bool(os.environ.get("VOILA_KERNEL_ID"))
+
+
+def share_words(in_voila: bool) -> str:
+    """What the Share panel says of the address it shows: the page's own address in the app; in JupyterLab,
+    only the part to add to the app's address.
+
+    Examples
+    --------
+    >>> "address bar" in share_words(True), "address bar" in share_words(False)
+    (True, False)
+    """
+    if in_voila:
+        return ("<p>This address opens this exact view, with the panel you had open before this one (it is "
+                "also the one in your browser's address bar): copy it to share or bookmark the view.</p>")
+    return ("<p>Added to the app's address (as <code>sjia-explore app</code> serves it), this opens this exact "
+            "view in the app, with the panel you had open before this one: copy it to share the view.</p>")
+
+
 def served_query() -> str | None:
     """The query string Voila gave this kernel when it started (not preheated), or None outside Voila."""
     if os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):

@@ -330,6 +330,7 @@ def test_the_view_is_in_the_address_and_copyable(app, cohort):
     page.locator(".sjia-sex button:text-is('Female')").click()
     expect(page).to_have_url(re.compile(r"\?sex=F$"))
     page.get_by_text("Share, reproduce or download this view").click()
+    expect(page.get_by_text("it is also the one in your browser's address bar")).to_be_visible()  # the app's page
     expect(page.locator(".sjia-state-json textarea")).to_have_value(re.compile(r'"sex": "F"'))
     expect(page.locator(".sjia-state-python textarea")).to_have_value(re.compile(r"ViewState\(sex='F'\)"))
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])

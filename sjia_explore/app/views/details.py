@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sjia_explore import format as fmt
+from sjia_explore.app.address import served_by_voila, share_words
 from sjia_explore.app.browser import CopyButton, DownloadBar, ShareAddress
 from sjia_explore.app.model import Table1Model, TestsModel
 from sjia_explore.app.state import DETAIL_PANELS
@@ -207,13 +208,12 @@ class SharePanel(LazyView):
         self.privacy = text(privacy_html())
         self.privacy.add_class("sjia-share-privacy")
         return [
-            text("<p>This address opens this exact view, with the panel you had open before this one (it is "
-                   "also the one in your browser's address bar): copy it to share or bookmark the view.</p>"),
+            text(share_words(served_by_voila())),
             self.address, self.privacy,
             text("<p>The same view as data (JSON) and as Python for JupyterLab:</p>"),
             self.copy_json, self.json_text, self.copy_python, self.python_text,
             text("<p>Downloads carry where they came from (data source, selection, date, and whether values "
-                   "are reconstructed). For tables, choose whether small counts are hidden:</p>"),
+                 "are reconstructed). For tables, choose whether small counts are hidden:</p>"),
             self.suppression, self._downloads(),
         ]
 

@@ -50,8 +50,8 @@ class Sidebar:
         self.event_weeks.add_class("sjia-event-weeks")
         self.reading_options = W.VBox([
             text('<div class="sjia-upload-help">Only if needed, before uploading: visit windows for files '
-                   "with visit dates (week=half-width or week=first-last), REDCap events whose name gives no "
-                   "week (event=week).</div>"),
+                 "with visit dates (week=half-width or week=first-last), REDCap events whose name gives no "
+                 "week (event=week).</div>"),
             self.visit_windows, self.event_weeks])
         self.reading_options.add_class("sjia-reading-options")
         self.back_button = W.Button(description="Back to the bundled cohort",
@@ -92,11 +92,11 @@ class Sidebar:
             self.reading_options,
             self.back_button,
             text('<b style="font-size:15px; display:block; margin-top:14px">Choose patients</b> '
-                   '<span class="sjia-n">(the line under each filter says how many are left)</span>'),
+                 '<span class="sjia-n">(the line under each filter says how many are left)</span>'),
             heading("Study"), self.study, self.n_labels["study"],
             heading("Biologics before the IL-1 blocker"),
             text('<span class="sjia-n">Ticked “had”: at least one of them. Ticked “did not have”: none of '
-                   "them.</span>"),
+                 "them.</span>"),
             self.drug_box, self.n_labels["had_any"], self.n_labels["had_none"],
             heading("Macrophage activation syndrome (MAS) before"), self.prior_mas, self.n_labels["prior_mas"],
             heading("Sex"), self.sex, self.n_labels["sex"],
