@@ -305,3 +305,22 @@ def test_the_share_panel_gives_the_address_of_the_panel_open_before_it(cohort):
     assert app.share.address.query == "sex=F" and "open_panel" not in app.share.python_text.value
     opened = CohortExplorer(cohort, query="sex=F&open=statistics")
     assert opened.details.selected_index == 1
+
+
+def test_an_app_started_on_a_file_opens_an_address_made_on_that_file_at_once(tmp_path, cohort):
+    """A clinic serves the app on its own export; a colleague shares a view they made after uploading the
+    same file elsewhere. The fingerprints match: the view opens, with no banner asking for the file. An
+    address made on another file still gets the banner."""
+    from sjia_explore import load_cohort
+
+    path = tmp_path / "mycohort.csv"
+    path.write_bytes(MINE)
+    own = load_cohort(path, cache=False)
+    app = CohortExplorer(own, query=SHARED)
+    assert not app.messages.shared_file_shown
+    assert (app.state.study, app.state.sex, app.state.early_cutoff_months) == ("mine", "F", 6)
+    assert "4 patients" in app.total.value
+    other = CohortExplorer(own, query=SHARED.replace(MINE_SHA, "0" * 12))
+    assert other.messages.shared_file_shown and other.state.sex is None
+    bundled = CohortExplorer(cohort, query=SHARED)  # the bundled studies are no file of the viewer's
+    assert bundled.messages.shared_file_shown

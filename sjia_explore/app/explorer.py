@@ -90,7 +90,11 @@ class CohortExplorer:
         _ensure_log_handler()
         self.session = Session(cohort)
         self._syncing = False
-        self._file_sha: str | None = None  # the SHA-256 of the uploaded file shown (None: the first cohort)
+        # The SHA-256 of the file shown: an uploaded one, or the file the app was started on (an address made
+        # on an upload of that same file then opens here at once); None for the bundled studies.
+        bundled = (cohort.source or "").startswith("bundled")
+        self._initial_sha: str | None = None if bundled or not cohort.sha256 else cohort.sha256
+        self._file_sha: str | None = self._initial_sha
         self._expected: ViewState | None = None  # an opened address's view, made on a file not uploaded yet
         self._expected_shown: ViewState | None = None  # the view shown meanwhile, until the viewer changes it
         self._mismatch: tuple[str, str] | None = None  # a file uploaded instead: (name, fingerprint)
@@ -396,7 +400,7 @@ class CohortExplorer:
     def _on_back(self, _button=None) -> None:
         if self.update(replace(self._state_for_new_cohort(), data_name=None, data_sha=None),
                        cohort=self.session.initial_cohort):
-            self._file_sha = self._mismatch = None
+            self._file_sha, self._mismatch = self._initial_sha, None
             self._show_shared_file()
             self.messages.show_upload(None)
 
