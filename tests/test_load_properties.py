@@ -50,7 +50,8 @@ def outcome(load):
             assert isinstance(problem, Problem) and problem.file and problem.message
             assert problem.row is None or problem.row >= 1
             said = str(problem)  # the file first, then what is known of where, then the message
-            assert said.startswith(problem.file) and said.endswith(f": {problem.message}") and "::" not in said
+            where = said[: len(said) - len(problem.message)]  # the message may quote a cell holding "::"
+            assert said.startswith(problem.file) and said.endswith(f": {problem.message}") and "::" not in where
             if problem.row is not None:
                 assert f"{problem.row}" in said[len(problem.file):-len(problem.message)]
         assert all(isinstance(w, str) for w in err.warnings)
@@ -180,3 +181,14 @@ def test_a_valid_cohort_always_loads_the_same_in_any_encoding_and_delimiter(coho
 @pytest.mark.parametrize("size", [0, 1])
 def test_tiny_uploads_are_explained(size):
     outcome(lambda: load_cohort_from_bytes(b"x" * size, "c.csv"))
+
+
+def test_a_message_quoting_a_cell_of_colons_keeps_its_location_plain():
+    """Found by the workbook property above: a cell holding "::" is quoted in the message, and only the
+    location before the message must be free of empty parts."""
+    from sjia_explore.schema import Problem
+
+    said = str(Problem(file="cohort.xlsx[patients]", row=2, column="months_onset_to_treatment",
+                       message='"::" is not a number in months (0–240)'))
+    assert said == 'cohort.xlsx[patients]:2:months_onset_to_treatment: "::" is not a number in months (0–240)'
+    assert str(Problem(file="a.csv", row=None, column="week", message="x")) == "a.csv, column week: x"
