@@ -27,7 +27,7 @@ from sjia_explore.app.state import ViewState
 from sjia_explore.app.theme import style_sheet
 from sjia_explore.app.upload import read_upload, too_large
 from sjia_explore.app.views.details import PANEL_TITLES, PANELS, SharePanel, StatisticsPanel, table1_html
-from sjia_explore.app.views.html import esc, text
+from sjia_explore.app.views.html import esc, fixed_layout, text
 from sjia_explore.app.views.messages import Messages
 from sjia_explore.app.views.outcomes import NOBODY, OutcomeViews, highlight_html, highlight_options
 from sjia_explore.app.views.sections import SafetyView, TrajectoriesView, WindowView, download_bar
@@ -142,7 +142,7 @@ class CohortExplorer:
         self.table1 = text()
         self.table1.add_class("sjia-table1")
 
-        self.total = W.HTML(layout=W.Layout(flex="1 1 auto"))
+        self.total = text(layout=W.Layout(flex="1 1 auto"))
         self.total.add_class("sjia-n")
         self.total.add_class("sjia-n-total")
         self.theme = W.ToggleButtons(options=[("Light", "light"), ("Dark", "dark")], value="light",
@@ -152,7 +152,7 @@ class CohortExplorer:
         self.theme.add_class("sjia-theme")
         topbar = W.HBox([self.total, self.theme], layout=W.Layout(width="100%"))
         topbar.add_class("sjia-topbar")
-        self.empty = W.HTML(layout=W.Layout(display="none"))
+        self.empty = text(layout=W.Layout(display="none"))
         self.empty.add_class("sjia-empty")
         self.tabs = W.Tab(children=[self.trajectories.box, self.window.box, self.safety.box, *self.outcomes.boxes],
                           titles=[SECTION_TITLES[s] for s in SECTIONS], selected_index=0)
@@ -161,10 +161,11 @@ class CohortExplorer:
         for i, title in enumerate(PANEL_TITLES):
             self.details.set_title(i, title)
         main = W.VBox([topbar, self.empty, self.tabs, self.details], layout=W.Layout(flex="1 1 600px", min_width="0"))
-        self.address_bar = AddressBar()
-        self.page_theme = PageTheme()
-        self.kernel_watch = KernelWatch()
-        self.accessible_names = AccessibleNames()
+        # page helpers with nothing to show: one shared layout, never changed
+        self.address_bar = AddressBar(layout=fixed_layout())
+        self.page_theme = PageTheme(layout=fixed_layout())
+        self.kernel_watch = KernelWatch(layout=fixed_layout())
+        self.accessible_names = AccessibleNames(layout=fixed_layout())
         self.view = W.VBox([
             text(style_sheet()), *self.messages.widgets,
             W.HBox([self.sidebar.box, main], layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),

@@ -8,6 +8,7 @@ from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
+from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 
@@ -31,30 +32,65 @@ class _Fixed:
 
 
 class FixedLayout(_Fixed, widgets.Layout):
-    """The Layout shared by :func:`text` widgets."""
+    """A Layout shared by widgets that are never hidden or resized (:func:`text`, :func:`fixed_layout`)."""
 
 
 class FixedHTMLStyle(_Fixed, HTMLStyle):
     """The HTMLStyle shared by :func:`text` widgets."""
 
 
-_shared: dict[str, widgets.Widget] = {}  # this kernel's shared parts, made with the first text
+class FixedCheckboxStyle(_Fixed, CheckboxStyle):
+    """A CheckboxStyle shared by check boxes (:func:`shared_style`)."""
 
 
-def _shared_part(kind: type[widgets.Widget]) -> widgets.Widget:
-    part = _shared.get(kind.__name__)
+class FixedToggleButtonsStyle(_Fixed, widgets.ToggleButtonsStyle):
+    """A ToggleButtonsStyle shared by toggle buttons of one look (:func:`shared_style`)."""
+
+
+_shared: dict[tuple, widgets.Widget] = {}  # this kernel's shared parts, made when first asked for
+
+
+def _shared_part(kind: type[widgets.Widget], **traits: Any) -> widgets.Widget:
+    key = (kind.__name__, *sorted(traits.items()))
+    part = _shared.get(key)
     if part is None or part.comm is None:  # none yet, or closed
-        part = _shared[kind.__name__] = kind().fix()
+        part = _shared[key] = kind(**traits).fix()
     return part
 
 
-def text(value: str = "") -> widgets.HTML:
-    """An HTML widget whose layout and style are never changed: a text, a heading, a count line.
+def fixed_layout() -> widgets.Layout:
+    """The Layout shared by widgets that are never hidden, moved or resized (setting it raises).
 
-    Every such text shares one Layout and one HTMLStyle (a page otherwise gets two
-    more widget models with each text, about half of all it gets). Its value and CSS
-    classes change as any widget's; to hide or size it, make a ``widgets.HTML``
-    with its own ``layout`` instead (setting the shared one raises).
+    Examples
+    --------
+    >>> fixed_layout() is fixed_layout()
+    True
+    """
+    return _shared_part(FixedLayout)
+
+
+def shared_style(kind: str, **traits: Any) -> widgets.Widget:
+    """One style of ``kind`` (``"checkbox"`` or ``"toggle_buttons"``) with ``traits``, shared by every widget
+    given it: one widget model instead of one per widget. It cannot be changed once made.
+
+    Examples
+    --------
+    >>> shared_style("toggle_buttons", button_width="84px") is shared_style("toggle_buttons", button_width="84px")
+    True
+    >>> shared_style("toggle_buttons", button_width="84px").button_width
+    '84px'
+    """
+    kinds = {"checkbox": FixedCheckboxStyle, "toggle_buttons": FixedToggleButtonsStyle}
+    return _shared_part(kinds[kind], **traits)
+
+
+def text(value: str = "", layout: widgets.Layout | None = None) -> widgets.HTML:
+    """An HTML widget whose style is never changed: a text, a heading, a count line.
+
+    Every such text shares one HTMLStyle and, unless it is given a ``layout`` of its
+    own (to be hidden or sized), one Layout: a page otherwise gets two more widget
+    models with each text, about half of all it gets. Its value and CSS classes change
+    as any widget's; setting the shared layout raises.
 
     Examples
     --------
@@ -67,7 +103,8 @@ def text(value: str = "") -> widgets.HTML:
     ...     print(str(err)[:47])
     this FixedLayout is shared by many texts and ca
     """
-    return widgets.HTML(value, layout=_shared_part(FixedLayout), style=_shared_part(FixedHTMLStyle))
+    return widgets.HTML(value, layout=layout if layout is not None else fixed_layout(),
+                        style=_shared_part(FixedHTMLStyle))
 
 
 def heading(words: str) -> widgets.HTML:

@@ -54,7 +54,7 @@ class Messages:
                                        layout=W.Layout(width="auto", align_self="flex-start", margin="4px 0"),
                                        tooltip="Show or hide the explanation")
         self.explain_button.add_class("sjia-explain-button")
-        self.explanation = W.HTML(layout=W.Layout(display="none"))  # written when it is first opened
+        self.explanation = text(layout=W.Layout(display="none"))  # written when it is first opened
         self._about: AboutModel | None = None
         self.explanation.add_class("sjia-explanation")
         self.explain_button.on_click(lambda _b: self.toggle_explanation())
@@ -75,7 +75,7 @@ class Messages:
 
     @staticmethod
     def _box(css: str) -> W.HTML:
-        box = W.HTML(layout=W.Layout(display="none"))
+        box = text(layout=W.Layout(display="none"))
         box.add_class(css)
         return box
 

@@ -95,7 +95,7 @@ class _Section(LazyView):
         self.intro = text()
         self.intro.add_class(f"sjia-{name}-intro")
         self.intro.add_class("sjia-section-intro")
-        self.message = W.HTML(layout=W.Layout(display="none"))
+        self.message = text(layout=W.Layout(display="none"))
         self.message.add_class(f"sjia-{name}-message")
         self.message.add_class("sjia-section-message")
         self.chart = LazyChart(f"sjia-{name}-chart")

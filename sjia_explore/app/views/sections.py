@@ -77,7 +77,7 @@ class TrajectoriesView:
         self.chart = chart_widget("sjia-chart")
         self.chart.add_class("sjia-chart-joints")  # the first panel is active joints
         self.chart_box = W.Box([self.chart], layout=W.Layout(overflow="auto hidden", width="100%"))
-        self.missing = W.HTML(layout=W.Layout(display="none"))
+        self.missing = text(layout=W.Layout(display="none"))
         self.missing.add_class("sjia-missing-outcomes")
         self._available: tuple[str, ...] = tuple(o.column for o in PANEL_OUTCOMES)
         self._syncing = False
@@ -236,7 +236,7 @@ class WindowView(LazyView):
         self.week = W.Dropdown(options=[("week 24", 24)], value=24, description="Change to",
                                layout=W.Layout(width="200px"))
         self.week.add_class("sjia-window-week")
-        self.message = W.HTML(layout=W.Layout(display="none"))
+        self.message = text(layout=W.Layout(display="none"))
         self.message.add_class("sjia-window-message")
         self.charts = LazyChart("sjia-window-chart")
         self.current = text()
@@ -392,7 +392,7 @@ class SafetyView(LazyView):
         self._downloads = downloads
 
     def _build(self) -> list:
-        self.steroid_text = W.HTML(layout=W.Layout(flex="1 1 360px", max_width="480px"))
+        self.steroid_text = text(layout=W.Layout(flex="1 1 360px", max_width="480px"))
         self.steroid_text.add_class("sjia-steroid-text")
         self.steroid_text.add_class("sjia-table")
         self.steroid_chart = LazyChart("sjia-steroid-chart", W.Layout(flex="0 1 auto", overflow="auto hidden"))

@@ -13,7 +13,7 @@ from sjia_explore.app.compute.context import CohortOptions
 from sjia_explore.app.model import SelectionModel
 from sjia_explore.app.state import ViewState
 from sjia_explore.app.upload import UPLOAD_ACCEPT, UPLOAD_MAX_BYTES
-from sjia_explore.app.views.html import esc, heading, text
+from sjia_explore.app.views.html import esc, heading, shared_style, text
 from sjia_explore.app.vocabulary import drug_label, study_label
 from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS
 
@@ -62,7 +62,7 @@ class Sidebar:
         self.study = W.Dropdown(options=[("All studies", "")], value="", layout=W.Layout(width="260px"))
         self.study.add_class("sjia-study")
         self.drug_box = W.VBox()
-        toggle_style = {"button_width": "84px"}
+        toggle_style = shared_style("toggle_buttons", button_width="84px")
         # Selection widgets read None as "nothing selected", so "Any" is the string "any" here.
         self.prior_mas = W.ToggleButtons(options=[("Any", "any"), ("Yes", "yes"), ("No", "no")], value="any",
                                          style=toggle_style)
@@ -142,10 +142,13 @@ class Sidebar:
             box.unobserve_all()
             box.close()
         box_layout = W.Layout(width="auto", margin="0")
+        box_style = shared_style("checkbox")
         self.had_any = {d: W.Checkbox(value=False, description="had", indent=False, layout=box_layout,
+                                      style=box_style,
                                       tooltip=f"Keep patients who had {drug_label(d)} (or another ticked drug)")
                         for d in drugs}
         self.had_none = {d: W.Checkbox(value=False, description="did not have", indent=False, layout=box_layout,
+                                       style=box_style,
                                        tooltip=f"Keep patients who never had {drug_label(d)}")
                          for d in drugs}
         for kind, boxes in (("any", self.had_any), ("none", self.had_none)):
