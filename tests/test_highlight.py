@@ -195,3 +195,25 @@ def test_a_click_on_a_child_in_a_chart_picks_them_and_a_second_click_nobody(coho
     assert explorer.state.highlight == CHILD
     chart._handle_custom_msg({"click": CHILD}, [])
     assert explorer.state.highlight is None
+
+
+def test_a_child_outside_the_patients_drawn_one_by_one_is_told_so():
+    """In a large cohort "Each patient" draws a random sample of rows: a child picked outside it (by a click
+    on the continuous window chart, say) is highlighted in the other charts, and the sentence does not
+    promise a row that is not there."""
+    from sjia_explore import simulate
+    from sjia_explore.app.compute.trajectories import line_patients
+    from sjia_explore.app.vocabulary import PATIENT_LINES_MAX
+
+    big = simulate.registry(PATIENT_LINES_MAX * 2, seed=5)
+    session = Session(big)
+    features = session.context(ViewState()).features
+    drawn = set(line_patients(features)[0]["patient_id"].astype(str))
+    outside = next(p for p in sorted(features["patient_id"].astype(str)) if p not in drawn)
+    inside = sorted(drawn)[0]
+    model = session.update(ViewState(highlight=outside))
+    assert "Their row (Each patient)" not in model.highlight.sentence
+    assert f"Each patient draws {PATIENT_LINES_MAX:,} patients picked at random, and not them" \
+        in model.highlight.sentence
+    assert outside in {value for _, value in model.highlight.choices}  # still offered, so it stays chosen
+    assert "Their row (Each patient)" in session.update(ViewState(highlight=inside)).highlight.sentence

@@ -20,6 +20,7 @@ from sjia_explore import outcomes, plots
 from sjia_explore.app.compute.context import Context
 from sjia_explore.app.compute.trajectories import line_patients
 from sjia_explore.app.model import HighlightModel, PatientsModel
+from sjia_explore.app.vocabulary import PATIENT_LINES_MAX
 
 #: What the section depends on (the highlighted patient is drawn over it afterwards: :func:`highlight`).
 INPUTS = ("selection", "dark")
@@ -50,7 +51,8 @@ def highlight_model(ctx: Context, dropped: str | None = None) -> HighlightModel:
                     if dropped else "")
         return HighlightModel(choices=choices, sentence=sentence)
     features = ctx.features
-    if pid not in ids:
+    sampled_out = pid not in ids  # not among the patients drawn one by one (a random sample of a large cohort)
+    if sampled_out:
         mine = features[features["patient_id"].astype(str) == pid]
         choices, _ = _choices(pd.concat([line_patients(features)[0], mine]))
     row = features[features["patient_id"].astype(str) == pid].iloc[0]
@@ -65,9 +67,12 @@ def highlight_model(ctx: Context, dropped: str | None = None) -> HighlightModel:
         str(row.get("study")) in ctx.selected.provenance_studies("visits", "reconstructed"))
     data = ("Their follow-up values are reconstructed (generated to match the published averages), not "
             "measurements." if reconstructed else "")
-    sentence = (f"Highlighted: patient {pid}, {group}; {when}. Their row (Each patient), their line "
-                "(Trajectories) and their ringed point (Window of opportunity) are drawn in magenta, where they "
-                f"have values. {data}").strip()
+    where = ("Their line (Trajectories) and their ringed point (Window of opportunity) are drawn in magenta, "
+             f"where they have values; Each patient draws {PATIENT_LINES_MAX:,} patients picked at random, and "
+             "not them." if sampled_out else
+             "Their row (Each patient), their line (Trajectories) and their ringed point (Window of opportunity) "
+             "are drawn in magenta, where they have values.")
+    sentence = f"Highlighted: patient {pid}, {group}; {when}. {where} {data}".strip()
     return HighlightModel(patient_id=pid, sentence=sentence, choices=choices)
 
 
