@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CohortOptions:
-    """What a cohort offers the controls: prior biologics, studies, visit weeks and the cut-off range.
+    """What a cohort offers the controls: prior biologics, studies, visit weeks and the cut-off range, and
+    whether some of its patients have no time from onset to treatment (a "not recorded" group).
 
     Examples
     --------
@@ -33,15 +34,18 @@ class CohortOptions:
     studies: tuple[str, ...]
     weeks: tuple[int, ...]
     cutoff_range: tuple[int, int]
+    unknown_months: bool = False
 
     @classmethod
     def of(cls, cohort: Cohort) -> CohortOptions:
         weeks = sorted({int(w) for w in pd.to_numeric(cohort.visits["week"], errors="coerce").dropna()
                         if 0 <= int(w) <= MAX_WEEK})
-        months = pd.to_numeric(cohort.patients["months_onset_to_treatment"], errors="coerce").dropna()
+        all_months = pd.to_numeric(cohort.patients["months_onset_to_treatment"], errors="coerce")
+        months = all_months.dropna()
         top = int(math.ceil(months.max())) + 1 if len(months) else 60
         return cls(drugs=tuple(cohort.prior_biologic_options()), studies=tuple(cohort.studies),
-                   weeks=tuple(weeks) or DEFAULT_WEEKS, cutoff_range=(1, int(min(240, max(24, top)))))
+                   weeks=tuple(weeks) or DEFAULT_WEEKS, cutoff_range=(1, int(min(240, max(24, top)))),
+                   unknown_months=len(months) < len(all_months))
 
     @property
     def follow_up_weeks(self) -> tuple[int, ...]:
@@ -135,10 +139,7 @@ def colour_domain(ctx: Context) -> list[str]:
 
     cut = ctx.state.early_cutoff_months
     groups = [duration_group_label(True, cut), duration_group_label(False, cut)]
-    months = ctx.cohort.patients.get("months_onset_to_treatment")
-    if months is None or months.isna().any():
-        groups.append(NOT_RECORDED)
-    return groups
+    return [*groups, NOT_RECORDED] if ctx.options.unknown_months else groups
 
 
 def group_colours(ctx: Context, groups: list[str] | None = None) -> dict[str, str]:

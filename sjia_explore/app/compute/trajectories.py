@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sjia_explore import plots, trajectories
-from sjia_explore.app.compute.context import Context, colour_domain, has_values
+from sjia_explore.app.compute.context import Context, colour_domain, group_colours, has_values
 from sjia_explore.app.model import TrajectoriesModel
 from sjia_explore.app.vocabulary import PANEL_OUTCOMES, PATIENT_LINES_MAX, PATIENT_LINES_SEED, outcome
 
@@ -79,7 +79,7 @@ def compute(ctx: Context) -> TrajectoriesModel:
     """The Vega-Lite specification of the chosen trajectory panels and the per-visit summaries behind it."""
     selected, state, dark, weeks = ctx.selected, ctx.state, ctx.dark, ctx.options.weeks
     labels = colour_domain(ctx)
-    colours = plots.group_colours(labels, missing_label=trajectories.MISSING_GROUP, dark=dark)
+    colours = group_colours(ctx)
     panels, numbers = [], []
     lines_for, lines_note = line_patients(ctx.features) if state.each_patient else (None, None)
     # ``selected`` is a subgroup of the cohort shown: its summaries come from its values per outcome and week

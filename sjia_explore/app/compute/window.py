@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 
 from sjia_explore import plots, trajectories
-from sjia_explore.app.compute.context import Context, has_values
+from sjia_explore.app.compute.context import Context, group_colours, has_values
 from sjia_explore.app.compute.trajectories import line_patients
 from sjia_explore.app.model import WindowModel, WindowSide
 from sjia_explore.app.vocabulary import STRIP_CUTOFFS, drug_label, outcome, study_label
@@ -77,7 +77,7 @@ def compute(ctx: Context) -> WindowModel:
         return WindowModel(**base, message=f"This cohort has no values of {chosen.title}: choose another "
                                            "outcome above.")
     labels = (duration_group_label(True, cut), duration_group_label(False, cut))
-    colours = plots.group_colours(list(labels), dark=dark)
+    colours = group_colours(ctx, list(labels))
     summary = trajectories.summarise(selected.visits, chosen.column, by="duration_group", patients=features,
                                      weeks=weeks)
     lines_for, lines_note = line_patients(features) if state.each_patient else (None, None)
