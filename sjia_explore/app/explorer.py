@@ -92,8 +92,6 @@ class CohortExplorer:
         self._syncing = False
         # The SHA-256 of the file shown: an uploaded one, or the file the app was started on (an address made
         # on an upload of that same file then opens here at once); None for the bundled studies.
-        bundled = (cohort.source or "").startswith("bundled")
-        self._initial_sha: str | None = None if bundled or not cohort.sha256 else cohort.sha256
         self._file_sha: str | None = self._initial_sha
         self._expected: ViewState | None = None  # an opened address's view, made on a file not uploaded yet
         self._expected_shown: ViewState | None = None  # the view shown meanwhile, until the viewer changes it
@@ -310,6 +308,12 @@ class CohortExplorer:
                 state = replace(state, data_name=self.state.data_name, data_sha=self.state.data_sha)
         self._show_shared_file()
         return state, notes
+
+    @property
+    def _initial_sha(self) -> str | None:
+        """The SHA-256 of the file the app was started on (None for the bundled studies)."""
+        first = self.session.initial_cohort
+        return None if (first.source or "").startswith("bundled") or not first.sha256 else first.sha256
 
     def _is_shown_file(self, sha: str | None) -> bool:
         return sha is not None and self._file_sha is not None and self._file_sha.startswith(sha)
