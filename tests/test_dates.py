@@ -61,10 +61,25 @@ def test_visit_dates_become_nominal_weeks_and_onset_dates_months(tmp_path):
     got = c.visits[["patient_id", "week", "active_joints"]].values.tolist()
     # days 0, 30, 84, 170, 2, 60 fall in the windows of weeks 0, 4, 12, 24, 0, 8
     assert got == [["P1", 0, 5], ["P1", 4, 2], ["P1", 12, 1], ["P1", 24, 0], ["P2", 0, 3], ["P2", 8, 1]]
-    # 184 and 311 days from onset to start, in 30.4375-day months, one decimal
+    # 184 and 311 days from onset to start, in 30.4375-day months, three decimals
     months = dict(zip(c.patients["patient_id"], c.patients["months_onset_to_treatment"]))
-    assert months == {"P1": round(184 / 30.4375, 1), "P2": round(311 / 30.4375, 1)} == {"P1": 6.0, "P2": 10.2}
+    assert months == {"P1": round(184 / 30.4375, 3), "P2": round(311 / 30.4375, 3)} == {"P1": 6.045, "P2": 10.218}
     assert c.unscheduled_visits.empty
+
+
+def test_a_child_treated_364_days_after_onset_is_treated_early_at_a_12_month_cut_off(tmp_path):
+    """364 days are 11.959 months (of 365.25 / 12 days): under 12, however the months are rounded for show;
+    365 days are still under, 366 days over."""
+    rows = []
+    for pid, days in (("A", 364), ("B", 365), ("C", 366)):
+        start = dt.date(2024, 1, 1)
+        rows.append(f"{pid},mine,F,{iso(start - dt.timedelta(days=days))},{iso(start)}")
+    patients = "patient_id,study,sex,Onset date,IL-1 start date\n" + "\n".join(rows) + "\n"
+    visits = "patient_id,week,active_joints\nA,0,1\nB,0,1\nC,0,1\n"
+    c = load_cohort(write(tmp_path / "c", patients, visits))
+    early = c.patient_features(12).set_index("patient_id")["early"].to_dict()
+    assert early == {"A": True, "B": True, "C": False}
+    assert c.filter(duration="early", early_cutoff_months=12).patients["patient_id"].tolist() == ["A", "B"]
 
 
 def test_exact_dates_are_dropped_from_every_table_and_the_warning_says_what_became_what(tmp_path):
@@ -142,7 +157,7 @@ def test_day_first_dates_are_read_when_a_day_above_12_tells_the_order(tmp_path):
     rows = [("P1", 0, 5), ("P1", 30, 2), ("P2", 0, 3)]
     c = load_cohort(write(tmp_path / "c", patients, visits_text(rows, fmt=dmy)))
     assert c.visits["week"].tolist() == [0, 4, 0]
-    assert c.patients["months_onset_to_treatment"].tolist() == [6.0, 10.2]
+    assert c.patients["months_onset_to_treatment"].tolist() == [6.045, 10.218]
 
 
 def test_ambiguous_day_month_order_is_a_problem_not_a_guess(tmp_path):
@@ -201,7 +216,7 @@ def test_one_long_file_with_dates_is_split_and_checked(tmp_path):
             "S1,mine,2024-01-10,2023-07-10,2024-01-10,4\n"
             "S1,mine,2024-01-10,2023-07-10,2024-02-08,1\n")
     c = load_cohort_from_bytes(text.encode(), "export.csv")
-    assert c.visits["week"].tolist() == [0, 4] and c.patients["months_onset_to_treatment"].tolist() == [6.0]
+    assert c.visits["week"].tolist() == [0, 4] and c.patients["months_onset_to_treatment"].tolist() == [6.045]
     assert "il1_start_date" not in c.patients.columns and "onset_date" not in c.patients.columns
 
 
@@ -218,7 +233,7 @@ def test_excel_dates_and_serial_numbers_in_a_workbook(tmp_path):
     buf = io.BytesIO()
     book.save(buf)
     c = load_cohort_from_bytes(buf.getvalue(), "clinic.xlsx")
-    assert c.visits["week"].tolist() == [0, 4] and c.patients["months_onset_to_treatment"].tolist() == [6.0]
+    assert c.visits["week"].tolist() == [0, 4] and c.patients["months_onset_to_treatment"].tolist() == [6.045]
     # the same number in a CSV file is not a date
     found = problems(lambda: load_cohort_from_bytes(b"patient_id,study,il1_start_date,visit_date\n"
                                                     b"P1,mine,45301,45331\n", "clinic.csv"))

@@ -14,7 +14,7 @@ Examples
 >>> r.labels = {"patients": "patients.csv", "visits": "visits.csv"}
 >>> dates_to_intervals(r, visit_windows())
 >>> r.frames["patients"].to_dict("records")
-[{'patient_id': 'P1', 'months_onset_to_treatment': '6.0'}]
+[{'patient_id': 'P1', 'months_onset_to_treatment': '6.045'}]
 >>> r.frames["visits"]["week"].tolist(), r.frames["unscheduled_visits"][["study_day", "week"]].values.tolist()
 (['0', '4'], [['40', '5.71']])
 """
@@ -40,8 +40,10 @@ from sjia_explore.readers.timing import (
     nominal_week,
 )
 
-#: Decimals kept: months from onset to treatment (as the schema's published values) and exact weeks.
-MONTH_DECIMALS = 1
+#: Decimals kept: months from onset to treatment and exact weeks. Months are kept to 3 decimals, not to the
+#: published tables' 1: whole days of 30.4375-day months come no closer than 0.001 month to a whole or half
+#: month, so a child treated 364 days after onset (11.959 months) stays under a 12-month cut-off.
+MONTH_DECIMALS = 3
 EXACT_WEEK_DECIMALS = 2
 AE_WEEK_DECIMALS = 1
 
