@@ -49,6 +49,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 #: The words every export containing reconstructed values carries.
@@ -323,18 +324,29 @@ def suppress_small_counts(df: pd.DataFrame, count_columns: Sequence[str],
     pandas.DataFrame
         Same shape; masked cells hold ``"<threshold"`` or ``"*"``, the rest their values.
 
+    Notes
+    -----
+    A count column may hold numbers or the ``"k (percent)"`` text of a formatted table
+    (:func:`sjia_explore.tables.table_one`): such a cell is a count ``k``, and is masked whole
+    (its percentage would give the count away). Other text in a count column (a mean with its
+    SD, a median with its quartiles) is a summary, not a count, and is left as it is.
+
     Examples
     --------
     >>> import pandas as pd
     >>> counts = pd.DataFrame({"n": [0, 1, 4, 5, 10, 11]})
     >>> suppress_small_counts(counts, ["n"], threshold=11)["n"].tolist()
     [0, '<11', '<11', '<11', '<11', 11]
+    >>> table = pd.DataFrame({"early": ["2 (100.0)", "6.6 (4.1)"], "late": ["5 (55.6)", "4.4 (2.3)"],
+    ...                       "Overall": ["7 (63.6)", "4.8 (2.6)"]})
+    >>> suppress_small_counts(table, ["early", "late"], total_column="Overall").values.tolist()
+    [['<5', '*', '7 (63.6)'], ['6.6 (4.1)', '4.4 (2.3)', '4.8 (2.6)']]
     """
-    count_columns = [c for c in count_columns if c in df.columns]
+    count_columns = [c for c in dict.fromkeys(count_columns) if c in df.columns and c != total_column]
     percent_columns = dict(percent_columns or {})
     out = df.copy()
     checked = count_columns + ([total_column] if total_column in df.columns else [])
-    values = pd.DataFrame({c: pd.to_numeric(df[c], errors="coerce") for c in checked}, index=df.index)
+    values = pd.DataFrame({c: _counts_of(df[c]) for c in checked}, index=df.index)
     primary = (values >= 1) & (values < threshold)
     secondary = pd.DataFrame(False, index=df.index, columns=checked)
     for idx in df.index:
@@ -360,6 +372,20 @@ def suppress_small_counts(df: pd.DataFrame, count_columns: Sequence[str],
             out[pct] = out[pct].astype(object)
             out.loc[hide, pct] = COMPLEMENTARY_MASK
     return out
+
+
+#: A formatted count with its percentage, as tables print it: ``7 (63.6)``, ``0 (0.0)``, ``2 (100)``.
+COUNT_WITH_PERCENT = re.compile(r"\s*(\d+)\s*\(\s*\d+(?:\.\d+)?\s*%?\s*\)\s*")
+
+
+def _counts_of(column: pd.Series) -> pd.Series:
+    """The count in each cell: a number, or the ``k`` of ``"k (percent)"``; NaN for anything else."""
+    numbers = pd.to_numeric(column, errors="coerce")
+    if column.dtype != object and not pd.api.types.is_string_dtype(column):
+        return numbers
+    text = column.astype(object).map(lambda v: COUNT_WITH_PERCENT.fullmatch(v) if isinstance(v, str) else None)
+    formatted = text.map(lambda m: float(m.group(1)) if m is not None else np.nan)
+    return numbers.where(numbers.notna(), formatted)
 
 
 # -- tables ------------------------------------------------------------------------------

@@ -199,6 +199,35 @@ def test_suppression_is_described_in_the_exported_provenance():
     assert comments[-1] == rule.describe() and "1–10 are shown as <11" in comments[-1]
 
 
+def test_suppression_hides_the_small_counts_of_a_formatted_table_one():
+    """Table 1 prints counts as "k (percent)": each k from 1 to 4 is hidden whole (its percentage gives it away),
+    with a second cell of its row so that it cannot be worked out from the total; means and medians stay."""
+    import re
+
+    from sjia_explore import load_cohort, tables
+
+    qiu = load_cohort().filter(studies=("qiu2024",))
+    table = tables.table_one(qiu.patient_features(), groupby="duration_group")
+    groups = ("early (< 12 mo)", "late (≥ 12 mo)")
+    rule = Suppression(groups, total_column="Overall")
+    comments, rows = split_csv(table_csv(table, PLAIN, suppression=rule))
+    header = rows[0]
+    body = [dict(zip(header, r)) for r in rows[1:]]
+    fever = next(r for r in body if r[header[0]].startswith("Fever"))
+    assert (fever[groups[0]], fever[groups[1]], fever["Overall"]) == ("<5", COMPLEMENTARY_MASK, "7 (63.6)")
+    count = re.compile(r"(\d+) \(")
+    for r in body:  # no visible count of 1-4 in a group column, however it is printed
+        for g in groups:
+            found = count.match(r[g])
+            assert not (found and "." not in found.group(1) and 1 <= int(found.group(1)) <= 4), (r, g)
+    onset = next(r for r in body if r[header[0]].startswith("Age at onset"))
+    assert onset[groups[0]] == table.loc[table.index[1], groups[0]]  # a mean (SD) is no count: shown
+    assert comments[-1] == rule.describe()
+    # the total column named among the counts too: still one total, no error
+    both = Suppression((*groups, "Overall"), total_column="Overall").apply(table.reset_index())
+    assert (both[groups[0]] == "<5").any()
+
+
 # -- state -------------------------------------------------------------------------------
 def test_state_json_carries_the_state_and_its_provenance():
     doc = json.loads(state_json({"duration": "early", "studies": ("qiu2024",), "cut": 12.0}, PROV))
