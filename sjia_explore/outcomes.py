@@ -79,6 +79,15 @@ def _require(visits: pd.DataFrame, columns, what: str) -> None:
                        f"its columns are {', '.join(map(str, visits.columns))}")
 
 
+def _one_row_per_visit(visits: pd.DataFrame) -> None:
+    """An error naming the first patient and week with more than one row (counts per week would be wrong)."""
+    dup = visits.loc[visits["week"].notna()].duplicated(["patient_id", "week"], keep=False)
+    if dup.any():
+        first = visits.loc[dup[dup].index[0]]
+        raise ValueError(f"visits has more than one row for patient {first['patient_id']} at week "
+                         f"{first['week']:g}; keep one row per patient and week")
+
+
 def exact_ci(k: int, n: int) -> tuple[float, float]:
     """Exact (Clopper–Pearson) 95% interval of ``k`` out of ``n`` (NaN, NaN when n is 0).
 
@@ -287,6 +296,7 @@ def activity_states(visits: pd.DataFrame, score: str = "sjadas10", by=None,
     [1, 1, 0, 1]
     """
     _require(visits, ["patient_id", "week"], "activity states")
+    _one_row_per_visit(visits)
     try:
         per_visit = visit_activity(visits, score)
     except KeyError as err:  # the score cannot be computed from these data: say so on every visit's rows
@@ -410,6 +420,7 @@ def inactive_disease(visits: pd.DataFrame) -> pd.DataFrame:
     ([True, False], 'no active joints, physician global at its best score (0)')
     """
     _require(visits, ["patient_id", "week"], "inactive disease")
+    _one_row_per_visit(visits)
     items, not_recorded = _wallace_items(visits)
     if not items:
         raise KeyError("visits hold none of the items of inactive disease (active joints, fever, rash, ESR, CRP, "

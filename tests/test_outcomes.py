@@ -407,3 +407,13 @@ def test_no_outcome_function_changes_its_input():
         assert "n" in out.columns and "note" in out.columns
     pd.testing.assert_frame_equal(c.visits, visits)
     pd.testing.assert_frame_equal(c.patients, patients)
+
+
+def test_two_rows_for_one_patient_and_week_are_an_error_not_a_count():
+    """Counts per week are of patients: a repeated visit row would count a child twice (n 4 of 3 patients)."""
+    v = pd.DataFrame({"patient_id": list("abca"), "week": [0] * 4, "sjadas10": [1.0, 2.0, 3.0, 25.0],
+                      "active_joints": [0, 2, 3, 1]})
+    for f in (outcomes.activity_states, outcomes.inactive_by_week, outcomes.time_to_inactive_disease):
+        with pytest.raises(ValueError, match="more than one row for patient a at week 0"):
+            f(v)
+    assert outcomes.activity_states(v.iloc[:3])["n_total"].unique().tolist() == [3]
