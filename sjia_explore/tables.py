@@ -314,7 +314,8 @@ def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[
             if np.isfinite(p):
                 table.loc[rows[0], ["P-Value", "Test"]] = [_format_p(p), test]
                 if ledger is not None:
-                    ledger.record_tests("Table 1", c, test, [f"grouped by {groupby}"])
+                    ledger.record_tests("Table 1", c, test, [f"grouped by {groupby}"],
+                                        patients=patients["patient_id"] if "patient_id" in patients else None)
             else:
                 table.loc[rows[0], "Test"] = test
         if blanked:

@@ -248,6 +248,7 @@ def sensitivity_table(cohort: Cohort, outcome: str, week: int, cutoffs, ledger=N
                            "ci_level": r["ci_level"], "p": r["p"], "note": r["note"]}
             if ledger is not None:
                 ledger.record(f"early vs late, change at week {week:g}", outcome, "mann_whitney",
-                              int(np.isfinite(float(r["p"]))), note=f"cut-off {cut:g} months")
+                              int(np.isfinite(float(r["p"]))), note=f"cut-off {cut:g} months",
+                              patients=cohort.patients["patient_id"])
         rows.append({"cutoff_months": float(cut), **done[split]})
     return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)

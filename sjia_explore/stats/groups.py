@@ -178,5 +178,6 @@ def compare_groups(visits: pd.DataFrame, patients: pd.DataFrame, outcome: str, g
     out = pd.DataFrame([row], columns=GROUP_COLUMNS)
     out = out.astype({"n_1": int, "n_2": int})
     _record(ledger, f"change at week {week:g}: {g1} vs {g2}", outcome, "mann_whitney", out["p"],
-            [f"{group_col}; week {baseline_week:g} to {week:g}"])
+            [f"{group_col}; week {baseline_week:g} to {week:g}"],
+            patients=[s for s, g in labels.items() if g in (g1, g2)])
     return out

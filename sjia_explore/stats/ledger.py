@@ -5,12 +5,16 @@ and :func:`sjia_explore.tables.table_one` take ``ledger=`` and record each
 p-value they computed under a stable identity (analysis, selection of
 patients, outcome, method, and the test's own key such as the week), so the
 same test shown twice is counted once, while the same test on another
-selection of patients is a new test. :meth:`TestLedger.scoped` gives a view
-of the ledger that stamps every record with a description of the selection.
+selection of patients is a new test. The selection is told by the patients
+the test was computed on (a fingerprint of their ids, which the statistics
+functions pass); :meth:`TestLedger.scoped` gives a view of the ledger that
+also stamps every record with a description of the selection, in words.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,24 +58,27 @@ class TestLedger:
     seen: set = field(default_factory=set)
 
     def record_tests(self, analysis: str, outcome: str, method: str, keys, selection: str = "",
-                     note: str = "") -> int:
+                     note: str = "", patients: Iterable | None = None) -> int:
         """Record one analysis that showed a p-value for each of ``keys`` (e.g. ``["week 4", "week 8"]``).
 
-        A test is identified by (analysis, selection, outcome, method, key); one
-        already recorded is not counted again. Returns the number of new tests.
+        A test is identified by (analysis, selection, patients, outcome, method,
+        key), where ``patients`` are the ids of the patients it was computed on
+        (only a fingerprint is kept); one already recorded is not counted again.
+        Returns the number of new tests.
         """
         keys = [str(k) for k in keys]
-        new = [k for k in dict.fromkeys(keys) if (analysis, selection, outcome, method, k) not in self.seen]
-        self.seen.update((analysis, selection, outcome, method, k) for k in new)
+        who = patients_fingerprint(patients)
+        new = [k for k in dict.fromkeys(keys) if (analysis, selection, who, outcome, method, k) not in self.seen]
+        self.seen.update((analysis, selection, who, outcome, method, k) for k in new)
         self.entries.append({"analysis": analysis, "selection": selection, "outcome": outcome, "method": method,
                              "n_tests": len(new), "n_repeated": len(keys) - len(new), "note": note})
         return len(new)
 
     def record(self, analysis: str, outcome: str, method: str, n_tests: int, note: str = "",
-               selection: str = "") -> int:
+               selection: str = "", patients: Iterable | None = None) -> int:
         """Record ``n_tests`` p-values of one analysis, identified by the analysis, ``note`` and their order."""
         return self.record_tests(analysis, outcome, method, [f"{note}#{i}" for i in range(int(n_tests))],
-                                 selection=selection, note=note)
+                                 selection=selection, note=note, patients=patients)
 
     def scoped(self, selection: str) -> LedgerScope:
         """This ledger, with every record stamped with ``selection`` (a description of the patients)."""
@@ -129,16 +136,16 @@ class LedgerScope:
     selection: str
 
     def record_tests(self, analysis: str, outcome: str, method: str, keys, selection: str | None = None,
-                     note: str = "") -> int:
+                     note: str = "", patients: Iterable | None = None) -> int:
         """As :meth:`TestLedger.record_tests`, with this scope's selection."""
         return self.ledger.record_tests(analysis, outcome, method, keys, self.selection if selection is None
-                                        else selection, note)
+                                        else selection, note, patients)
 
     def record(self, analysis: str, outcome: str, method: str, n_tests: int, note: str = "",
-               selection: str | None = None) -> int:
+               selection: str | None = None, patients: Iterable | None = None) -> int:
         """As :meth:`TestLedger.record`, with this scope's selection."""
         return self.ledger.record(analysis, outcome, method, n_tests, note,
-                                  self.selection if selection is None else selection)
+                                  self.selection if selection is None else selection, patients)
 
     @property
     def entries(self) -> list[dict]:
@@ -152,8 +159,24 @@ class LedgerScope:
         return self.ledger.to_frame()
 
 
-def _record(ledger, analysis: str, outcome: str, method: str, p_values, keys) -> None:
-    """Record the tests whose p-value is finite, each under its key."""
+def patients_fingerprint(patients: Iterable | None) -> str:
+    """A short fingerprint of a set of patient ids (``""`` for none given): order and repeats do not matter.
+
+    Examples
+    --------
+    >>> patients_fingerprint(["b", "a", "a"]) == patients_fingerprint(["a", "b"]) != patients_fingerprint(["a"])
+    True
+    """
+    if patients is None:
+        return ""
+    ids = sorted({str(p) for p in patients})
+    return hashlib.sha256("\0".join(ids).encode("utf-8")).hexdigest()[:16]
+
+
+def _record(ledger, analysis: str, outcome: str, method: str, p_values, keys, patients: Iterable | None = None
+            ) -> None:
+    """Record the tests whose p-value is finite, each under its key, computed on ``patients`` (ids)."""
     if ledger is not None:
         p = np.asarray(p_values, dtype=float)
-        ledger.record_tests(analysis, outcome, method, [k for k, ok in zip(keys, np.isfinite(p)) if ok])
+        ledger.record_tests(analysis, outcome, method, [k for k, ok in zip(keys, np.isfinite(p)) if ok],
+                            patients=patients)

@@ -333,7 +333,8 @@ def vs_baseline(visits: pd.DataFrame, outcome: str, method: str = "paper", subje
     out = pd.DataFrame(result.rows, columns=VS_BASELINE_COLUMNS)
     out = out.astype({"n": int, "mean": float, "diff_vs_baseline": float, "statistic": float, "p": float,
                       "p_adjusted": float})
-    _record(ledger, "change from baseline by visit", outcome, method, out["p"], [f"week {w:g}" for w in out["week"]])
+    _record(ledger, "change from baseline by visit", outcome, method, out["p"], [f"week {w:g}" for w in out["week"]],
+            patients=visits[subject])
     return out
 
 
@@ -368,7 +369,7 @@ def omnibus(visits: pd.DataFrame, outcome: str, method: str = "paper", subject: 
     out = pd.DataFrame([result.omnibus], columns=OMNIBUS_COLUMNS)
     out = out.astype({"n": int, "n_observations": int, "statistic": float, "df1": float, "df2": float,
                       "p": float})
-    _record(ledger, "overall test across visits", outcome, method, out["p"], ["overall"])
+    _record(ledger, "overall test across visits", outcome, method, out["p"], ["overall"], patients=visits[subject])
     return out
 
 
