@@ -83,6 +83,11 @@ class Subgroup:
         object.__setattr__(self, "early_cutoff_months", float(self.early_cutoff_months))
         if self.sex not in (None, "F", "M"):
             raise ValueError(f"sex must be None, 'F' or 'M', not {self.sex!r}")
+        for name in ("prior_mas", "baseline_steroid"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (bool, np.bool_)):
+                raise ValueError(f"{name} must be True, False or None, not {value!r}")
+            object.__setattr__(self, name, None if value is None else bool(value))
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready form (tuples as lists)."""
@@ -304,6 +309,39 @@ class Cohort:
         """Every biologic or JAK inhibitor any patient received before week 0, sorted."""
         return sorted(self._prior_drugs["drug"].unique().tolist())
 
+    def _known_names(self, sub: Subgroup) -> Subgroup:
+        """``sub`` with its studies and drugs spelled as this cohort spells them (case aside).
+
+        A name that matches none of them is an error that lists them: a misspelt drug
+        would otherwise keep nobody (``prior_biologic_any``) or everybody
+        (``prior_biologic_none``) without a word.
+        """
+        known = {"studies": (self.studies, "study", "studies of this cohort"),
+                 "prior_biologic_any": (self.prior_biologic_options(), "drug",
+                                        "drugs patients of this cohort received before week 0"),
+                 "prior_biologic_none": (self.prior_biologic_options(), "drug",
+                                         "drugs patients of this cohort received before week 0")}
+        changes = {}
+        for name, (names, what, listed) in known.items():
+            given = getattr(sub, name)
+            if not given:
+                continue
+            # names of the subgroup this cohort was chosen by stay valid (a drug "never had" is in no row now)
+            names = [*names, *(n for n in getattr(self.subgroup, name) if n not in names)]
+            if name.startswith("prior_biologic"):
+                names += [n for n in (*self.subgroup.prior_biologic_any, *self.subgroup.prior_biologic_none)
+                          if n not in names]
+            by_lower = {str(n).casefold(): str(n) for n in names}
+            spelled = []
+            for value in given:
+                if value not in names and value.casefold() not in by_lower:
+                    raise ValueError(f"{name}: no {what} {value!r} in this cohort; the {listed}: "
+                                     f"{', '.join(map(str, names)) or 'none'}")
+                spelled.append(value if value in names else by_lower[value.casefold()])
+            if tuple(spelled) != given:
+                changes[name] = tuple(spelled)
+        return replace(sub, **changes) if changes else sub
+
     def provenance_studies(self, table: str, status: str, columns: list[str] | None = None) -> list[str]:
         """Studies of this cohort whose ``table`` (or ``columns`` of it) have provenance ``status``.
 
@@ -349,6 +387,27 @@ class Cohort:
         if "provenance" in df.columns and (df["provenance"] == "reconstructed").any():
             return list(df.columns)
         return [c for c in df.columns if self.provenance_studies(table, "reconstructed", [c])]
+
+    def adverse_event_summary(self, **options) -> pd.DataFrame:
+        """Adverse events of this cohort: counts and rate, leaving out the studies that did not collect them.
+
+        :func:`sjia_explore.stats.adverse_event_summary` on this cohort's tables, told which
+        studies' adverse events were not reported (by a paper) or not recorded (your files
+        held no adverse-events table): their patients are no denominator, and the note says so.
+        ``options`` go to that function (``by=``, ``follow_up_years=``, ``windows=``).
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> r = load_cohort().adverse_event_summary().iloc[0]
+        >>> int(r["n_patients"]), int(r["n_events"]), round(float(r["rate_per_100_py"]), 1)
+        (11, 20, 363.6)
+        """
+        from sjia_explore import stats
+
+        unrecorded = {study: status for status in stats.rates.UNRECORDED_STATUSES
+                      for study in self.provenance_studies("adverse_events", status, ["patient_id"])}
+        return stats.adverse_event_summary(self.adverse_events, self.patients, not_recorded=unrecorded, **options)
 
     def column_provenance(self, table: str, column: str) -> dict[str, str]:
         """Where ``column`` of ``table`` comes from, per study of this cohort: ``{study: status}``.
@@ -409,6 +468,7 @@ class Cohort:
         sub = subgroup or self.subgroup
         if criteria:
             sub = replace(sub, **criteria)
+        sub = self._known_names(sub)
         keep = self.patient_features(sub.early_cutoff_months)
         mask = pd.Series(True, index=keep.index)
         if sub.studies:

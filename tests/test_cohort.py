@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from sjia_explore import Subgroup
+from sjia_explore import Subgroup, load_cohort
 
 
 def cases(*numbers: int) -> set[str]:
@@ -110,7 +110,7 @@ def test_duration_groups_are_labelled_with_the_cutoff(cohort):
 
 
 @pytest.mark.parametrize("criteria", [{"sex": "F"}, {"prior_mas": True}, {"duration": "early"},
-                                      {"sex": "M", "baseline_steroid": True}, {"studies": ("nowhere",)}])
+                                      {"sex": "M", "baseline_steroid": True}, {"studies": ("simulated",)}])
 def test_a_filtered_cohort_keeps_exactly_its_patients_rows_in_every_table(criteria):
     from sjia_explore.simulate import registry
 
@@ -122,3 +122,23 @@ def test_a_filtered_cohort_keeps_exactly_its_patients_rows_in_every_table(criter
         expected = expected[expected["patient_id"].isin(ids)].reset_index(drop=True)
         pd.testing.assert_frame_equal(getattr(part, table), expected)
     assert part.filter(**criteria).n_patients == part.n_patients  # filtering again keeps them all
+
+
+def test_a_misspelt_or_unknown_filter_value_is_an_error_that_lists_the_choices():
+    """Silently, "toci" kept everybody as "never had toci", prior_mas="no" nobody as "MAS before"."""
+    c = load_cohort()
+    for criteria, words in (({"prior_biologic_none": ("toci",)}, "no drug 'toci' in this cohort"),
+                            ({"prior_biologic_any": ("abatacept",)}, "adalimumab, etanercept, jaki, tocilizumab"),
+                            ({"studies": ("qiu",)}, "the studies of this cohort: qiu2024, vastert2011"),
+                            ({"prior_mas": "no"}, "prior_mas must be True, False or None"),
+                            ({"baseline_steroid": "False"}, "baseline_steroid must be True, False or None")):
+        with pytest.raises(ValueError, match=words):
+            c.filter(**criteria)
+    # the same names in other capitals are the same drug and study
+    assert c.filter(prior_biologic_any=("Tocilizumab",)).n_patients == c.filter(
+        prior_biologic_any=("tocilizumab",)).n_patients == 11
+    assert c.filter(studies=("QIU2024",)).subgroup.studies == ("qiu2024",)
+    # a drug that chose the patients stays a valid filter on them, although none of them had it
+    never = c.filter(prior_biologic_none=("tocilizumab",))
+    assert "tocilizumab" not in never.prior_biologic_options()
+    assert never.filter(sex="M").n_patients == c.filter(prior_biologic_none=("tocilizumab",), sex="M").n_patients

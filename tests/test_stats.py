@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as st
 
+from sjia_explore import load_cohort, stats
 from sjia_explore import published as pub
-from sjia_explore import stats
 from sjia_explore.stats import (
     MIN_PATIENTS,
     TestLedger,
@@ -684,6 +685,18 @@ def test_the_same_test_shown_twice_counts_once_and_another_selection_counts_agai
     assert ledger.n_tests == 0 and ledger.to_frame().empty
 
 
+def test_a_ledger_without_scopes_tells_selections_apart_by_their_patients(cohort):
+    """Qiu's 11 and Vastert's 5 patients give different p-values: 4 tests each, not 4 and 4 repeats."""
+    ledger = TestLedger()
+    qiu, vastert = (cohort.filter(studies=(s,)) for s in ("qiu2024", "vastert2011"))
+    vs_baseline(qiu.visits, "sjadas27", method="rm_anova", ledger=ledger)
+    assert ledger.n_tests == 4
+    vs_baseline(vastert.visits, "sjadas27", method="rm_anova", ledger=ledger)
+    assert ledger.n_tests == 8 and ledger.to_frame()["n_repeated"].tolist() == [0, 0]
+    vs_baseline(qiu.visits.sample(frac=1, random_state=1), "sjadas27", method="rm_anova", ledger=ledger)
+    assert ledger.n_tests == 8  # the same patients (in another order): shown again, not new
+
+
 def test_the_ledger_sentence_says_what_chance_alone_would_give():
     ledger = TestLedger()
     ledger.record("Table 1", "sex", "Fisher's exact", 1)
@@ -785,6 +798,33 @@ def test_the_bundled_recording_window_is_the_default_and_printed_with_the_rate(q
     years = qiu.patients["exposure_months"].astype(float).sum() / 12
     assert exposure["rate_per_100_py"] == pytest.approx(100 * 20 / years)  # the diluted 175.8
     assert round(float(exposure["rate_per_100_py"]), 1) == 175.8
+
+
+def test_patients_whose_adverse_events_were_not_collected_are_no_denominator(cohort, tmp_path):
+    """Vastert 2011 reported no adverse events: its patients are not counted as 0 events (the pooled rate used
+    to be 216 / 100 PY, Qiu's 20 events over 5.5 + 3.75 patient-years); alone, they give no rate at all."""
+    vastert = cohort.filter(studies=("vastert2011",))
+    assert stats.unrecorded_studies() == {"vastert2011": "not reported"}
+    alone = adverse_event_summary(vastert.adverse_events, vastert.patients).iloc[0]
+    assert alone["n_patients"] == 0 and pd.isna(alone["n_events"]) and pd.isna(alone["rate_per_100_py"])
+    assert "5 patients of vastert2011 left out: adverse events not reported" in alone["note"]
+    pooled = adverse_event_summary(cohort.adverse_events, cohort.patients).iloc[0]
+    assert pooled["n_patients"] == 11 and pooled["patient_years"] == pytest.approx(5.5)
+    assert pooled["rate_per_100_py"] == pytest.approx(100 * 20 / 5.5)  # the paper's 363.6, by hand
+    assert cohort.adverse_event_summary().iloc[0]["rate_per_100_py"] == pytest.approx(100 * 20 / 5.5)
+    # told nothing is missing, the old pooled figure comes back: the parameter is what changes it
+    told = adverse_event_summary(cohort.adverse_events, cohort.patients, not_recorded={}).iloc[0]
+    assert told["n_patients"] == 16 and told["patient_years"] > 5.5
+    # your own files with no adverse-events table: "not recorded", never a rate of 0
+    (tmp_path / "patients.csv").write_text(
+        "patient_id,study,months_onset_to_treatment,exposure_months\nA,mine,3,6\nB,mine,20,12\n", encoding="utf-8")
+    (tmp_path / "visits.csv").write_text("patient_id,week,active_joints\nA,0,2\nB,0,1\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        own = load_cohort(tmp_path)
+    r = own.adverse_event_summary().iloc[0]
+    assert r["n_patients"] == 0 and pd.isna(r["rate_per_100_py"])
+    assert "2 patients of mine left out: adverse events not recorded" in r["note"]
 
 
 def test_recording_windows_are_read_from_a_users_datapackage(tmp_path):

@@ -77,6 +77,7 @@ from .rates import (  # noqa: F401
     describe_window,
     poisson_rate_ci,
     recording_windows,
+    unrecorded_studies,
 )
 from .steroids import STEROID_COLUMN, cumulative_steroid_dose, steroid_free, time_to_steroid_free  # noqa: F401
 from .within import (  # noqa: F401

@@ -69,6 +69,26 @@ def describe_window(window: dict) -> str:
     return f"{weeks} ({window['years_per_patient']:g} years per patient)"
 
 
+def _package_path(package: str | Path | None) -> Path:
+    if package is None:
+        from sjia_explore.data import bundled_data_dir
+
+        package = bundled_data_dir()
+    path = Path(package)
+    return path / "datapackage.json" if path.is_dir() else path
+
+
+def _package_descriptor(package: str | Path | None) -> dict:
+    """A ``datapackage.json`` as a dict (empty when there is none)."""
+    path = _package_path(package)
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: cannot be read as JSON ({err}); fix or remove the file") from None
+
+
 def recording_windows(package: str | Path | None = None) -> dict[str, dict]:
     """Each study's adverse-event recording window, as its ``datapackage.json`` records it.
 
@@ -91,19 +111,8 @@ def recording_windows(package: str | Path | None = None) -> dict[str, dict]:
     >>> describe_window(w)
     'weeks 1–24 (0.5 years per patient)'
     """
-    if package is None:
-        from sjia_explore.data import bundled_data_dir
-
-        package = bundled_data_dir()
-    path = Path(package)
-    if path.is_dir():
-        path = path / "datapackage.json"
-    if not path.is_file():
-        return {}
-    try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ValueError(f"{path}: cannot be read as JSON ({err}); fix or remove the file") from None
+    path = _package_path(package)
+    descriptor = _package_descriptor(path)
     out = {}
     for source in descriptor.get("sources", []):
         window = source.get(WINDOW_KEY)
@@ -119,10 +128,45 @@ def recording_windows(package: str | Path | None = None) -> dict[str, dict]:
     return out
 
 
+#: Statuses (in a data package's ``sjia:provenance``, or :meth:`sjia_explore.Cohort.column_provenance`) saying a
+#: study's adverse events were never collected: its patients are no denominator.
+UNRECORDED_STATUSES = ("not reported", "not recorded")
+
+
+def unrecorded_studies(package: str | Path | None = None) -> dict[str, str]:
+    """Studies whose adverse events a ``datapackage.json`` marks as not reported (or not recorded).
+
+    Parameters
+    ----------
+    package
+        A ``datapackage.json`` file, or the folder holding one; default: the bundled data's.
+
+    Returns
+    -------
+    dict
+        Study -> status, from the ``sjia:provenance`` of the ``adverse_events`` resource's
+        ``patient_id`` field.
+
+    Examples
+    --------
+    >>> unrecorded_studies()
+    {'vastert2011': 'not reported'}
+    """
+    descriptor = _package_descriptor(package)
+    for resource in descriptor.get("resources", []):
+        if resource.get("name") != "adverse_events":
+            continue
+        for column in (resource.get("schema") or {}).get("fields", []):
+            if column.get("name") == "patient_id":
+                marks = column.get("sjia:provenance") or {}
+                return {str(k): str(v) for k, v in marks.items() if v in UNRECORDED_STATUSES}
+    return {}
+
+
 def adverse_event_summary(adverse_events: pd.DataFrame, patients: pd.DataFrame,
                           follow_up_years: float | pd.Series | None = None, by: str | None = None,
                           subject: str = "patient_id", windows: dict[str, dict] | None = None,
-                          study: str = "study") -> pd.DataFrame:
+                          study: str = "study", not_recorded: dict[str, str] | None = None) -> pd.DataFrame:
     """Adverse events: count, patients with at least one, and the exposure-adjusted rate.
 
     Parameters
@@ -149,6 +193,13 @@ def adverse_event_summary(adverse_events: pd.DataFrame, patients: pd.DataFrame,
         the bundled datapackage.json's).
     study
         Patient column naming each patient's study.
+    not_recorded
+        Study -> why its adverse events are absent (``"not reported"``, ``"not recorded"``):
+        its patients are left out of the count and the patient-years, and the note says
+        so; no event is ever counted as 0 where none were collected. Default: the
+        bundled datapackage.json's (:func:`unrecorded_studies`). For your own files use
+        :meth:`sjia_explore.Cohort.adverse_event_summary`, which knows whether they held
+        an adverse-events table.
 
     Returns
     -------
@@ -169,11 +220,37 @@ def adverse_event_summary(adverse_events: pd.DataFrame, patients: pd.DataFrame,
     >>> r = adverse_event_summary(events, patients, follow_up_years=0.5).iloc[0]
     >>> int(r["n_events"]), int(r["n_patients_with_event"]), round(float(r["rate_per_100_py"]))
     (20, 8, 364)
+
+    Patients of a study that did not collect adverse events are no denominator:
+
+    >>> patients = pd.DataFrame({"patient_id": ["A", "B"], "study": ["mine", "theirs"]})
+    >>> r = adverse_event_summary(events.iloc[:0], patients, follow_up_years=1,
+    ...                           not_recorded={"theirs": "not reported"}).iloc[0]
+    >>> int(r["n_patients"]), r["note"].split("; ")[0]
+    (1, '1 patient of theirs left out: adverse events not reported')
     """
     _require(patients, [subject], "patients")
     _require(adverse_events, [subject] + ([by] if by else []), "adverse events")
-    ids = pd.Index(patients[subject].drop_duplicates())
     notes = []
+    if not_recorded is None:
+        not_recorded = unrecorded_studies() if study in patients.columns else {}
+    left_out = None
+    if not_recorded and study in patients.columns:
+        unrecorded = patients[study].astype(object).isin(list(not_recorded)).to_numpy()
+        if unrecorded.any():
+            left_out = patients.loc[unrecorded]
+            patients = patients.loc[~unrecorded]
+            for name, mine in left_out.groupby(left_out[study].astype(str), sort=True):
+                k = int(mine[subject].nunique())
+                notes.append(f"{k} patient{'s' if k != 1 else ''} of {name} left out: adverse events "
+                             f"{not_recorded.get(name, 'not recorded')}")
+    ids = pd.Index(patients[subject].drop_duplicates())
+    if left_out is not None and ids.empty:
+        return pd.DataFrame([{"group": "all adverse events", "n_patients": 0, "n_events": np.nan,
+                              "n_patients_with_event": np.nan, "percent_patients_with_event": np.nan,
+                              "patient_years": np.nan, "rate_per_100_py": np.nan, "ci_low": np.nan,
+                              "ci_high": np.nan, "note": _joined(*notes, "nothing to count"),
+                              "window": ""}], columns=AE_COLUMNS)
     if follow_up_years is None:
         years, window_text = _years_from_windows(patients, subject, study, windows)
         notes.append(f"patient-years from {window_text}")

@@ -63,7 +63,7 @@ def adverse_events(selected: Cohort) -> AdverseEventsModel:
         events = events_all[events_all["patient_id"].isin(patients["patient_id"])]
         with warnings.catch_warnings(record=True) as caught:  # said in the note below, not as a warning
             warnings.simplefilter("always", stats.NoRecordingWindowWarning)
-            r = stats.adverse_event_summary(events, patients).iloc[0]
+            r = stats.adverse_event_summary(events, patients, not_recorded={}).iloc[0]  # absent: above
         no_window = any(issubclass(w.category, stats.NoRecordingWindowWarning) for w in caught)
         serious = int(events["serious"].fillna(False).astype(bool).sum()) if "serious" in events else 0
         rec = bool("provenance" in events.columns and (events["provenance"] == "reconstructed").any()) \
