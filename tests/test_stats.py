@@ -335,6 +335,15 @@ def test_few_patients_get_the_exact_sign_flip_p(seed):
         assert "sign-flip" in out.loc[w, "test"] and "32 arrangements" in out.loc[w, "note"]
 
 
+def test_the_sign_flip_note_counts_the_patients_whose_changes_are_flipped():
+    """One of 5 patients has only a week-0 visit: 4 patients' changes, 2^4 = 16 arrangements, and the note says so."""
+    visits = random_cohort(3, n=5)
+    visits = visits.loc[~((visits["patient_id"] == visits["patient_id"].iloc[0]) & (visits["week"] > 0))]
+    note = omnibus(visits, "y", method="mixed").iloc[0]["note"]
+    assert "of 4 patients (16 arrangements, all counted)" in note
+    assert "1 of the 5 patients has no later visit" in note
+
+
 def test_mixed_omnibus_sign_flip_equals_enumeration_by_hand():
     visits = random_cohort(7, n=4, weeks=[0, 4, 8])
     wide = visits.pivot(index="patient_id", columns="week", values="y")
@@ -535,6 +544,18 @@ def test_compare_groups_equals_scipy_exact_mann_whitney():
     assert (out["n_1"], out["n_2"]) == (5, 4)
     assert out["median_change_1"] == np.median(c1) and out["median_change_2"] == np.median(c2)
     assert out["hl_shift"] == np.median(np.subtract.outer(c1, c2))
+
+
+def test_compare_groups_refuses_an_order_that_names_no_group_of_the_column():
+    """order=(True, False) on a yes/no column silently gave n_1 = n_2 = 0; a group with no patient is still fine."""
+    visits, patients = _groups_data([-3, -2, -5], [-1, 0, -1])
+    with pytest.raises(ValueError, match="its groups are 'no', 'yes'"):
+        compare_groups(visits, patients, "y", "early", week=24, order=(True, False))
+    with pytest.raises(ValueError, match="'maybe'"):
+        compare_groups(visits, patients, "y", "early", week=24, order=("yes", "maybe"))
+    only_yes = patients.assign(early=True)
+    r = compare_groups(visits, only_yes, "y", "early", week=24, order=("yes", "no")).iloc[0]
+    assert (r["n_1"], r["n_2"]) == (6, 0) and np.isnan(r["p"])
 
 
 def test_compare_groups_with_ties_is_exact_by_enumeration():

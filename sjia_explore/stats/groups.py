@@ -151,6 +151,11 @@ def compare_groups(visits: pd.DataFrame, patients: pd.DataFrame, outcome: str, g
                              "or give order=(group_1, group_2)")
         order = (present[0], present[1])
     g1, g2 = (str(order[0]), str(order[1]))
+    unknown = [g for g in (g1, g2) if g not in present]
+    # a group with no patient is allowed (n = 0), but not a name that matches nothing while other groups exist
+    if unknown and present and (len(present) >= 2 or len(unknown) == 2):
+        raise ValueError(f"order names {', '.join(map(repr, unknown))}, which {group_col} does not hold; its "
+                         f"groups are {', '.join(map(repr, present))} (a yes/no column's are 'yes' and 'no')")
     x = np.array([c for s, c in change.items() if labels.get(s) == g1], dtype=float)
     y = np.array([c for s, c in change.items() if labels.get(s) == g2], dtype=float)
     row = {"outcome": outcome, "week": week, "group_1": g1, "group_2": g2, "n_1": x.size, "n_2": y.size,

@@ -210,10 +210,14 @@ def _mixed(long: pd.DataFrame, outcome: str, baseline: float) -> _Analysis:
     if n_patients < MIXED_MIN_PATIENTS_FOR_MODEL_P:
         d = _changes(data, baseline, compared)
         p_all, arrangements = sign_flip_p(d)
-        how = (f"p from exact sign-flip permutation of each patient's changes from week {baseline:g} "
-               f"({arrangements} arrangements, all counted): with {n_patients} patients (fewer than "
-               f"{MIXED_MIN_PATIENTS_FOR_MODEL_P}) the model's t and F cannot be trusted; the estimates are "
-               "the model's")
+        flipped = int(np.isfinite(d).any(axis=1).sum())  # patients with a change: 2^flipped arrangements
+        only_baseline = "" if flipped == n_patients else \
+            f" ({n_patients - flipped} of the {n_patients} patients {'has' if n_patients - flipped == 1 else 'have'} " \
+            "no later visit and no change to flip)"
+        how = (f"p from exact sign-flip permutation of the changes from week {baseline:g} of {flipped} "
+               f"patients ({arrangements} arrangements, all counted){only_baseline}: with {n_patients} "
+               f"patients (fewer than {MIXED_MIN_PATIENTS_FOR_MODEL_P}) the model's t and F cannot be "
+               "trusted; the estimates are the model's")
         note = _joined(how, fit_note)
         omni.update({"test": MIXED_TESTS["sign_flip"][1], "p": p_all, "note": note})
         for i, w in enumerate(compared):
