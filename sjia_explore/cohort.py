@@ -388,6 +388,30 @@ class Cohort:
             return list(df.columns)
         return [c for c in df.columns if self.provenance_studies(table, "reconstructed", [c])]
 
+    def table_one(self, early_cutoff_months: float | None = None, groupby: str | None = "duration_group",
+                  ledger=None) -> pd.DataFrame:
+        """Table 1 of this cohort, with the outcomes at week 0, its reconstructed rows labelled as such.
+
+        :func:`sjia_explore.tables.table_one` on :meth:`patient_features` (split at
+        ``early_cutoff_months``, default the subgroup's) and the week-0 outcomes
+        (:func:`sjia_explore.tables.with_week0_outcomes`), told which columns are
+        reconstructed, so that their rows read "Reconstructed: …". ``groupby=None``: one column.
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> t = load_cohort().filter(studies=("qiu2024",)).table_one()
+        >>> [label for label in t.index.get_level_values(0).unique() if label.startswith("Reconstructed")][0]
+        'Reconstructed: Time on treatment, months, mean (SD)'
+        """
+        from sjia_explore import tables
+
+        features = tables.with_week0_outcomes(self.patient_features(early_cutoff_months), self.visits)
+        reconstructed = self.reconstructed_columns("patients") + [
+            c + tables.WEEK0_SUFFIX for c in tables.WEEK0_OUTCOMES
+            if c in self.visits.columns and self.is_reconstructed("visits", columns=[c])]
+        return tables.table_one(features, groupby=groupby, ledger=ledger, reconstructed=reconstructed)
+
     def adverse_event_summary(self, **options) -> pd.DataFrame:
         """Adverse events of this cohort: counts and rate, leaving out the studies that did not collect them.
 

@@ -19,16 +19,10 @@ def compute(ctx: Context) -> Table1Model:
     selected, cut = ctx.selected, ctx.state.early_cutoff_months
     if selected.n_patients == 0:
         return Table1Model(0, cut, message="No patients are selected.")
-    from sjia_explore import tables
-
     try:
         scope = ctx.analyses.ledger  # the groups depend on the cut-off: a new cut-off, new tests
         ledger = scope.ledger.scoped(f"{scope.selection}, split at {cut:g} months")
-        features = tables.with_week0_outcomes(ctx.features, selected.visits)
-        reconstructed = selected.reconstructed_columns("patients") + [
-            c + tables.WEEK0_SUFFIX for c in tables.WEEK0_OUTCOMES
-            if c in selected.visits.columns and selected.is_reconstructed("visits", columns=[c])]
-        table = tables.table_one(features, groupby="duration_group", ledger=ledger, reconstructed=reconstructed)
+        table = selected.table_one(cut, ledger=ledger)
     except Exception:  # the rest of the view still works; the reason goes to the server log
         log.exception("Table 1 could not be made")
         return Table1Model(selected.n_patients, cut, message="Table 1 could not be made for this selection "
