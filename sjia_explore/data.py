@@ -42,6 +42,7 @@ from sjia_explore import cohort_cache, derive, identifiers, readers
 from sjia_explore.cohort import Cohort
 from sjia_explore.conventions import NOT_RECORDED
 from sjia_explore.schema import (
+    NO_ROWS,
     TABLES,
     UNSCHEDULED_VISITS,
     Problem,
@@ -175,8 +176,12 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
         table = problem.file[len(_TOKEN):] if problem.file.startswith(_TOKEN) else None
         if table is None:  # pragma: no cover - every table is given a token
             checked.append(problem)
+        elif table in reading.emptied and problem.message == NO_ROWS:
+            continue  # its rows were left out for problems already said
         elif table in reading.frames:
-            checked.append(_to_file_rows(problem, table, reading))
+            found_here = _to_file_rows(problem, table, reading)
+            if found_here not in checked:  # one long file feeds two tables: say a problem of the file once
+                checked.append(found_here)
         # else: a table that was not found or not readable; the reader has said why
     order = {name: i for i, name in enumerate([*TABLES, UNSCHEDULED])}
     # file by file in table order, then top to bottom, as a reader of the spreadsheet would go

@@ -445,6 +445,10 @@ def canonical_column(header: str, table: str) -> str | None:
     return SYNONYMS[table].get(norm)
 
 
+#: Said of a table with a header and no rows.
+NO_ROWS = "the file has a header but no rows; add at least one row"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file, where it is, and in plain words."""
@@ -542,11 +546,14 @@ def _check(df: pd.DataFrame, table: Table, problems: list[Problem], known_patien
         columns[c.name] = pa.Column(nullable=c.nullable, checks=checks)
     key = [k for k in table.primary_key if k in df.columns]
     schema = pa.DataFrameSchema(columns, strict=False)
+    said = {(p.row, p.column) for p in problems}  # cells pass 1 could not read: not "a value is required" too
     try:
         schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as err:
         for _, case in err.failure_cases.iterrows():
-            problems.append(_describe(table, case))
+            problem = _describe(table, case)
+            if not (str(case["check"]) == "not_nullable" and (problem.row, problem.column) in said):
+                problems.append(problem)
     if key and len(key) == len(table.primary_key):
         dup = df.duplicated(subset=key, keep="first") & df[key].notna().all(axis=1)
         for idx in df.index[dup]:
@@ -608,7 +615,7 @@ def validate_table(df: pd.DataFrame, table: Table, known_patients: pd.Series | N
                                 f"required column is missing; add a column headed {name} "
                                 f"({t.column(name).expectation()})"))
     if len(df) == 0:
-        problems.append(Problem(t.filename, None, None, "the file has a header but no rows; add at least one row"))
+        problems.append(Problem(t.filename, None, None, NO_ROWS))
     typed = _coerce(_normalise_cells(df, t), t, problems)
     _check(typed, t, problems, known_patients)
     return problems, typed

@@ -168,6 +168,16 @@ def test_ambiguous_day_month_order_is_a_problem_not_a_guess(tmp_path):
                for p in found)
 
 
+def test_ambiguous_start_dates_are_said_once_without_follow_on_problems(tmp_path):
+    """The patients' dates could be read either way: that is the problem. Their visits are not also told they have
+    "no IL-1 start date" (they have one), nor is visits.csv said to have "no rows" (it has three)."""
+    patients = ("patient_id,study,sex,onset_date,il1_start_date\n"
+                "P1,mine,F,10/01/2023,01/02/2024\nP2,mine,M,10/06/2023,01/02/2024\n")
+    visits = "patient_id,visit_date,joints\nP1,2024-02-01,5\nP1,2024-03-01,2\nP2,2024-02-01,3\n"
+    found = problems(lambda: load_cohort(write(tmp_path / "c", patients, visits)))
+    assert len(found) == 2 and all("could be day/month/year or month/day/year" in p for p in found), found
+
+
 def test_day_first_and_month_first_in_one_file_are_a_problem(tmp_path):
     visits = "patient_id,Visit date,joints\nP1,10/01/2024,5\nP1,13/02/2024,2\nP2,01/20/2024,3\n"
     found = problems(lambda: load_cohort(write(tmp_path / "c", PATIENTS, visits)))

@@ -165,3 +165,14 @@ def test_the_bundled_data_pass_the_validator_and_load_with_the_same_types_withou
     cohort = load_cohort()
     for name in ("patients", "visits", "treatments", "adverse_events"):
         pd.testing.assert_frame_equal(getattr(cohort, name), getattr(checked, name), check_exact=True)
+
+
+def test_a_problem_is_said_once_and_an_unreadable_cell_is_not_also_missing(tmp_path):
+    """Week 4.5 is not a whole number: one problem, not a second "a value is required here" for the same cell;
+    one long file with a header and no rows feeds two tables but is said to have no rows once."""
+    visits = "patient_id,week,active_joints\nP1,0,3\nP1,4.5,1\nP2,0,2\n"
+    assert problems_of(write_cohort(tmp_path / "c", visits=visits)) == [
+        'visits.csv:3:week: "4.5" is not a whole number of weeks (0–520)']
+    (tmp_path / "long.csv").write_text("patient_id,study,months_onset_to_treatment,week\n", encoding="utf-8")
+    found = problems_of(tmp_path / "long.csv")
+    assert found.count("long.csv: the file has a header but no rows; add at least one row") == 1, found

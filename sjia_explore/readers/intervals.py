@@ -150,6 +150,16 @@ def _months(reading: Reading, parsed, start: dict, onset: dict) -> list[str]:
     return [f'"{short(header)}" and the IL-1 start date → months_onset_to_treatment']
 
 
+def _start_date_written(reading: Reading, table: str) -> set[str]:
+    """Patients with an IL-1 start date written in the patients table or in ``table`` (read or not)."""
+    out: set[str] = set()
+    for name in dict.fromkeys(("patients", table)):
+        frame = reading.frames.get(name)
+        if frame is not None and START_DATE in frame.columns:
+            out.update(pid for pid, text in zip(_ids(frame), frame[START_DATE].astype(str)) if not is_missing(text))
+    return out
+
+
 def _visit_start(reading: Reading, parsed, start: dict, table: str) -> list[dt.date | None]:
     frame = reading.frames[table]
     ids = _ids(frame)
@@ -167,7 +177,8 @@ def _study_days(reading: Reading, parsed, start: dict, onset: dict, table: str, 
     starts = _visit_start(reading, parsed, start, table)
     ids = _ids(frame)
     header = _header(reading, table, date_col)
-    told: set[str] = set()
+    # a start date that is there but could not be read (or is ambiguous) has been reported: not "no start date"
+    told: set[str] = _start_date_written(reading, table)
     for i, when in enumerate(dates):
         if days[i] is not None or when is None:
             continue
@@ -219,6 +230,8 @@ def _schedule(reading: Reading, days: list[int | None], windows) -> list[str]:
                      f"{days[i] / DAYS_PER_WEEK:.1f}) is outside every visit window; it is kept for the patient's "
                      "own timeline, out of the per-week summaries")
     scheduled = [i for i, w in enumerate(weeks) if w is not None]
+    if weeks and not scheduled and not off:  # every row's date had a problem, said above
+        reading.emptied.add("visits")
     timed = visits.drop(columns=[c for c in TIME_COLUMNS if c in visits.columns])
     if off:
         extra = timed.iloc[off].copy()

@@ -87,6 +87,10 @@ class Reading:
         where that is not the column's own header (wide tables).
     sha256
         Digest of the bytes read.
+    emptied
+        Tables whose every row a reading step left out for problems it already
+        reported (e.g. visit dates that could not be read): no "no rows" problem
+        is added for them.
     """
 
     layout: str = ""
@@ -102,6 +106,7 @@ class Reading:
     headers: dict[tuple[str, str], str] = field(default_factory=dict)
     workbook_tables: set[str] = field(default_factory=set)
     source_columns: dict[str, dict[tuple[int, str], str]] = field(default_factory=dict)
+    emptied: set[str] = field(default_factory=set)
 
     def problem(self, file: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(file, row, column, message))
