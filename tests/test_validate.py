@@ -176,3 +176,21 @@ def test_a_problem_is_said_once_and_an_unreadable_cell_is_not_also_missing(tmp_p
     (tmp_path / "long.csv").write_text("patient_id,study,months_onset_to_treatment,week\n", encoding="utf-8")
     found = problems_of(tmp_path / "long.csv")
     assert found.count("long.csv: the file has a header but no rows; add at least one row") == 1, found
+
+
+def test_a_column_no_view_reads_is_named_with_the_closest_schema_column(tmp_path):
+    """A "CRP (mg/dL)" column was kept and never used, without a word: the warning names it beside crp_mg_l (mg/L)."""
+    visits = VISITS.replace("fever\n", "fever,CRP (mg/dL),ward\n").replace("+\n", "+,2.5,A\n", 1)
+    cohort = load_cohort(write_cohort(tmp_path / "c", visits=visits))
+    said = [str(w) for w in cohort.warnings if "no view reads" in str(w)]
+    assert said == ['visits.csv: columns no view reads (kept as they are): "CRP (mg/dL)" (closest: crp_mg_l, in '
+                    'mg/L), "ward"; give a column the schema\'s name (see the data dictionary) to use it']
+    assert "crp_mg_l" not in cohort.visits.columns  # not read as mg/L by a guess
+
+
+def test_a_redcap_export_has_no_column_that_no_view_reads(tmp_path):
+    from sjia_explore import clinic_exports, simulate
+
+    clinic_exports.write_redcap(simulate.registry(12, seed=3), tmp_path)
+    cohort = load_cohort(tmp_path, cache=False)
+    assert not [w for w in cohort.warnings if "no view reads" in str(w)]

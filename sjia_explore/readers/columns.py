@@ -64,6 +64,7 @@ def map_columns(sheet: Sheet, tables: tuple[str, ...], reading: Reading) -> dict
     """Name each column as the schema does, drop identifier-like columns, flag duplicates."""
     out: dict[str, dict[str, list[str]]] = {t: {} for t in tables}
     renamed: list[str] = []
+    unused: list[str] = []  # columns kept as they are, that no view reads
     home = tables[0]
     for j, header in enumerate(sheet.header):
         values = [row[j] for row in sheet.rows]
@@ -84,6 +85,8 @@ def map_columns(sheet: Sheet, tables: tuple[str, ...], reading: Reading) -> dict
                              "this header appears more than once; only the first such column was read")
                 continue
             out[home][header] = values
+            if any(not is_missing(v) for v in values):
+                unused.append(header)
             continue
         for table, col in targets:
             if col in out[table]:
@@ -105,9 +108,41 @@ def map_columns(sheet: Sheet, tables: tuple[str, ...], reading: Reading) -> dict
             renamed.append(f'"{short(header)}" → {col}' + (f" ({unit})" if unit else ""))
     if renamed:
         reading.warn(sheet.label, None, None, "columns read under the schema's names: " + ", ".join(renamed))
+    if unused:
+        reading.warn(sheet.label, None, None, unused_columns(unused, tables))
     for table, cols in out.items():
         _normalise_values(cols, table, sheet, reading)
     return out
+
+
+#: Unused columns named one by one in the warning; the rest are counted.
+UNUSED_NAMED = 8
+
+
+def unused_columns(headers: list[str], tables: tuple[str, ...]) -> str:
+    """The warning for columns the schema does not know, each with the closest schema column when one is close.
+
+    Examples
+    --------
+    >>> print(unused_columns(["CRP (mg/dL)", "favourite colour"], ("visits",)))  # doctest: +NORMALIZE_WHITESPACE
+    columns no view reads (kept as they are): "CRP (mg/dL)" (closest: crp_mg_l, in mg/L), "favourite colour";
+    give a column the schema's name (see the data dictionary) to use it
+    """
+    import difflib
+
+    known = {name: TABLES[t].column(name) for t in tables for name in TABLES[t].names}
+    named = []
+    for header in headers[:UNUSED_NAMED]:
+        close = difflib.get_close_matches(normalise_header(header), list(known), n=1, cutoff=0.75)
+        hint = ""
+        if close:
+            unit = known[close[0]].unit
+            hint = f" (closest: {close[0]}" + (f", in {unit})" if unit else ")")
+        named.append(f'"{short(header)}"{hint}')
+    more = len(headers) - UNUSED_NAMED
+    listed = ", ".join(named) + (f" and {more} more" if more > 0 else "")
+    return (f"columns no view reads (kept as they are): {listed}; give a column the schema's name "
+            "(see the data dictionary) to use it")
 
 
 def _normalise_values(cols: dict[str, list[str]], table: str, sheet: Sheet, reading: Reading) -> None:

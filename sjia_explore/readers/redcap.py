@@ -302,8 +302,10 @@ def split_records(records: Sheet, dictionary: Sheet | None, reading: Reading,
                          "was not read: name it like a table (adverse_events or treatments)")
             continue
         names = [_strip_prefix(h, table) for h in out_header]
-        timed = any(canonical_column(n, table) == "week" or time_target(n, (table,))
-                    for j, n in enumerate(names) if j != event_at and any(not is_missing(r[j]) for r in rows_))
+        # the event's week is not the time of rows that say when themselves, nor of a table with no time (treatments)
+        timed = "week" not in TABLES[table].names or any(
+            canonical_column(n, table) == "week" or time_target(n, (table,))
+            for j, n in enumerate(names) if j != event_at and any(not is_missing(r[j]) for r in rows_))
         tables[table] = sheet(rows_, numbers, names, timed)
     long = sheet(main_rows, main_numbers, out_header) if main_rows else None
     return long, tables
