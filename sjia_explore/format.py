@@ -139,6 +139,18 @@ def plural(n: int, word: str, plural_form: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural_form or word + 's')}"
 
 
+def joined_and(parts: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``.
+
+    Examples
+    --------
+    >>> joined_and(["study"]), joined_and(["study", "drug"]), joined_and(["study", "drug", "line of therapy"])
+    ('study', 'study and drug', 'study, drug and line of therapy')
+    """
+    parts = list(parts)
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1] if parts else ""
+
+
 def patients(n: int) -> str:
     """``no patients``, ``1 patient``, ``12 patients``.
 

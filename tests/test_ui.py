@@ -282,6 +282,32 @@ def test_window_view_compares_early_and_late_and_names_the_confounders(app, coho
     assert 13.0 in list(app.session.model.window.table["cutoff_months"])
 
 
+def test_the_confounders_named_are_those_of_the_patients_shown(app):
+    """One clinic's file, one drug, nobody on a biologic before: the caution does not speak of studies, drugs and
+    lines of therapy that differ (the bundled wording did); within Qiu 2024 only the line of therapy differs."""
+    from sjia_explore.app.views.sections import window_differences
+    from sjia_explore.data import load_cohort_from_bytes
+
+    app.update(ViewState(section="window", study="qiu2024"))
+    model = app.session.model.window
+    early, late = (next(s for s in model.sides if s.word == w) for w in ("Early", "Late"))
+    assert [what for what, _ in window_differences(model)] == (
+        ["line of therapy"] if early.n_prior_biologic * late.n != late.n_prior_biologic * early.n else [])
+    assert "different <b>studies</b>" not in app.window.intro.value
+    rows = ["patient_id,study,months_onset_to_treatment,week,active_joints,sjadas27"]
+    for i, months in enumerate([2, 4, 6, 8, 20, 30, 40, 50]):
+        rows += [f"P{i},Clinic,{months},0,{3 + i % 3},{20 + i}", f"P{i},Clinic,{months},24,{i % 2},{5 + i}"]
+    one = load_cohort_from_bytes(("\n".join(rows) + "\n").encode(), "clinic.csv")
+    app.update(ViewState(section="window"), cohort=one)
+    intro = app.window.intro.value
+    assert window_differences(app.session.model.window) == []
+    for claim in ("different <b>studies</b>", "different <b>drugs</b>", "different <b>line of therapy</b>",
+                  "anakinra or canakinumab"):
+        assert claim not in intro
+    assert "do not differ in study, drug or line of therapy" in intro
+    assert "confounding" in intro
+
+
 def test_too_few_patients_on_a_side_is_never_given_a_number(app):
     app.update(ViewState(section="window", study="qiu2024", window_week=24))
     table = app.session.model.window.table
@@ -426,6 +452,22 @@ def test_downloads_are_made_in_memory_with_provenance(app, tmp_path, monkeypatch
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError, match="Steroids and safety"):
         app.download("ae_csv")
+
+
+def test_a_file_without_the_window_outcome_opens_on_one_it_has_and_says_why_nothing_downloads(app):
+    """A file with active joints only: the window of opportunity and the statistics open on active joints, not on
+    an sJADAS27 it does not have; an outcome chosen without values says so when a download is asked for."""
+    rows = ["patient_id,study,months_onset_to_treatment,week,active_joints"]
+    for i, months in enumerate([2, 4, 6, 8, 20, 30, 40, 50]):
+        rows += [f"P{i},Clinic,{months},0,{3 + i % 3}", f"P{i},Clinic,{months},24,{i % 2}"]
+    app.update(ViewState(section="window"))
+    assert app.load_file(("\n".join(rows) + "\n").encode(), "joints.csv")
+    assert app.state.window_outcome == "active_joints" and app.state.test_outcome == "active_joints"
+    assert app.session.model.window.spec is not None
+    assert app.download("window_csv")[2]
+    app.update(replace(app.state, window_outcome="sjadas27"))
+    with pytest.raises(ValueError, match="This cohort has no values of sJADAS27"):
+        app.download("window_csv")
 
 
 def test_small_counts_can_be_hidden_in_downloaded_tables(app):

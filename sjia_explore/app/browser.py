@@ -93,7 +93,8 @@ class DownloadBar(anywidget.AnyWidget):
             name, mime, data = self._producer(key)
         except Exception as exc:  # the page says so; the server log has the details
             log.error("the download %s could not be made", key, exc_info=exc)
-            self.send({"event": "error", "message": f"Could not make the file ({type(exc).__name__}: {exc})."})
+            why = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"  # ValueError: a reason
+            self.send({"event": "error", "message": f"Could not make the file: {why.rstrip('.')}."})
             return
         self.send({"event": "file", "name": name, "mime": mime, "size": fmt.size(len(data))}, buffers=[data])
 

@@ -69,8 +69,10 @@ def _content(model: ViewModel, section: str, light: Callable[[str], object]):
         return ("patients", "visits"), lambda: picture("trajectories").spec, model.trajectories.table(), \
             ("n", "n_missing")
     if section == "window":
-        if model.window is None or model.window.spec is None:
+        if model.window is None:
             raise ValueError("open the “Window of opportunity” section first")
+        if model.window.spec is None:
+            raise ValueError(model.window.message or "the “Window of opportunity” section has nothing to download")
         return ("patients", "visits"), lambda: picture("window").spec, model.window.table, ("n_early", "n_late")
     if section in ("steroid", "ae"):
         if model.safety is None:

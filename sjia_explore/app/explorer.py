@@ -20,7 +20,7 @@ import ipywidgets as widgets
 from sjia_explore import format as fmt
 from sjia_explore.app.address import FINGERPRINT_DIGITS, address_file_name, served_query
 from sjia_explore.app.browser import AccessibleNames, AddressBar, KernelWatch, PageTheme
-from sjia_explore.app.compute.context import CohortOptions
+from sjia_explore.app.compute.context import CohortOptions, has_values
 from sjia_explore.app.model import ViewModel
 from sjia_explore.app.session import Session
 from sjia_explore.app.state import ViewState
@@ -35,6 +35,7 @@ from sjia_explore.app.views.sidebar import Sidebar
 from sjia_explore.app.vocabulary import (
     DOWNLOADS,
     FILTER_FIELDS,
+    OUTCOME_COLUMNS,
     SECTION_TITLES,
     SECTIONS,
     SMALL_GROUP_N,
@@ -344,10 +345,16 @@ class CohortExplorer:
         state, self._notes = self._open_address(query)
         return self.update(state)
 
-    def _state_for_new_cohort(self) -> ViewState:
-        """The view after another cohort is loaded: every filter back to its default, nobody highlighted, the rest
-        kept."""
-        return replace(self.state, highlight=None, **{f: getattr(ViewState(), f) for f in FILTER_FIELDS})
+    def _state_for_new_cohort(self, cohort: Cohort) -> ViewState:
+        """The view after ``cohort`` is loaded: every filter back to its default, nobody highlighted, outcomes it
+        does not record replaced by the first it does, the rest kept."""
+        state = replace(self.state, highlight=None, **{f: getattr(ViewState(), f) for f in FILTER_FIELDS})
+        recorded = [c for c in OUTCOME_COLUMNS if has_values(cohort.visits, c)]
+        if recorded:
+            for name in ("window_outcome", "test_outcome"):
+                if getattr(state, name) not in recorded:
+                    state = replace(state, **{name: recorded[0]})
+        return state
 
     def _on_upload(self, change) -> None:
         files = change["new"]
@@ -387,7 +394,7 @@ class CohortExplorer:
                                                   cutoff_range=options.cutoff_range, weeks=options.weeks)
             state, notes = replace(state, **named), self._notes_for(ignored)
         else:
-            state = replace(self._state_for_new_cohort(), **named)
+            state = replace(self._state_for_new_cohort(result.cohort), **named)
         before = self._notes
         self._notes = notes
         if not self.update(state, cohort=result.cohort):
@@ -403,8 +410,8 @@ class CohortExplorer:
         return True
 
     def _on_back(self, _button=None) -> None:
-        if self.update(replace(self._state_for_new_cohort(), data_name=None, data_sha=None),
-                       cohort=self.session.initial_cohort):
+        initial = self.session.initial_cohort
+        if self.update(replace(self._state_for_new_cohort(initial), data_name=None, data_sha=None), cohort=initial):
             self._file_sha, self._mismatch = self._initial_sha, None
             self._show_shared_file()
             self.messages.show_upload(None)

@@ -168,17 +168,60 @@ def window_intro_html(model: WindowModel) -> str:
     else:
         small = ("No study has patients on both sides, so early and late are only ever compared across "
                  "studies, which is exactly where the groups differ in other ways.")
+    differences = window_differences(model)
+    if differences:
+        why = ("The early and late patients differ in more than timing: "
+               + fmt.joined_and([words for _, words in differences])
+               + ". Any difference below may come from any of these instead of from timing: this is called "
+               "confounding.")
+    else:
+        why = ("The early and late patients here do not differ in study, drug or line of therapy, but they may "
+               "still differ in what the data do not record (how severe the disease was, when and where they "
+               "were treated): a difference below may come from those instead of from timing (confounding).")
     return (
         "<p><b>Early versus late treatment: the “window of opportunity”.</b> Does the IL-1 blocker work "
         "better when it is started soon after the disease begins? Here the selected patients are split at "
         f"{cut:g} months from onset to treatment (the cut-off among the filters).</p>"
         f"<ul>{''.join(items)}</ul>"
-        '<p class="sjia-caution"><b>Why this view cannot answer that question.</b> The early and late '
-        "patients differ in more than timing: they come from different <b>studies</b>, were given different "
-        "<b>drugs</b> (anakinra or canakinumab) and started at a different <b>line of therapy</b> (as the "
-        "first drug, or after other biologics had failed). Any difference below may come from any of these "
-        f"instead of from timing: this is called confounding. {small} Use this view to ask the question and "
-        "to see how fragile the answer is, not to decide treatment.</p>")
+        f'<p class="sjia-caution"><b>Why this view cannot answer that question.</b> {why} {small} Use this view '
+        "to ask the question and to see how fragile the answer is, not to decide treatment.</p>")
+
+
+def window_differences(model: WindowModel) -> list[tuple[str, str]]:
+    """How the early and late patients differ besides timing, from who they are: ``(what, in words)`` pairs.
+
+    Study, drug and line of therapy (another biologic before), each only when the two sides differ in it (empty:
+    in none of them).
+    """
+    early, late = (next((s for s in model.sides if s.word == word), None) for word in ("Early", "Late"))
+    if early is None or late is None or not early.n or not late.n:
+        return []
+
+    def share(side, pick) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for k, study, drug in side.origins:
+            key = pick(study, drug)
+            if key:
+                out[key] = out.get(key, 0) + k / side.n
+        return out
+
+    out = []
+    studies = [share(side, lambda study, drug: study) for side in (early, late)]
+    if studies[0].keys() != studies[1].keys() or any(abs(studies[0][k] - studies[1][k]) > 1e-9 for k in studies[0]):
+        names = sorted(set(studies[0]) | set(studies[1]))
+        out.append(("study", "they come from different <b>studies</b>"
+                    + ("" if set(studies[0]) != set(studies[1]) else " in different proportions")
+                    + f" ({esc(', '.join(names))})"))
+    drugs = [share(side, lambda study, drug: drug) for side in (early, late)]
+    if (drugs[0] or drugs[1]) and (drugs[0].keys() != drugs[1].keys()
+                                   or any(abs(drugs[0][k] - drugs[1][k]) > 1e-9 for k in drugs[0])):
+        names = sorted(set(drugs[0]) | set(drugs[1]))
+        out.append(("drug", f"were given different <b>drugs</b> ({esc(' or '.join(names))})" if len(names) > 1
+                    else f"were given <b>{esc(names[0])}</b> in different proportions"))
+    if early.n_prior_biologic * late.n != late.n_prior_biologic * early.n:
+        out.append(("line of therapy", f"started at a different <b>line of therapy</b> ({early.n_prior_biologic} "
+                    f"of {early.n} early and {late.n_prior_biologic} of {late.n} late had another biologic before)"))
+    return out
 
 
 def window_current_html(model: WindowModel) -> str:
@@ -214,8 +257,11 @@ def window_continuous_html(model: WindowModel) -> str:
                 f"week {model.week} together with a time from onset to treatment, so there is nothing to plot.</p>")
     return (f"<p><b>Without a cut-off.</b> Each point is one patient ({fmt.plural(n, 'patient')} with both "
             f"visits): how long after onset the IL-1 blocker was started, against the change in "
-            f"{esc(outcome(model.outcome).title)} by week {model.week}. This is an {esc(ASSOCIATION_NOTE)}: the "
-            "children treated early differ from the others in study, drug and line of therapy as well.</p>")
+            f"{esc(outcome(model.outcome).title)} by week {model.week}. This is an {esc(ASSOCIATION_NOTE)}: "
+            + (f"split at the cut-off, the children treated early also differ from the others in "
+               f"{fmt.joined_and([what for what, _ in differences])}.</p>"
+               if (differences := window_differences(model)) else
+               "children treated early may differ from the others in what the data do not record.</p>"))
 
 
 class WindowView(LazyView):
