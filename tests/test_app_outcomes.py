@@ -391,6 +391,29 @@ def test_published_figures_beside_an_observed_upload_say_observed():
     assert len(rows) > 0 and "Reconstructed data — not observations" not in stamp
 
 
+def test_two_groups_at_one_visit_are_drawn_apart_with_their_n_in_rows_under_the_axis():
+    """Early and late at weeks 0, 4 and 12 used to overprint (Vega drops an xOffset on a quantitative axis): the
+    points are now a little apart, at the same visit, and each group's n is in its own row under the axis."""
+    from sjia_explore.plots import inactive_spec
+
+    inactive = pd.DataFrame({"group": ["early", "early", "late", "late"], "week": [0, 12, 0, 12],
+                             "n_inactive": [0, 2, 0, 5], "n": [7, 7, 9, 9], "proportion": [0, 2 / 7, 0, 5 / 9],
+                             "ci_low": [0.0] * 4, "ci_high": [0.4, 0.7, 0.3, 0.86]})
+    spec = inactive_spec(inactive, ["early", "late"])
+    line = layer(spec, "inactive_line")
+    assert line["encoding"]["x"]["field"] == "week_drawn" and "xOffset" not in json.dumps(spec)
+    drawn = {(r["group"], r["week"]): r["week_drawn"] for r in line["data"]["values"]}
+    start, end = line["encoding"]["x"]["scale"]["domain"]
+    for week in (0, 12):
+        early, late = drawn["early", week], drawn["late", week]
+        assert early < week < late and late - early == pytest.approx(0.022 * (end - start))  # around the visit
+    rows = [layer(spec, f"inactive_n{i}") for i in range(2)]
+    assert [r["encoding"]["y"]["value"] for r in rows] == [200 + 25, 200 + 25 + 13]
+    assert [r["transform"][0]["filter"]["equal"] for r in rows] == ["early", "late"]
+    assert rows[0]["encoding"]["x"]["field"] == "week"  # the n sits under its visit, not under a dodged point
+    assert line["encoding"]["x"]["axis"]["titlePadding"] == 7 + 2 * 13  # the axis title under both rows
+
+
 def test_inactive_chart_keeps_the_visits_legible_and_names_the_later_published_figures():
     from sjia_explore.plots import inactive_spec
 
@@ -403,7 +426,7 @@ def test_inactive_chart_keeps_the_visits_legible_and_names_the_later_published_f
                          "denominator": [pd.NA] * 4, "proportion": [0.3, 0.56, 0.76, 0.96], "ci_low": [np.nan] * 4,
                          "ci_high": [np.nan] * 4, "doi_or_url": ["https://e.org"] * 4, "note": ["n"] * 4})
     spec = inactive_spec(inactive, ["all patients"], refs)
-    for name in ("inactive_line", "inactive_ci", "inactive_n", "published_points", "published_ci"):
+    for name in ("inactive_line", "inactive_ci", "inactive_n0", "published_points", "published_ci"):
         assert layer(spec, name)["encoding"]["x"]["scale"] == {"domain": [0.0, 26.4], "nice": False}, name
     drawn = layer(spec, "published_points")["data"]["values"]
     assert [d["study"] for d in drawn] == ["A", "B"]  # 1 and 6 months sit beside weeks 0-24; 1 and 5 years do not

@@ -50,7 +50,21 @@ MIN_PATIENTS_PER_SIDE = MIN_PATIENTS
 TOO_FEW_TEXT = "too few to estimate"
 
 _N_ROW_GAP_PX = 13  # vertical distance between the n rows of two groups
-_N_ROW_OFFSET_PX = 42  # distance from the bottom of the plot to the first n row
+_N_ROW_OFFSET_PX = 25  # distance from the bottom of the plot to the first n row (just under the tick labels)
+
+
+def title_under_n_rows(n_rows: int) -> dict[str, Any]:
+    """x-axis settings that put its title under ``n_rows`` rows of ``n`` labels drawn under the tick labels.
+
+    The rows sit at fixed distances under the plot; the title moves down to make room for them, so a title
+    wrapped over several lines (a narrow window) grows downwards instead of running into the rows.
+
+    Examples
+    --------
+    >>> title_under_n_rows(2)
+    {'titlePadding': 33}
+    """
+    return {"titlePadding": 7 + n_rows * _N_ROW_GAP_PX}
 _SUMMARY_FIELDS = ("group", "week", "n", "n_missing", "mean", "ci_low", "ci_high", "median", "q1", "q3")
 
 

@@ -22,7 +22,20 @@ from typing import Any
 
 import pandas as pd
 
-from sjia_explore.plots.base import SCHEMA_URL, _records, _title, group_colours, theme_colours, theme_config
+from sjia_explore.plots.base import (
+    _N_ROW_GAP_PX,
+    _N_ROW_OFFSET_PX,
+    SCHEMA_URL,
+    _records,
+    _title,
+    group_colours,
+    theme_colours,
+    theme_config,
+    title_under_n_rows,
+)
+
+#: Groups' points at one visit are drawn this share of the week axis apart, so that neither hides the other.
+DODGE_SHARE = 0.022
 
 #: Colours of the activity states, from inactive (green) to high (red); colour-blind safe in order of lightness.
 STATE_COLOURS = {"inactive": "#1a9850", "minimal": "#a6d96a", "moderate": "#fdae61", "high": "#d73027"}
@@ -115,14 +128,20 @@ def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.
     """
     colours = {g: colours[g] for g in groups} if colours is not None else group_colours(list(groups), dark=dark)
     rows = inactive[inactive["n"] > 0].assign(group=lambda d: d["group"].astype(str),
-                                               n_text=lambda d: "n = " + d["n"].astype(str))
+                                               n_text=lambda d: d["n"].astype(str))
     colour = {"field": "group", "type": "nominal", "title": "Group",
               "scale": {"domain": list(colours), "range": list(colours.values())}}
     weeks = rows["week"].astype(float)
     domain = [min(0.0, float(weeks.min())) if len(rows) else 0.0,
               week_axis_end(float(weeks.max()) if len(rows) else 0.0)]
+    # each group's points a little apart at a shared visit (by hand: a quantitative axis takes no xOffset)
+    order = list(colours)
+    dodge = DODGE_SHARE * (domain[1] - domain[0])
+    shift = {g: (i - (len(order) - 1) / 2) * dodge for i, g in enumerate(order)}
+    rows = rows.assign(week_drawn=weeks + rows["group"].map(shift).fillna(0.0))
     x = {"field": "week", "type": "quantitative", "title": "Weeks since the IL-1 blocker was started",
-         "scale": {"domain": domain, "nice": False}}
+         "scale": {"domain": domain, "nice": False}, "axis": title_under_n_rows(len(order))}
+    drawn = {**x, "field": "week_drawn"}
     y = {"field": "proportion", "type": "quantitative", "title": "In inactive disease", "axis": {"format": "%"},
          "scale": {"domain": [0, 1]}}
     tooltip = [{"field": "group", "title": "Group"}, {"field": "week", "title": "Week"},
@@ -130,18 +149,23 @@ def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.
                {"field": "proportion", "title": "Proportion", "format": ".0%"},
                {"field": "ci_low", "title": "95% CI from (exact)", "format": ".0%"},
                {"field": "ci_high", "title": "95% CI to (exact)", "format": ".0%"}]
-    values = {"values": _records(rows, ["group", "week", "n_inactive", "n", "proportion", "ci_low", "ci_high",
-                                        "n_text"])}
+    values = {"values": _records(rows, ["group", "week", "week_drawn", "n_inactive", "n", "proportion", "ci_low",
+                                        "ci_high", "n_text"])}
     layers = [
         {"name": "inactive_ci", "data": values, "mark": {"type": "rule", "opacity": 0.6},
-         "encoding": {"x": x, "y": {**y, "field": "ci_low"}, "y2": {"field": "ci_high"}, "color": colour,
-                      "xOffset": {"field": "group", "type": "nominal"}}},
+         "encoding": {"x": drawn, "y": {**y, "field": "ci_low"}, "y2": {"field": "ci_high"}, "color": colour}},
         {"name": "inactive_line", "data": values, "mark": {"type": "line", "point": True},
-         "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip}},
-        {"name": "inactive_n", "data": values,
-         "mark": {"type": "text", "dy": -8, "fontSize": 10, "baseline": "bottom"},
-         "encoding": {"x": x, "y": y, "text": {"field": "n_text"}, "color": colour}},
+         "encoding": {"x": drawn, "y": y, "color": colour, "tooltip": tooltip}},
     ]
+    for row, group in enumerate(order):  # a row of n under the axis for each group, in its colour
+        layers.append({
+            "name": f"inactive_n{row}", "data": values,
+            "transform": [{"filter": {"field": "group", "equal": group}}],
+            "mark": {"type": "text", "fontSize": 10, "baseline": "middle", "color": colours[group]},
+            "encoding": {"x": x, "y": {"value": height + _N_ROW_OFFSET_PX + row * _N_ROW_GAP_PX},
+                         "text": {"field": "n_text"},
+                         "tooltip": [{"field": "group", "title": "Group"}, {"field": "week", "title": "Week"},
+                                     {"field": "n", "title": "Status known (n)"}]}})
     refs = references[references["time_point_weeks"].notna() & references["proportion"].notna()] \
         if references is not None else pd.DataFrame()
     subtitle = list(subtitle)
@@ -179,9 +203,9 @@ def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.
                                       {"field": "doi_or_url", "title": "Source"},
                                       {"field": "note", "title": "Note"}]}},
         ]
+    subtitle.append("Numbers under the axis: patients whose status is known at each visit, one row per group.")
     return _top({"title": _title(reconstructed, dark, subtitle, measured="Inactive disease"),
-                 "width": width, "height": height, "layer": layers,
-                 "resolve": {"scale": {"xOffset": "independent"}}}, dark)
+                 "width": width, "height": height, "layer": layers}, dark)
 
 
 def biomarker_spec(rows: pd.DataFrame, groups: Sequence[str], *, reconstructed: bool = False, dark: bool = False,

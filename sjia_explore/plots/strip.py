@@ -25,6 +25,7 @@ from sjia_explore.plots.base import (
     format_number,
     theme_colours,
     theme_config,
+    title_under_n_rows,
 )
 
 # --------------------------------------------------------------------------------------
@@ -125,7 +126,7 @@ def sensitivity_spec(table: pd.DataFrame, *, current_cutoff: float, outcome_titl
     x = {"field": "cutoff_months", "type": "quantitative",
          "title": "Cut-off: early = treated less than this many months after onset",
          "scale": {"domain": [x_min, x_max], "nice": False, "zero": False},
-         "axis": {"values": x_axis_values, "format": "~g", "grid": False}}
+         "axis": {"values": x_axis_values, "format": "~g", "grid": False, **title_under_n_rows(2)}}
     y_title = f"Early minus late, change at week {week:g}"
     y = {"field": "hl_shift", "type": "quantitative", "title": y_title,
          "scale": {"domain": y_domain, "nice": False, "zero": False},

@@ -29,6 +29,7 @@ from sjia_explore.plots.base import (
     ci_text,
     group_colours,
     theme_config,
+    title_under_n_rows,
 )
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
 
     x = {"field": "week", "type": "quantitative", "title": "Week",
          "scale": {"domain": [weeks[0], weeks[-1]], "nice": False},
-         "axis": {"values": weeks, "format": "d", "grid": False}}
+         "axis": {"values": weeks, "format": "d", "grid": False, **title_under_n_rows(len(domain))}}
     # The axis follows the means and points; a band reaching far above them is cut at the top (y_top).
     # Its top is a parameter, so that a new selection changes a value, not the structure.
     top_param = f"{name}{Y_TOP_SUFFIX}"
