@@ -308,6 +308,22 @@ def test_the_confounders_named_are_those_of_the_patients_shown(app):
     assert "confounding" in intro
 
 
+def test_the_continuous_window_chart_colours_children_by_side_and_shapes_them_by_study(app):
+    """Its points were coloured by study in the early/late blue and orange, so Vastert's early children looked
+    late. Colour is now the side of the cut-off, in the colours of the side-by-side panels; the study is a shape."""
+    app.update(ViewState(section="window"))
+    model = app.session.model.window
+    points = next(l for l in model.continuous_spec["layer"] if l.get("name") == "window_points")
+    colour = points["encoding"]["color"]
+    assert colour["field"] == "side" and points["encoding"]["shape"]["field"] == "study"
+    sides = model.spec["vconcat"][0]["hconcat"]
+    early_colour = json.dumps(sides[0]).split('"range": ["')[1].split('"')[0]
+    assert colour["scale"]["range"][0] == early_colour
+    rows = points["data"]["values"]
+    assert {r["side"] for r in rows if r["months_onset_to_treatment"] < 12} == {colour["scale"]["domain"][0]}
+    assert {r["side"] for r in rows if r["months_onset_to_treatment"] >= 12} == {colour["scale"]["domain"][1]}
+
+
 def test_too_few_patients_on_a_side_is_never_given_a_number(app):
     app.update(ViewState(section="window", study="qiu2024", window_week=24))
     table = app.session.model.window.table

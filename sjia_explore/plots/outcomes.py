@@ -96,8 +96,9 @@ def activity_states_spec(states: pd.DataFrame, groups: Sequence[str], *, reconst
              "mark": {"type": "bar", "stroke": theme_colours(dark)["background"], "strokeWidth": 0.5},
              "encoding": {"x": x, "xOffset": offset,
                           "y": {"field": "proportion", "type": "quantitative", "stack": "zero",
-                                "title": "Share of patients with a score", "axis": {"format": "%"},
-                                "scale": {"domain": [0, 1.12]}},
+                                "title": "Share of patients with a score",
+                                "axis": {"format": "%", "values": [0, 0.2, 0.4, 0.6, 0.8, 1.0]},
+                                "scale": {"domain": [0, 1.12]}},  # room above 100% for the n labels, unlabelled
                           "color": {"field": "state", "type": "nominal", "title": "Activity state",
                                     "scale": {"domain": list(STATE_COLOURS), "range": list(STATE_COLOURS.values())},
                                     "sort": list(STATE_COLOURS)},
@@ -128,7 +129,7 @@ def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.
     """
     colours = {g: colours[g] for g in groups} if colours is not None else group_colours(list(groups), dark=dark)
     rows = inactive[inactive["n"] > 0].assign(group=lambda d: d["group"].astype(str),
-                                               n_text=lambda d: d["n"].astype(str))
+                                               n_text=lambda d: "n=" + d["n"].astype(str))
     colour = {"field": "group", "type": "nominal", "title": "Group",
               "scale": {"domain": list(colours), "range": list(colours.values())}}
     weeks = rows["week"].astype(float)
@@ -192,7 +193,7 @@ def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.
              "mark": {"type": "point", "shape": "diamond", "filled": True, "color": grey, "size": 60},
              "encoding": {"x": rx, "y": {"field": "proportion", "type": "quantitative"},
                           "shape": {"field": "kind", "type": "nominal", "title": None,
-                                    "scale": {"range": ["diamond"]}},
+                                    "scale": {"range": ["diamond"]}, "legend": {"labelLimit": 0}},
                           "tooltip": [{"field": "kind", "title": "What"}, {"field": "label", "title": "Study"},
                                       {"field": "outcome_definition", "title": "Definition"},
                                       {"field": "numerator", "title": "Patients with it"},
@@ -273,15 +274,24 @@ def biomarker_spec(rows: pd.DataFrame, groups: Sequence[str], *, reconstructed: 
 
 def window_continuous_spec(points: pd.DataFrame, smoother: pd.DataFrame, *, cutoff: float, published_cutoff: float,
                            y_title: str, reconstructed: bool = False, dark: bool = False,
-                           subtitle: Sequence[str] = (), width: int = 420, height: int = 220) -> dict[str, Any]:
+                           subtitle: Sequence[str] = (), width: int = 420, height: int = 220,
+                           sides: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Each patient as a point (months from onset to the IL-1 blocker, log x; the outcome on y), a LOWESS
     curve with its band when there is one, the current cut-off and the published cut-off as rules.
 
     ``points`` is :func:`sjia_explore.window.window_points`, ``smoother`` :func:`sjia_explore.window.window_smoother`.
+    ``sides``: the early and the late group's labels, in that order, with their colours: a point is coloured by
+    its side of ``cutoff`` (as the groups are everywhere else) and shaped by its study (default: the usual
+    early/late labels and colours).
     """
     c = theme_colours(dark)
+    if sides is None:
+        labels = [f"early (< {cutoff:g} mo)", f"late (≥ {cutoff:g} mo)"]
+        sides = dict(zip(labels, group_colours(labels, dark=dark).values()))
+    early, late = list(sides)[:2]
     usable = points[points["y"].notna() & (points["months_onset_to_treatment"] > 0)].assign(
-        study=lambda d: d["study"].astype(str))
+        study=lambda d: d["study"].astype(str),
+        side=lambda d: [early if m < cutoff else late for m in d["months_onset_to_treatment"].astype(float)])
     x = {"field": "months_onset_to_treatment", "type": "quantitative", "scale": {"type": "log"},
          "title": "Months from onset to the IL-1 blocker (log scale)"}
     y = {"field": "y", "type": "quantitative", "title": y_title}
@@ -306,12 +316,16 @@ def window_continuous_spec(points: pd.DataFrame, smoother: pd.DataFrame, *, cuto
                                      "scale": {"range": [[1, 0], [5, 3]]},
                                      "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 0}},
                       "color": {"value": c["text"]}, "tooltip": [{"field": "what", "title": "Line"}]}},
-        {"name": "window_points", "data": {"values": _records(usable, ["patient_id", "study",
+        {"name": "window_points", "data": {"values": _records(usable, ["patient_id", "study", "side",
                                                                         "months_onset_to_treatment", "baseline",
                                                                         "value", "y", "note"])},
-         "mark": {"type": "point", "filled": True, "size": 50, "opacity": 0.85},
-         "encoding": {"x": x, "y": y, "color": {"field": "study", "type": "nominal", "title": "Study"},
+         "mark": {"type": "point", "filled": True, "size": 55, "opacity": 0.85},
+         "encoding": {"x": x, "y": y,
+                      "color": {"field": "side", "type": "nominal", "title": "Group",
+                                "scale": {"domain": [early, late], "range": [sides[early], sides[late]]}},
+                      "shape": {"field": "study", "type": "nominal", "title": "Study"},
                       "tooltip": [{"field": "patient_id", "title": "Patient"}, {"field": "study", "title": "Study"},
+                                  {"field": "side", "title": "Group"},
                                   {"field": "months_onset_to_treatment", "title": "Months onset to IL-1",
                                    "format": ".1f"},
                                   {"field": "baseline", "title": "At week 0", "format": ".3~g"},

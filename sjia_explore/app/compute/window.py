@@ -111,12 +111,13 @@ def compute(ctx: Context) -> WindowModel:
     current = table[table["cutoff_months"] == float(cut)].iloc[0].to_dict()
     return WindowModel(**base, spec=plots.stack_specs(specs, dark=dark),
                        table=table.assign(outcome=chosen.column, week=week), current=current,
-                       **continuous(ctx, chosen, reconstructed))
+                       **continuous(ctx, chosen, reconstructed, {label: colours[label] for label in labels}))
 
 
-def continuous(ctx: Context, chosen, reconstructed: bool) -> dict:
+def continuous(ctx: Context, chosen, reconstructed: bool, sides: dict[str, str]) -> dict:
     """Each patient as a point (months from onset to treatment, change in the outcome), a smoother where n
-    allows, the current and the published cut-off: the window question asked without a cut-off."""
+    allows, the current and the published cut-off: the window question asked without a cut-off. ``sides``:
+    the early and late labels with their colours (the points are coloured by side, as everywhere else)."""
     week = ctx.state.window_week
     points = window_points(ctx.selected, chosen.column, week=week)
     points["study"] = points["study"].map(study_label)
@@ -129,6 +130,7 @@ def continuous(ctx: Context, chosen, reconstructed: bool) -> dict:
     spec = plots.window_continuous_spec(
         points, smoother, cutoff=ctx.state.early_cutoff_months, published_cutoff=PUBLISHED_CUTOFF_MONTHS,
         y_title=f"Change in {chosen.title}, week 0 to {week}", reconstructed=reconstructed, dark=ctx.dark,
+        sides=sides,
         subtitle=[f"Each point one patient (n = {n}); {curve} Solid line: the cut-off on the left; dashed: the "
                   f"published {PUBLISHED_CUTOFF_MONTHS:g}-month cut-off (Pardeo series).",
                   f"This is an {ASSOCIATION_NOTE}."])
