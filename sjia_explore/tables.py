@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Collection
 
@@ -322,8 +323,32 @@ def table_one(patients: pd.DataFrame, groupby: str | None = None, columns: list[
             notes.append(f"no p-value for {', '.join(map(_label, blanked))}: a group has fewer than "
                          f"{MIN_PATIENTS_FOR_P} "
                          "recorded values")
+    _no_summary_from_too_few(table, data, continuous, rename, groupby is not None)
     table.attrs["note"] = "; ".join(notes)
     return table
+
+
+def _no_summary_from_too_few(table: pd.DataFrame, data: pd.DataFrame, continuous: list[str], rename: dict,
+                             grouped: bool) -> None:
+    """Cells of a column with no value say ``no values`` (not ``nan [nan,nan]``), and a mean of one value has
+    no SD: ``(n=1)`` in its place (not ``(0.0)``). In place."""
+    labels = table.index.get_level_values(0)
+    columns = ["Overall"] + ([str(g) for g in data["_group"].dropna().unique()] if grouped else [])
+    for c in continuous:
+        rows = [i for i, label in enumerate(labels) if str(label).startswith(rename[c] + ",")]
+        if not rows:
+            continue
+        row = table.index[rows[0]]
+        for column in columns:
+            if column not in table.columns:
+                continue
+            values = data[c] if column == "Overall" else data.loc[data["_group"].astype(str) == column, c]
+            n = int(values.notna().sum())
+            cell = str(table.at[row, column])
+            if n == 0:
+                table.at[row, column] = "no values"
+            elif n == 1 and str(row[0]).endswith("mean (SD)"):
+                table.at[row, column] = re.sub(r"\s*\([^()]*\)\s*$", " (n=1)", cell)
 
 
 def _format_p(p: float) -> str:

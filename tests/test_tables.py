@@ -269,3 +269,16 @@ def test_the_apps_table_one_has_the_week0_outcomes_labelled_reconstructed():
     girls = cohort.patients.loc[cohort.patients["sex"] == "F", "patient_id"]
     at0 = cohort.visits[(cohort.visits["week"] == 0) & cohort.visits["patient_id"].isin(girls)]["crp_mg_l"].dropna()
     assert table.loc[crp, "Overall"] == f"{at0.median():.1f} [{at0.quantile(.25):.1f},{at0.quantile(.75):.1f}]"
+
+
+def test_a_group_with_one_value_has_no_sd_and_a_group_with_none_says_so():
+    """One patient's mean has no SD (it printed "1.6 (0.0)"); a column a group never recorded printed
+    "nan [nan,nan]"."""
+    patients = pd.DataFrame({"group": ["a", "a", "a", "b"], "sex": ["F", "M", "F", "F"], "age": [2.0, 4.0, 6.0, 1.6],
+                             "il18": [100.0, 300.0, 200.0, None]})
+    table = table_one(patients, groupby="group", columns=["sex", "age", "il18"], nonnormal=["il18"])
+    age = next(i for i in table.index if i[0].startswith("age") or i[0].startswith("Age"))
+    il18 = next(i for i in table.index if "il18" in i[0].lower() or "IL-18" in i[0])
+    assert table.at[age, "a"] == "4.0 (2.0)"  # by hand: mean 4, SD 2
+    assert table.at[age, "b"] == "1.6 (n=1)"
+    assert table.at[il18, "b"] == "no values" and table.at[il18, "a"].startswith("200.0")
