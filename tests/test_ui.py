@@ -313,7 +313,7 @@ def test_the_continuous_window_chart_colours_children_by_side_and_shapes_them_by
     late. Colour is now the side of the cut-off, in the colours of the side-by-side panels; the study is a shape."""
     app.update(ViewState(section="window"))
     model = app.session.model.window
-    points = next(l for l in model.continuous_spec["layer"] if l.get("name") == "window_points")
+    points = next(part for part in model.continuous_spec["layer"] if part.get("name") == "window_points")
     colour = points["encoding"]["color"]
     assert colour["field"] == "side" and points["encoding"]["shape"]["field"] == "study"
     sides = model.spec["vconcat"][0]["hconcat"]
