@@ -324,6 +324,18 @@ def test_the_continuous_window_chart_colours_children_by_side_and_shapes_them_by
     assert {r["side"] for r in rows if r["months_onset_to_treatment"] >= 12} == {colour["scale"]["domain"][1]}
 
 
+def test_a_filter_says_how_many_patients_it_left_out_for_having_no_value(app, cohort):
+    """Vastert 2011 did not report sex: "female" keeps none of its 5 patients, and the line under the filter says
+    why instead of only "no patients left"."""
+    app.update(ViewState(study="vastert2011", sex="F"))
+    assert app.sidebar.n_labels["sex"].value == "→ no patients left (5 with sex not recorded left out)"
+    no_sex = int(cohort.patients["sex"].isna().sum())
+    app.update(ViewState(sex="M"))
+    assert f"({no_sex} with sex not recorded left out)" in app.sidebar.n_labels["sex"].value
+    app.update(ViewState(prior_mas=True))  # MAS is recorded for everyone: nothing to add
+    assert "not recorded" not in app.sidebar.n_labels["prior_mas"].value
+
+
 def test_too_few_patients_on_a_side_is_never_given_a_number(app):
     app.update(ViewState(section="window", study="qiu2024", window_week=24))
     table = app.session.model.window.table

@@ -23,6 +23,7 @@ from page_actions import JOINTS_LINE, screenshot, set_cutoff
 from playwright.sync_api import expect
 
 from sjia_explore import load_cohort
+from sjia_explore.app.views.sidebar import UNKNOWN_WORDS
 from sjia_explore.app.vocabulary import OUTCOMES
 from sjia_explore.trajectories import MISSING_GROUP, summarise
 
@@ -169,7 +170,10 @@ def test_each_toggle_changes_the_n_and_the_chart(app, cohort, control, criteria,
     reset(page, cohort)
     page.locator(control).click()
     n = expected_n(cohort, **criteria)
-    expect(page.locator(f".sjia-n-{n_label}")).to_have_text(f"→ {patients_word(n).lower()} left")
+    (column,) = criteria
+    unknown = int(cohort.patient_features()[column].isna().sum())  # they drop out too, and the line says so
+    left_out = f" ({unknown} with {UNKNOWN_WORDS[n_label]} not recorded left out)" if unknown else ""
+    expect(page.locator(f".sjia-n-{n_label}")).to_have_text(f"→ {patients_word(n).lower()} left{left_out}")
     if n:
         expect_view(page, n, expected_n_rows(cohort, **criteria), expected_means(cohort, **criteria))
     app.assert_clean()

@@ -59,8 +59,17 @@ FILTER_STEPS = (("study", ("studies",)), ("had_any", ("prior_biologic_any",)),
                 ("steroid", ("baseline_steroid",)))
 
 
+#: Yes/no and sex filters keep nobody whose value is not recorded: the funnel counts them under
+#: ``<key>_unknown`` (the patients with no value among those the filter was given).
+UNKNOWN_COUNTED = {"prior_mas": "prior_mas", "sex": "sex", "steroid": "baseline_steroid"}
+UNKNOWN_SUFFIX = "_unknown"
+
+
 def select(cohort: Cohort, selection: Subgroup) -> tuple[Cohort, dict[str, int]]:
     """The patients of ``selection``, and how many each filter leaves, in the order the filters are shown.
+
+    An active yes/no or sex filter also says how many of the patients it was given had no value
+    (``"sex_unknown"``: they drop out with it).
 
     Examples
     --------
@@ -68,6 +77,8 @@ def select(cohort: Cohort, selection: Subgroup) -> tuple[Cohort, dict[str, int]]
     >>> selected, funnel = select(load_cohort(), Subgroup(sex="F"))
     >>> funnel["study"] > funnel["sex"] == selected.n_patients
     True
+    >>> funnel["sex_unknown"]  # Vastert 2011 did not report its patients' sex
+    5
     """
     funnel: dict[str, int] = {}
     running = Subgroup(early_cutoff_months=selection.early_cutoff_months)
@@ -75,6 +86,8 @@ def select(cohort: Cohort, selection: Subgroup) -> tuple[Cohort, dict[str, int]]
     for key, names in FILTER_STEPS:
         criterion = {name: getattr(selection, name) for name in names}
         if any(value != getattr(running, name) for name, value in criterion.items()):  # an active filter
+            if key in UNKNOWN_COUNTED:  # patients with no value of it drop out too: say how many
+                funnel[key + UNKNOWN_SUFFIX] = int(selected._base_features[UNKNOWN_COUNTED[key]].isna().sum())
             running = replace(running, **criterion)
             selected = cohort.filter(running)
         funnel[key] = selected.n_patients

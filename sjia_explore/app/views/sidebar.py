@@ -9,13 +9,16 @@ import ipywidgets as widgets
 from sjia_explore import format as fmt
 from sjia_explore.app.address import from_yes_no, yes_no
 from sjia_explore.app.browser import UploadButton
-from sjia_explore.app.compute.context import CohortOptions
+from sjia_explore.app.compute.context import UNKNOWN_SUFFIX, CohortOptions
 from sjia_explore.app.model import SelectionModel
 from sjia_explore.app.state import ViewState
 from sjia_explore.app.upload import UPLOAD_ACCEPT, UPLOAD_MAX_BYTES
 from sjia_explore.app.views.html import esc, heading, shared_style, text
 from sjia_explore.app.vocabulary import drug_label, study_label
 from sjia_explore.cohort import DEFAULT_EARLY_CUTOFF_MONTHS
+
+#: What a filter's patients with no value lack, in words.
+UNKNOWN_WORDS = {"prior_mas": "MAS before week 0", "sex": "sex", "steroid": "corticosteroid at week 0"}
 
 W = widgets
 #: Funnel keys with a "→ n patients left" line under their filter.
@@ -197,7 +200,9 @@ class Sidebar:
         # each line written once, with its final words: a line whose words did not change sends nothing
         before = {"had_any": "“had” ", "had_none": "“did not have” "}
         for key in ("study", "had_any", "had_none", "prior_mas", "sex", "steroid"):
-            self.n_labels[key].value = f"{before.get(key, '')}→ {fmt.patients(funnel[key])} left"
+            unknown = funnel.get(key + UNKNOWN_SUFFIX, 0)
+            why = (f" ({unknown} with {UNKNOWN_WORDS[key]} not recorded left out)" if unknown else "")
+            self.n_labels[key].value = f"{before.get(key, '')}→ {fmt.patients(funnel[key])} left{why}"
         group_text = ", ".join(f"{n} {esc(g)}" for g, n in selection.group_counts.items()) or "none"
         self.n_labels["cutoff"].value = f"→ {group_text}"
         return group_text
