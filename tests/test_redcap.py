@@ -173,3 +173,17 @@ def test_redcap_input_is_never_changed(tmp_path):
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     load_cohort(folder)
     assert before == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_records_without_their_dictionary_say_first_that_the_dictionary_is_missing(tmp_path):
+    """Coded answers ("1" for sex) are refused without the dictionary; the way to fix all of them (put the
+    dictionary beside the records) comes first, not after the refusals."""
+    from sjia_explore import CohortValidationError, clinic_exports, load_cohort, simulate
+
+    files = clinic_exports.write_redcap(simulate.registry(6, seed=2), tmp_path)
+    next(f for f in files if "DataDictionary" in f.name).unlink()
+    with pytest.raises(CohortValidationError) as err:
+        load_cohort(tmp_path, cache=False)
+    problems = [str(p) for p in err.value.problems]
+    assert "no REDCap data dictionary was found beside the records" in problems[0]
+    assert any("is not a known code" in p for p in problems[1:])
