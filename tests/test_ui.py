@@ -403,6 +403,19 @@ def test_p_values_are_given_only_where_the_small_n_guards_allow(app):
     assert "one-way ANOVA" in app.statistics.method_text.value
 
 
+def test_the_statistics_call_values_reconstructed_only_when_they_are(app):
+    app.update(ViewState())
+    app.statistics.run.click()
+    assert "These values are reconstructed" in app.statistics.results.value
+    rows = ["patient_id,study,months_onset_to_treatment,week,active_joints"]
+    for i, months in enumerate([2, 4, 6, 8, 20, 30]):
+        rows += [f"P{i},Clinic,{months},0,{3 + i % 3}", f"P{i},Clinic,{months},24,{i % 2}"]
+    assert app.load_file(("\n".join(rows) + "\n").encode(), "clinic.csv")
+    app.statistics.run.click()
+    assert "Exploratory" in app.statistics.results.value
+    assert "reconstructed" not in app.statistics.results.value.lower()
+
+
 # --------------------------------------------------------------------------------------------
 # Upload
 # --------------------------------------------------------------------------------------------

@@ -146,6 +146,7 @@ class TestsModel:
     overall: pd.DataFrame | None = None  # sjia_explore.stats.omnibus, every method
     message: str = ""  # why nothing was tested
     repeated: bool = False  # shown again from an earlier run (not counted again)
+    reconstructed: bool = False  # the outcome's values tested are reconstructed (for some study of the selection)
 
 
 @dataclass(frozen=True)

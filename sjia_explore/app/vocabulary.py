@@ -82,8 +82,10 @@ FILTER_FIELDS = ("study", "prior_biologic_any", "prior_biologic_none", "early_cu
 #: Shown with every statistical result.
 TESTS_CAUTION = (
     "Exploratory. Each press of “Run” is another set of tests: the more subgroups and methods you try, the "
-    "likelier a small p-value arises by chance. On reconstructed data the tests describe the reconstruction "
-    "(which was built to reproduce the published p-values), not real patients.")
+    "likelier a small p-value arises by chance.")
+#: Added to it when the values tested are reconstructed.
+TESTS_RECONSTRUCTED = ("These values are reconstructed: the tests describe the reconstruction (which was built to "
+                       "reproduce the published p-values), not real patients.")
 
 #: Weeks drawn on the trajectory charts.
 MAX_WEEK = 24

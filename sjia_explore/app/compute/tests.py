@@ -27,4 +27,5 @@ def compute(selected: Cohort, test_outcome: str, test_method: str, ledger=None) 
                          for m in methods], ignore_index=True)
     overall = pd.concat([stats.omnibus(selected.visits, chosen.column, method=m, ledger=ledger)
                          for m in methods], ignore_index=True)
-    return TestsModel(**base, by_week=by_week, overall=overall)
+    return TestsModel(**base, by_week=by_week, overall=overall,
+                      reconstructed=selected.is_reconstructed("visits", columns=[chosen.column]))

@@ -26,6 +26,7 @@ from sjia_explore.app.vocabulary import (
     TEST_METHOD_LABELS,
     TEST_METHODS,
     TESTS_CAUTION,
+    TESTS_RECONSTRUCTED,
     outcome,
     stats_methods,
 )
@@ -83,7 +84,8 @@ def tests_html(model: TestsModel) -> str:
         "<p>Each visit against week 0:</p>",
         table.to_html(index=False, escape=True, border=0, na_rep=""),
         "".join(f"<p>Note: {esc(n)}.</p>" for n in notes),
-        f'<p class="sjia-caution">{esc(TESTS_CAUTION)}</p>',
+        f'<p class="sjia-caution">{esc(TESTS_CAUTION)}'
+        + (f" {esc(TESTS_RECONSTRUCTED)}" if model.reconstructed else "") + "</p>",
     ]
     text = "".join(lines)
     if model.repeated:
