@@ -391,8 +391,8 @@ def steroid_html(model: SteroidModel) -> str:
                           zip(stopped["week"], stopped["proportion_steroid_free"]))
         km_words = (f"<p>Time to stopping (Kaplan–Meier): {steps}. Stopping is only seen at visits, so "
                     "each time is the visit at which it was first seen.</p>")
-    return (f"<p><b>Corticosteroid.</b> {model.n_on} of {model.n_known} selected patients with a recorded "
-            f"dose were on corticosteroid at week 0{badge}.{headline}{missing_words}</p>"
+    return (f"<p><b>Corticosteroid</b>{badge}<b>.</b> {model.n_on} of {model.n_known} selected patients with a "
+            f"recorded dose were on corticosteroid at week 0.{headline}{missing_words}</p>"
             + table_html(table) + said_once + km_words + dose_words)
 
 
