@@ -53,6 +53,30 @@ _N_ROW_GAP_PX = 13  # vertical distance between the n rows of two groups
 _N_ROW_OFFSET_PX = 25  # distance from the bottom of the plot to the first n row (just under the tick labels)
 
 
+#: About how many pixels a character of an axis title takes (11 px bold sans-serif).
+AXIS_TITLE_CHAR_PX = 6.6
+
+
+def axis_title_lines(title: str, length_px: float) -> str | list[str]:
+    """An axis title, in two lines when one line is longer than the axis (broken before its unit in brackets,
+    else at the space nearest its middle): a y title longer than its panel's height reaches above the panel
+    and lifts that panel's title above its neighbours'.
+
+    Examples
+    --------
+    >>> axis_title_lines("Mean number of active joints", 190)
+    'Mean number of active joints'
+    >>> axis_title_lines("Mean dose (mg/kg/day, prednisone)", 190)
+    ['Mean dose', '(mg/kg/day, prednisone)']
+    """
+    if len(title) * AXIS_TITLE_CHAR_PX <= length_px or " " not in title:
+        return title
+    middle = len(title) / 2
+    cut = title.find(" (") if title.find(" (") > 0 else \
+        min((i for i, ch in enumerate(title) if ch == " "), key=lambda i: abs(i - middle))
+    return [title[:cut], title[cut + 1:]]
+
+
 def title_under_n_rows(n_rows: int) -> dict[str, Any]:
     """x-axis settings that put its title under ``n_rows`` rows of ``n`` labels drawn under the tick labels.
 

@@ -26,6 +26,7 @@ from sjia_explore.plots.base import (
     _hoist,
     _records,
     _title,
+    axis_title_lines,
     ci_text,
     group_colours,
     theme_config,
@@ -139,6 +140,7 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
         ``datasets`` (``<name>_summary`` and, with ``patient_values``,
         ``<name>_patients``).
     """
+    y_title = axis_title_lines(y_title, height)
     groups = list(dict.fromkeys(summary["group"].astype(str).tolist()))
     domain = list(dict.fromkeys([*colour_domain, *groups])) if colour_domain is not None else groups
     colours = dict(colours) if colours is not None else group_colours(domain, dark=dark)
