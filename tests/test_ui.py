@@ -336,6 +336,17 @@ def test_a_filter_says_how_many_patients_it_left_out_for_having_no_value(app, co
     assert "not recorded" not in app.sidebar.n_labels["prior_mas"].value
 
 
+def test_a_group_without_values_of_a_panels_outcome_is_said_not_left_as_bare_n0(app, cohort):
+    """Qiu 2024 did not measure IL-18: the late group (all Qiu) has n=0 under that panel, and the notes say why."""
+    app.update(ViewState(trajectory_outcomes=("active_joints", "il18_pg_ml", "steroid_mg_kg_day")))
+    late = cohort.patient_features(12).query("early == False")["patient_id"]
+    assert cohort.visits.loc[cohort.visits["patient_id"].isin(late), "il18_pg_ml"].isna().all()  # the premise
+    notes = " ".join(app.trajectories.chart.signals["sjia_subtitle"])
+    assert "No values of IL-18 for late (≥ 12 mo) (n=0 under the panel)." in notes
+    app.update(ViewState())
+    assert "No values of" not in " ".join(app.trajectories.chart.signals["sjia_subtitle"])
+
+
 def test_too_few_patients_on_a_side_is_never_given_a_number(app):
     app.update(ViewState(section="window", study="qiu2024", window_week=24))
     table = app.session.model.window.table
