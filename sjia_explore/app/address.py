@@ -458,10 +458,12 @@ def share_words(in_voila: bool) -> str:
     (True, False)
     """
     if in_voila:
-        return ("<p>This address opens this exact view, with the panel you had open before this one (it is "
-                "also the one in your browser's address bar): copy it to share or bookmark the view.</p>")
+        return ("<p>This address opens this exact view: the same patients, section and settings, with Table 1 "
+                "or the statistics open if you had one of them open before this panel (it is also the one in "
+                "your browser's address bar): copy it to share or bookmark the view.</p>")
     return ("<p>Added to the app's address (as <code>sjia-explore app</code> serves it), this opens this exact "
-            "view in the app, with the panel you had open before this one: copy it to share the view.</p>")
+            "view in the app: the same patients, section and settings, with Table 1 or the statistics open if "
+            "you had one of them open before this panel. Copy it to share the view.</p>")
 
 
 def served_query() -> str | None:
