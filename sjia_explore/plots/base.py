@@ -58,9 +58,9 @@ AXIS_TITLE_CHAR_PX = 6.6
 
 
 def axis_title_lines(title: str, length_px: float) -> str | list[str]:
-    """An axis title, in two lines when one line is longer than the axis (broken before its unit in brackets,
-    else at the space nearest its middle): a y title longer than its panel's height reaches above the panel
-    and lifts that panel's title above its neighbours'.
+    """An axis title, in two lines when one line is longer than the axis (broken after a colon, else before its
+    unit in brackets, else at the space nearest its middle): a y title longer than its panel's height reaches
+    above the panel and lifts that panel's title above its neighbours'.
 
     Examples
     --------
@@ -68,12 +68,18 @@ def axis_title_lines(title: str, length_px: float) -> str | list[str]:
     'Mean number of active joints'
     >>> axis_title_lines("Mean dose (mg/kg/day, prednisone)", 190)
     ['Mean dose', '(mg/kg/day, prednisone)']
+    >>> axis_title_lines("sJADAS27 (0–67): mean and each patient", 190)
+    ['sJADAS27 (0–67):', 'mean and each patient']
     """
     if len(title) * AXIS_TITLE_CHAR_PX <= length_px or " " not in title:
         return title
     middle = len(title) / 2
-    cut = title.find(" (") if title.find(" (") > 0 else \
-        min((i for i, ch in enumerate(title) if ch == " "), key=lambda i: abs(i - middle))
+    if title.find(": ") > 0:
+        cut = title.find(": ") + 1
+    elif title.find(" (") > 0:
+        cut = title.find(" (")
+    else:
+        cut = min((i for i, ch in enumerate(title) if ch == " "), key=lambda i: abs(i - middle))
     return [title[:cut], title[cut + 1:]]
 
 
