@@ -121,14 +121,21 @@ def compute(ctx: Context) -> TrajectoriesModel:
     if any("clipped" in summary.columns and summary["clipped"].fillna(False).any() for _, summary in numbers):
         notes.append(CLIPPED_WORDS)
     unmeasured = [f"{outcome(column).title} for {group}" for column, summary in numbers
-                  for group, n in summary.groupby("group", sort=False)["n"].sum().items()
-                  if n == 0 and ctx.group_counts.get(str(group), 0) > 0]
+                  for group, n in _n_per_group(summary).items() if n == 0 and ctx.group_counts.get(group, 0) > 0]
     if unmeasured:  # a row of n=0 under a panel: say it is a group with no values, not an empty chart
         notes.append(f"No values of {'; '.join(unmeasured)} (n=0 under the panel).")
     spec = plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=" ".join(notes) or None)
     missing = ctx.remember("trajectories_missing", ("trajectory_outcomes",), lambda: tuple(  # kept per cohort shown
         note for o in chosen for note in [ctx.cohort.missing_outcome_note(o.column)] if note))
     return TrajectoriesModel(spec=spec, numbers=tuple(numbers), missing=missing)
+
+
+def _n_per_group(summary: pd.DataFrame) -> dict[str, int]:
+    """Values per group over every visit of a summary (plain Python: this runs on every redraw)."""
+    out: dict[str, int] = {}
+    for group, n in zip(summary["group"].tolist(), summary["n"].tolist()):
+        out[str(group)] = out.get(str(group), 0) + int(n)
+    return out
 
 
 def highlight_values(ctx: Context, column: str) -> pd.DataFrame:
