@@ -112,7 +112,8 @@ body.sjia-page-dark .jp-RenderedHTMLCommon, body.sjia-page-dark .jp-RenderedMark
 .sjia-share-address-status { color: var(--sjia-ok); }
 .sjia-source { font-size: 13px; line-height: 1.35; }
 .sjia-topbar { align-items: center; }
-.sjia-topbar .widget-toggle-buttons { margin-left: auto; }
+.sjia-topbar .widget-toggle-buttons { margin-left: auto; flex: 0 0 auto; flex-wrap: nowrap; }
+.sjia-topbar .sjia-n-total { min-width: 0; }
 /* the selected toggle stands out by colour (at least 3:1 against the others), not by a faint shade only */
 .sjia-app .widget-toggle-button.mod-active { background: var(--jp-brand-color1); color: var(--sjia-bg);
   font-weight: 600; }
