@@ -316,21 +316,19 @@ class Cohort:
         would otherwise keep nobody (``prior_biologic_any``) or everybody
         (``prior_biologic_none``) without a word.
         """
-        known = {"studies": (self.studies, "study", "studies of this cohort"),
-                 "prior_biologic_any": (self.prior_biologic_options(), "drug",
-                                        "drugs patients of this cohort received before week 0"),
-                 "prior_biologic_none": (self.prior_biologic_options(), "drug",
-                                         "drugs patients of this cohort received before week 0")}
+        drugs_words = ("drug", "drugs patients of this cohort received before week 0")
+        known = {"studies": (lambda: self.studies, ("study", "studies of this cohort")),
+                 "prior_biologic_any": (self.prior_biologic_options, drugs_words),
+                 "prior_biologic_none": (self.prior_biologic_options, drugs_words)}
         changes = {}
-        for name, (names, what, listed) in known.items():
+        for name, (options, (what, listed)) in known.items():
             given = getattr(sub, name)
             if not given:
                 continue
             # names of the subgroup this cohort was chosen by stay valid (a drug "never had" is in no row now)
-            names = [*names, *(n for n in getattr(self.subgroup, name) if n not in names)]
-            if name.startswith("prior_biologic"):
-                names += [n for n in (*self.subgroup.prior_biologic_any, *self.subgroup.prior_biologic_none)
-                          if n not in names]
+            before = (self.subgroup.prior_biologic_any + self.subgroup.prior_biologic_none
+                      if name.startswith("prior_biologic") else getattr(self.subgroup, name))
+            names = list(dict.fromkeys([*options(), *before]))
             by_lower = {str(n).casefold(): str(n) for n in names}
             spelled = []
             for value in given:
