@@ -516,7 +516,7 @@ class Cohort:
 
         def rows(df: pd.DataFrame) -> pd.DataFrame:
             chosen = kept[self._patient_positions(df)] if ids is None else df["patient_id"].isin(ids)
-            return df.loc[chosen].reset_index(drop=True).copy()
+            return df.loc[chosen].reset_index(drop=True)  # a new frame (copy-on-write): nothing shared
 
         out = replace(self, patients=rows(self.patients), visits=rows(self.visits),
                       treatments=rows(self.treatments), adverse_events=rows(self.adverse_events),
