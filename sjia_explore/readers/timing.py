@@ -200,5 +200,17 @@ def time_point_week(unit: str, n: int, windows: tuple[tuple[int, int, int], ...]
 
 
 def describe_windows(windows: tuple[tuple[int, int, int], ...]) -> str:
-    """The windows in words (days since the start, both ends included)."""
-    return ", ".join(f"week {week} (days {first}–{last})" for week, first, last in windows)
+    """The windows in words (days since the start, both ends included), and where windows share days, which
+    week such a day goes to (:func:`nominal_week`).
+
+    Examples
+    --------
+    >>> describe_windows(visit_windows({8: 2, 12: 2})).split("; ")
+    ['week 8 (days 42–70), week 12 (days 70–98)', 'a day in two windows goes to the nearer nominal week (the \
+earlier at a tie)']
+    """
+    words = ", ".join(f"week {week} (days {first}–{last})" for week, first, last in windows)
+    ordered = sorted(windows, key=lambda w: w[1])
+    if any(later[1] <= earlier[2] for earlier, later in zip(ordered, ordered[1:])):
+        words += "; a day in two windows goes to the nearer nominal week (the earlier at a tie)"
+    return words
