@@ -427,6 +427,23 @@ def test_the_statistics_call_values_reconstructed_only_when_they_are(app):
     assert "reconstructed" not in app.statistics.results.value.lower()
 
 
+def test_after_an_upload_the_ledger_says_which_cohort_each_test_was_run_on(app):
+    """Tests run on the bundled studies were labelled only "[all patients]", as if they were about the file."""
+    app.statistics.ledger.reset.click()
+    app.update(ViewState())
+    app.statistics.run.click()
+    assert "[all patients]" in app.statistics.ledger.value  # one cohort so far: no need to name it
+    rows = ["patient_id,study,months_onset_to_treatment,week,active_joints"]
+    for i, months in enumerate([2, 4, 6, 8, 20, 30]):
+        rows += [f"P{i},Clinic,{months},0,{3 + i % 3}", f"P{i},Clinic,{months},24,{i % 2}"]
+    assert app.load_file(("\n".join(rows) + "\n").encode(), "clinic.csv")
+    app.statistics.run.click()
+    ledger = app.statistics.ledger.value
+    assert "[all patients; the bundled studies]" in ledger and "[all patients; clinic.csv]" in ledger
+    assert "[all patients]" not in ledger
+    app.statistics.ledger.reset.click()
+
+
 # --------------------------------------------------------------------------------------------
 # Upload
 # --------------------------------------------------------------------------------------------

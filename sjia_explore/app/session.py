@@ -155,10 +155,9 @@ class Session:
         selection = state.selection()
         if self.analyses is not None and self.analyses.selection == selection:
             return self.analyses
-        words = describe_subgroup(selection)
-        if self.cohort is not self.initial_cohort:
-            words += f"; {self.cohort.source or 'another cohort'}"
-        return Analyses(selection=selection, ledger=self.ledger.scoped(words))
+        source = self.cohort.source or ""
+        name = "the bundled studies" if source.startswith("bundled") else (source or "another cohort")
+        return Analyses(selection=selection, ledger=self.ledger.scoped(describe_subgroup(selection), name))
 
     def context(self, state: ViewState, *, dark: bool | None = None) -> Context:
         """Everything a section needs for ``state``."""

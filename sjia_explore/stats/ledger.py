@@ -22,7 +22,7 @@ import pandas as pd
 
 #: The significance level the ledger's sentence is about.
 LEDGER_ALPHA = 0.05
-LEDGER_COLUMNS = ["analysis", "selection", "outcome", "method", "n_tests", "n_repeated", "note"]
+LEDGER_COLUMNS = ["analysis", "selection", "cohort", "outcome", "method", "n_tests", "n_repeated", "note"]
 
 
 @dataclass
@@ -58,7 +58,7 @@ class TestLedger:
     seen: set = field(default_factory=set)
 
     def record_tests(self, analysis: str, outcome: str, method: str, keys, selection: str = "",
-                     note: str = "", patients: Iterable | None = None) -> int:
+                     note: str = "", patients: Iterable | None = None, cohort: str = "") -> int:
         """Record one analysis that showed a p-value for each of ``keys`` (e.g. ``["week 4", "week 8"]``).
 
         A test is identified by (analysis, selection, patients, outcome, method,
@@ -70,19 +70,21 @@ class TestLedger:
         who = patients_fingerprint(patients)
         new = [k for k in dict.fromkeys(keys) if (analysis, selection, who, outcome, method, k) not in self.seen]
         self.seen.update((analysis, selection, who, outcome, method, k) for k in new)
-        self.entries.append({"analysis": analysis, "selection": selection, "outcome": outcome, "method": method,
+        self.entries.append({"analysis": analysis, "selection": selection, "cohort": cohort, "outcome": outcome,
+                             "method": method,
                              "n_tests": len(new), "n_repeated": len(keys) - len(new), "note": note})
         return len(new)
 
     def record(self, analysis: str, outcome: str, method: str, n_tests: int, note: str = "",
-               selection: str = "", patients: Iterable | None = None) -> int:
+               selection: str = "", patients: Iterable | None = None, cohort: str = "") -> int:
         """Record ``n_tests`` p-values of one analysis, identified by the analysis, ``note`` and their order."""
         return self.record_tests(analysis, outcome, method, [f"{note}#{i}" for i in range(int(n_tests))],
-                                 selection=selection, note=note, patients=patients)
+                                 selection=selection, note=note, patients=patients, cohort=cohort)
 
-    def scoped(self, selection: str) -> LedgerScope:
-        """This ledger, with every record stamped with ``selection`` (a description of the patients)."""
-        return LedgerScope(self, str(selection))
+    def scoped(self, selection: str, cohort: str = "") -> LedgerScope:
+        """This ledger, with every record stamped with ``selection`` (a description of the patients) and the
+        ``cohort`` they come from (a name, for a session that shows more than one)."""
+        return LedgerScope(self, str(selection), str(cohort))
 
     def reset(self) -> None:
         """Forget every test recorded (the viewer chose to start counting again)."""
@@ -134,18 +136,19 @@ class LedgerScope:
 
     ledger: TestLedger
     selection: str
+    cohort: str = ""
 
     def record_tests(self, analysis: str, outcome: str, method: str, keys, selection: str | None = None,
                      note: str = "", patients: Iterable | None = None) -> int:
-        """As :meth:`TestLedger.record_tests`, with this scope's selection."""
+        """As :meth:`TestLedger.record_tests`, with this scope's selection and cohort."""
         return self.ledger.record_tests(analysis, outcome, method, keys, self.selection if selection is None
-                                        else selection, note, patients)
+                                        else selection, note, patients, self.cohort)
 
     def record(self, analysis: str, outcome: str, method: str, n_tests: int, note: str = "",
                selection: str | None = None, patients: Iterable | None = None) -> int:
-        """As :meth:`TestLedger.record`, with this scope's selection."""
+        """As :meth:`TestLedger.record`, with this scope's selection and cohort."""
         return self.ledger.record(analysis, outcome, method, n_tests, note,
-                                  self.selection if selection is None else selection, patients)
+                                  self.selection if selection is None else selection, patients, self.cohort)
 
     @property
     def entries(self) -> list[dict]:

@@ -21,7 +21,7 @@ def compute(ctx: Context) -> Table1Model:
         return Table1Model(0, cut, message="No patients are selected.")
     try:
         scope = ctx.analyses.ledger  # the groups depend on the cut-off: a new cut-off, new tests
-        ledger = scope.ledger.scoped(f"{scope.selection}, split at {cut:g} months")
+        ledger = scope.ledger.scoped(f"{scope.selection}, split at {cut:g} months", scope.cohort)
         table = selected.table_one(cut, ledger=ledger)
     except Exception:  # the rest of the view still works; the reason goes to the server log
         log.exception("Table 1 could not be made")

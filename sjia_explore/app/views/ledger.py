@@ -28,9 +28,14 @@ def ledger_html(ledger: pd.DataFrame, sentence: str) -> str:
     if n == 0:
         return f'<div class="sjia-ledger">{EMPTY}</div>'
     shown = ledger[ledger["n_tests"] > 0]
-    grouped = shown.groupby(["selection", "analysis", "outcome", "method"], sort=False)["n_tests"].agg(["sum", "count"])
+    if "cohort" not in shown.columns:
+        shown = shown.assign(cohort="")
+    several = shown["cohort"].nunique() > 1  # a file was uploaded: each test says which cohort it was on
+    grouped = shown.groupby(["cohort", "selection", "analysis", "outcome", "method"], sort=False)["n_tests"].agg(
+        ["sum", "count"])
     items = []
-    for (selection, analysis, column, method), row in grouped.iterrows():
+    for (cohort, selection, analysis, column, method), row in grouped.iterrows():
+        selection = f"{selection}; {cohort}" if several and cohort else selection
         how = TEST_METHOD_LABELS.get(method, method)
         extra = (f" ({fmt.plural(int(row['count']), 'distinct split')} of the patients by the cut-offs tried)"
                  if str(analysis).startswith("early vs late") else "")
