@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sjia_explore import derive
+from sjia_explore.conventions import ABSENT
 from sjia_explore.schema import TABLES, UNSCHEDULED_VISITS
 
 Duration = Literal["any", "early", "late"]
@@ -427,9 +428,21 @@ class Cohort:
         """
         from sjia_explore import stats
 
-        unrecorded = {study: status for status in stats.rates.UNRECORDED_STATUSES
-                      for study in self.provenance_studies("adverse_events", status, ["patient_id"])}
-        return stats.adverse_event_summary(self.adverse_events, self.patients, not_recorded=unrecorded, **options)
+        return stats.adverse_event_summary(self.adverse_events, self.patients,
+                                           not_recorded=self.absent_studies("adverse_events", "patient_id"),
+                                           **options)
+
+    def absent_studies(self, table: str, column: str) -> dict[str, str]:
+        """Studies of this cohort with no value of ``column`` in ``table`` by design, and why: ``{study: status}``
+        (``not reported`` by a paper, ``not recorded`` by your files: :data:`sjia_explore.conventions.ABSENT`).
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> load_cohort().absent_studies("adverse_events", "patient_id")
+        {'vastert2011': 'not reported'}
+        """
+        return {study: status for status in ABSENT for study in self.provenance_studies(table, status, [column])}
 
     def column_provenance(self, table: str, column: str) -> dict[str, str]:
         """Where ``column`` of ``table`` comes from, per study of this cohort: ``{study: status}``.

@@ -23,3 +23,5 @@ CI_LEVEL = 0.95
 
 #: Said wherever a value, or a patient's group, was not recorded (never shown as zero).
 NOT_RECORDED = "not recorded"
+#: Provenance of what a study has no value of: a paper that did not report it, a file that did not hold it.
+ABSENT = ("not reported", NOT_RECORDED)

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sjia_explore.conventions import ABSENT
+
 from ._common import CI_LEVEL, MONTHS_PER_YEAR, PATIENT_YEARS_UNIT, _as_float, _group_label, _joined, _require
 
 
@@ -130,7 +132,7 @@ def recording_windows(package: str | Path | None = None) -> dict[str, dict]:
 
 #: Statuses (in a data package's ``sjia:provenance``, or :meth:`sjia_explore.Cohort.column_provenance`) saying a
 #: study's adverse events were never collected: its patients are no denominator.
-UNRECORDED_STATUSES = ("not reported", "not recorded")
+UNRECORDED_STATUSES = ABSENT
 
 
 def unrecorded_studies(package: str | Path | None = None) -> dict[str, str]:

@@ -11,13 +11,10 @@ from sjia_explore.app.compute.context import Context, has_values
 from sjia_explore.app.model import AdverseEventsModel, SafetyModel, SteroidModel
 from sjia_explore.app.vocabulary import MAX_WEEK, study_label
 from sjia_explore.cohort import Cohort, baseline_steroid
-from sjia_explore.conventions import NOT_RECORDED
 
 #: What the section depends on.
 INPUTS = ("selection", "dark")
 STEROID = "steroid_mg_kg_day"
-#: Provenance of what a study has no value of: a paper that did not report it, a file that did not hold it.
-ABSENT = ("not reported", NOT_RECORDED)
 
 
 def steroid(ctx: Context) -> SteroidModel:
@@ -31,8 +28,7 @@ def steroid(ctx: Context) -> SteroidModel:
     on_ids = sorted(set(on_week0[on_week0.fillna(False).astype(bool)].index), key=str)
     n_known = int(on_week0.notna().sum())
     base = dict(n_on=len(on_ids), n_known=n_known, n_unknown=selected.n_patients - n_known,
-                not_reported_by=tuple(study_label(s) for status in ABSENT for s in
-                                      selected.provenance_studies("visits", status, [STEROID])),
+                not_reported_by=tuple(study_label(s) for s in selected.absent_studies("visits", STEROID)),
                 reconstructed=selected.is_reconstructed("visits", columns=[STEROID]), up_to_week=max(ctx.options.weeks))
     if not on_ids:
         return SteroidModel(**base)
@@ -50,8 +46,7 @@ def adverse_events(selected: Cohort) -> AdverseEventsModel:
     from sjia_explore import stats
 
     events_all = selected.adverse_events
-    absent = {s: status for status in ABSENT
-              for s in selected.provenance_studies("adverse_events", status, ["patient_id"])}
+    absent = selected.absent_studies("adverse_events", "patient_id")
     reconstructed_studies = set(selected.provenance_studies("adverse_events", "reconstructed"))
     raw, notes = [], []
     for study in selected.studies:

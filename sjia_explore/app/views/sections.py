@@ -15,12 +15,12 @@ import pandas as pd
 
 from sjia_explore import format as fmt
 from sjia_explore.app.browser import DownloadBar
-from sjia_explore.app.compute.safety import ABSENT
 from sjia_explore.app.model import AdverseEventsModel, SafetyModel, SteroidModel, WindowModel
 from sjia_explore.app.views.html import esc, table_html, text
 from sjia_explore.app.views.lazy import LazyView
 from sjia_explore.app.views.ledger import LedgerView
 from sjia_explore.app.vocabulary import DEFAULT_PANELS, MAX_PANELS, OUTCOMES, PANEL_OUTCOMES, outcome, study_label
+from sjia_explore.conventions import ABSENT
 
 W = widgets
 
