@@ -254,6 +254,11 @@ class Cohort:
         return int(self.patients["patient_id"].nunique())
 
     @property
+    def is_bundled(self) -> bool:
+        """True for the bundled studies (``load_cohort()``), False for a cohort of your own."""
+        return (self.source or "").startswith("bundled")
+
+    @property
     def studies(self) -> list[str]:
         return sorted(self.patients["study"].dropna().unique().tolist())
 

@@ -204,21 +204,19 @@ class CohortExplorer:
         from sjia_explore.app.compute.trajectories import choosable
 
         session, cohort = self.session, self.session.cohort
-        bundled = (cohort.source or "").startswith("bundled")
         initial = cohort is session.initial_cohort
-        if bundled:
+        if cohort.is_bundled:
             what = "Bundled studies: " + ", ".join(study_label(s) for s in session.options.studies)
         else:
             what = f"{'Your file' if not initial else 'Cohort'}: {cohort.source or 'no source given'}"
-        back = ("Back to the bundled cohort" if (session.initial_cohort.source or "").startswith("bundled")
-                else "Back to the first cohort")
+        back = "Back to the bundled cohort" if session.initial_cohort.is_bundled else "Back to the first cohort"
         self._syncing = True
         try:
             self.sidebar.set_options(session.options, what, cohort.n_patients, back, show_back=not initial)
             self.accessible_names.labels = self.sidebar.accessible_names()
             self.window.set_weeks(session.options.follow_up_weeks)
             self.trajectories.set_outcomes(choosable(cohort.visits))
-            self.share.set_suppression(0 if bundled else 5)
+            self.share.set_suppression(0 if cohort.is_bundled else 5)
         finally:
             self._syncing = False
 
@@ -314,7 +312,7 @@ class CohortExplorer:
     def _initial_sha(self) -> str | None:
         """The SHA-256 of the file the app was started on (None for the bundled studies)."""
         first = self.session.initial_cohort
-        return None if (first.source or "").startswith("bundled") or not first.sha256 else first.sha256
+        return None if first.is_bundled or not first.sha256 else first.sha256
 
     def _is_shown_file(self, sha: str | None) -> bool:
         return sha is not None and self._file_sha is not None and self._file_sha.startswith(sha)
@@ -325,8 +323,8 @@ class CohortExplorer:
         if expected is None:
             self.messages.show_shared_file(None)
             return
-        source = self.session.initial_cohort.source or ""
-        words = "the bundled studies" if source.startswith("bundled") else f"“{source or 'the first cohort'}”"
+        first = self.session.initial_cohort
+        words = "the bundled studies" if first.is_bundled else f"“{first.source or 'the first cohort'}”"
         uploaded = self._mismatch if self.cohort is not self.session.initial_cohort else None
         self.messages.show_shared_file((expected.data_name, expected.data_sha), words, uploaded)
 
@@ -368,8 +366,7 @@ class CohortExplorer:
         self.load_file(item.get("content") or b"", str(item.get("name") or "upload"))
 
     def _show_refused(self, result) -> None:
-        source = self.cohort.source or ""
-        words = "the bundled studies" if source.startswith("bundled") else f"“{source or 'the same cohort'}”"
+        words = "the bundled studies" if self.cohort.is_bundled else f"“{self.cohort.source or 'the same cohort'}”"
         self.messages.show_upload(result, words)
 
     def load_file(self, content: bytes, name: str) -> bool:
@@ -568,7 +565,7 @@ class CohortExplorer:
         source = self.cohort.source or ""
         if self.cohort is not self.session.initial_cohort:
             return f"load_cohort({source!r})  # the file you uploaded: put it next to this notebook"
-        if source.startswith("bundled") or not source:
+        if self.cohort.is_bundled or not source:
             return "load_cohort()"
         if Path(source).is_dir():
             return f"load_cohort({source!r})"

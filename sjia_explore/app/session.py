@@ -155,8 +155,7 @@ class Session:
         selection = state.selection()
         if self.analyses is not None and self.analyses.selection == selection:
             return self.analyses
-        source = self.cohort.source or ""
-        name = "the bundled studies" if source.startswith("bundled") else (source or "another cohort")
+        name = "the bundled studies" if self.cohort.is_bundled else (self.cohort.source or "another cohort")
         return Analyses(selection=selection, ledger=self.ledger.scoped(describe_subgroup(selection), name))
 
     def context(self, state: ViewState, *, dark: bool | None = None) -> Context:
