@@ -28,8 +28,6 @@ def ledger_html(ledger: pd.DataFrame, sentence: str) -> str:
     if n == 0:
         return f'<div class="sjia-ledger">{EMPTY}</div>'
     shown = ledger[ledger["n_tests"] > 0]
-    if "cohort" not in shown.columns:
-        shown = shown.assign(cohort="")
     several = shown["cohort"].nunique() > 1  # a file was uploaded: each test says which cohort it was on
     grouped = shown.groupby(["cohort", "selection", "analysis", "outcome", "method"], sort=False)["n_tests"].agg(
         ["sum", "count"])

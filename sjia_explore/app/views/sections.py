@@ -197,24 +197,26 @@ def window_differences(model: WindowModel) -> list[tuple[str, str]]:
     if early is None or late is None or not early.n or not late.n:
         return []
 
-    def share(side, pick) -> dict[str, float]:
+    def shares(side, part: int) -> dict[str, float]:
+        """Share of the side's patients per study (``part`` 1) or drug (``part`` 2) of its origins."""
         out: dict[str, float] = {}
-        for k, study, drug in side.origins:
-            key = pick(study, drug)
-            if key:
-                out[key] = out.get(key, 0) + k / side.n
+        for origin in side.origins:
+            if origin[part]:
+                out[origin[part]] = out.get(origin[part], 0) + origin[0] / side.n
         return out
 
+    def differ(a: dict[str, float], b: dict[str, float]) -> bool:
+        return a.keys() != b.keys() or any(abs(a[k] - b[k]) > 1e-9 for k in a)
+
     out = []
-    studies = [share(side, lambda study, drug: study) for side in (early, late)]
-    if studies[0].keys() != studies[1].keys() or any(abs(studies[0][k] - studies[1][k]) > 1e-9 for k in studies[0]):
+    studies = [shares(side, 1) for side in (early, late)]
+    if differ(*studies):
         names = sorted(set(studies[0]) | set(studies[1]))
         out.append(("study", "they come from different <b>studies</b>"
                     + ("" if set(studies[0]) != set(studies[1]) else " in different proportions")
                     + f" ({esc(', '.join(names))})"))
-    drugs = [share(side, lambda study, drug: drug) for side in (early, late)]
-    if (drugs[0] or drugs[1]) and (drugs[0].keys() != drugs[1].keys()
-                                   or any(abs(drugs[0][k] - drugs[1][k]) > 1e-9 for k in drugs[0])):
+    drugs = [shares(side, 2) for side in (early, late)]
+    if (drugs[0] or drugs[1]) and differ(*drugs):
         names = sorted(set(drugs[0]) | set(drugs[1]))
         out.append(("drug", f"were given different <b>drugs</b> ({esc(' or '.join(names))})" if len(names) > 1
                     else f"were given <b>{esc(names[0])}</b> in different proportions"))
