@@ -83,6 +83,18 @@ def axis_title_lines(title: str, length_px: float) -> str | list[str]:
     return [title[:cut], title[cut + 1:]]
 
 
+def n_row_px(height: float, row: int) -> float:
+    """Where the ``row``-th row of ``n`` labels sits, in px from the top of a plot ``height`` px high: under the
+    tick labels, one row per group (the x-axis title goes under them: :func:`title_under_n_rows`).
+
+    Examples
+    --------
+    >>> n_row_px(200, 0), n_row_px(200, 1)
+    (225, 238)
+    """
+    return height + _N_ROW_OFFSET_PX + row * _N_ROW_GAP_PX
+
+
 def title_under_n_rows(n_rows: int) -> dict[str, Any]:
     """x-axis settings that put its title under ``n_rows`` rows of ``n`` labels drawn under the tick labels.
 

@@ -22,13 +22,13 @@ from typing import Any
 
 import pandas as pd
 
+from sjia_explore.cohort import duration_group_label
 from sjia_explore.plots.base import (
-    _N_ROW_GAP_PX,
-    _N_ROW_OFFSET_PX,
     SCHEMA_URL,
     _records,
     _title,
     group_colours,
+    n_row_px,
     theme_colours,
     theme_config,
     title_under_n_rows,
@@ -59,6 +59,12 @@ def week_axis_end(last_week: float) -> float:
     6.0
     """
     return round(float(last_week) + max(WEEK_MARGIN_MIN, WEEK_MARGIN * float(last_week)), 6)
+
+
+def _colours_of(groups: Sequence[str], colours: Mapping[str, str] | None, dark: bool) -> dict[str, str]:
+    """Each of ``groups`` with its colour: from ``colours`` (every group of the cohort's, so that a group keeps
+    its colour when a filter leaves another out), else :func:`group_colours` of ``groups``."""
+    return {g: colours[g] for g in groups} if colours is not None else group_colours(list(groups), dark=dark)
 
 
 def _top(spec: dict[str, Any], dark: bool) -> dict[str, Any]:
@@ -127,7 +133,7 @@ def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.
     counted in a subtitle line rather than drawn. ``colours`` (group → colour) keeps each group's colour
     when a filter leaves another out (default: :func:`group_colours` of ``groups``).
     """
-    colours = {g: colours[g] for g in groups} if colours is not None else group_colours(list(groups), dark=dark)
+    colours = _colours_of(groups, colours, dark)
     rows = inactive[inactive["n"] > 0].assign(group=lambda d: d["group"].astype(str),
                                                n_text=lambda d: "n=" + d["n"].astype(str))
     colour = {"field": "group", "type": "nominal", "title": "Group",
@@ -163,7 +169,7 @@ def inactive_spec(inactive: pd.DataFrame, groups: Sequence[str], references: pd.
             "name": f"inactive_n{row}", "data": values,
             "transform": [{"filter": {"field": "group", "equal": group}}],
             "mark": {"type": "text", "fontSize": 10, "baseline": "middle", "color": colours[group]},
-            "encoding": {"x": x, "y": {"value": height + _N_ROW_OFFSET_PX + row * _N_ROW_GAP_PX},
+            "encoding": {"x": x, "y": {"value": n_row_px(height, row)},
                          "text": {"field": "n_text"},
                          "tooltip": [{"field": "group", "title": "Group"}, {"field": "week", "title": "Week"},
                                      {"field": "n", "title": "Status known (n)"}]}})
@@ -218,7 +224,7 @@ def biomarker_spec(rows: pd.DataFrame, groups: Sequence[str], *, reconstructed: 
     ``rows`` is :func:`sjia_explore.biomarkers.biomarkers` without its "not measured" rows; ``colours`` as in
     :func:`inactive_spec`.
     """
-    colours = {g: colours[g] for g in groups} if colours is not None else group_colours(list(groups), dark=dark)
+    colours = _colours_of(groups, colours, dark)
     colour = {"field": "group", "type": "nominal", "title": "Group",
               "scale": {"domain": list(colours), "range": list(colours.values())}}
     subtle = theme_colours(dark)["subtle"]
@@ -286,8 +292,7 @@ def window_continuous_spec(points: pd.DataFrame, smoother: pd.DataFrame, *, cuto
     """
     c = theme_colours(dark)
     if sides is None:
-        labels = [f"early (< {cutoff:g} mo)", f"late (≥ {cutoff:g} mo)"]
-        sides = dict(zip(labels, group_colours(labels, dark=dark).values()))
+        sides = group_colours([duration_group_label(True, cutoff), duration_group_label(False, cutoff)], dark=dark)
     early, late = list(sides)[:2]
     usable = points[points["y"].notna() & (points["months_onset_to_treatment"] > 0)].assign(
         study=lambda d: d["study"].astype(str),

@@ -10,8 +10,6 @@ import pandas as pd
 
 from sjia_explore import format as fmt
 from sjia_explore.plots.base import (
-    _N_ROW_GAP_PX,
-    _N_ROW_OFFSET_PX,
     MIN_PATIENTS_PER_SIDE,
     PALETTE,
     PALETTE_DARK,
@@ -23,6 +21,7 @@ from sjia_explore.plots.base import (
     _title,
     ci_text,
     format_number,
+    n_row_px,
     theme_colours,
     theme_config,
     title_under_n_rows,
@@ -172,7 +171,7 @@ def sensitivity_spec(table: pd.DataFrame, *, current_cutoff: float, outcome_titl
     ]
     for i, (field, colour, label) in enumerate((("n_early_label", early_colour, "early n"),
                                                 ("n_late_label", late_colour, "late n"))):
-        y_px = height + _N_ROW_OFFSET_PX + i * _N_ROW_GAP_PX
+        y_px = n_row_px(height, i)
         n_field = "n_early" if i == 0 else "n_late"
         layers.append({
             "name": f"{name}_n{i}", "data": {"name": data_name},

@@ -12,8 +12,6 @@ import numpy as np
 import pandas as pd
 
 from sjia_explore.plots.base import (
-    _N_ROW_GAP_PX,
-    _N_ROW_OFFSET_PX,
     _SUMMARY_FIELDS,
     DEFAULT_WEEKS,
     GROUP_LABELS_PARAM,
@@ -29,6 +27,7 @@ from sjia_explore.plots.base import (
     axis_title_lines,
     ci_text,
     group_colours,
+    n_row_px,
     theme_config,
     title_under_n_rows,
 )
@@ -239,7 +238,7 @@ def trajectory_spec(summary: pd.DataFrame, *, title: str, y_title: str,
             "name": f"{name}_n{row}", "data": {"name": summary_name},
             "transform": [{"filter": {"field": "group_index", "equal": position[group]}}],
             "mark": {"type": "text", "fontSize": 10, "baseline": "middle"},
-            "encoding": {"x": x, "y": {"value": height + _N_ROW_OFFSET_PX + row * _N_ROW_GAP_PX},
+            "encoding": {"x": x, "y": {"value": n_row_px(height, row)},
                          "text": {"field": "n_label", "type": "nominal"}, "color": {"value": colours[group]},
                          "tooltip": [{"field": "group", "type": "nominal", "title": "Group"},
                                      {"field": "week", "type": "quantitative", "title": "Week"},
