@@ -171,7 +171,7 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
                                                       f"{_TOKEN}{UNSCHEDULED}")
             found += more
     problems = list(reading.problems)
-    checked = []
+    checked, said = [], set()
     for problem in found:
         table = problem.file[len(_TOKEN):] if problem.file.startswith(_TOKEN) else None
         if table is None:  # pragma: no cover - every table is given a token
@@ -180,7 +180,8 @@ def _cohort_from_reading(reading: readers.Reading, source: str, provenance: pd.D
             continue  # its rows were left out for problems already said
         elif table in reading.frames:
             found_here = _to_file_rows(problem, table, reading)
-            if found_here not in checked:  # one long file feeds two tables: say a problem of the file once
+            if found_here not in said:  # one long file feeds two tables: say a problem of the file once
+                said.add(found_here)
                 checked.append(found_here)
         # else: a table that was not found or not readable; the reader has said why
     order = {name: i for i, name in enumerate([*TABLES, UNSCHEDULED])}

@@ -111,6 +111,11 @@ class Reading:
     def problem(self, file: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(file, row, column, message))
 
+    def note(self, file: str, row: int | None, column: str | None, message: str) -> None:
+        """A warning that, should the cohort be refused, is said first among its problems (it is their cause)."""
+        self.warn(file, row, column, message)
+        self.notes.append(Problem(file, row, column, message))
+
     def warn(self, file: str, row: int | None, column: str | None, message: str) -> None:
         """Record a warning once (a long sheet feeds two tables and would otherwise say it twice)."""
         warning = Problem(file, row, column, message)

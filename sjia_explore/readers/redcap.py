@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from sjia_explore.readers.reading import Reading, Sheet, is_missing, short
 from sjia_explore.readers.sniff import REDCAP_DICTIONARY_FIRST_HEADER, REDCAP_EVENT
 from sjia_explore.readers.timing import time_point_week, time_target
-from sjia_explore.schema import TABLES, Problem, canonical_column, normalise_header
+from sjia_explore.schema import TABLES, canonical_column, normalise_header
 
 EVENT = REDCAP_EVENT
 REPEAT_INSTRUMENT = "redcap_repeat_instrument"
@@ -210,10 +210,8 @@ def _decode(records: Sheet, fields: dict[str, Field] | None, reading: Reading) -
                      "are unknown; export the data dictionary beside the records: " + ", ".join(undecoded[:5])
                      + (" ..." if len(undecoded) > 5 else ""))
     if fields is None:
-        missing = Problem(label, None, None, "no REDCap data dictionary was found beside the records: coded answers "
-                          "(radio, dropdown) are read as their codes; put the dictionary in the same folder or zip")
-        reading.warn(missing.file, missing.row, missing.column, missing.message)
-        reading.notes.append(missing)  # if the codes are refused below, this is said first: it is the fix
+        reading.note(label, None, None, "no REDCap data dictionary was found beside the records: coded answers "
+                     "(radio, dropdown) are read as their codes; put the dictionary in the same folder or zip")
     rows = []
     for row in records.rows:
         out = [row[j] if dec is None else dec.get(row[j].strip(), row[j]) for j, dec in zip(keep, decoders)]

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 
 from sjia_explore.readers.limits import Limits
 from sjia_explore.readers.reading import Reading, Sheet
-from sjia_explore.schema import TABLES, Problem, canonical_column, normalise_header
+from sjia_explore.schema import TABLES, canonical_column, normalise_header
 
 #: Bytes looked at to tell text from binary (a NUL byte in them means binary).
 SNIFF_BYTES = 8192
@@ -217,11 +217,9 @@ def read_text(raw: bytes, label: str, name: str, limits: Limits, reading: Readin
         return None
     if encoding == "cp1252":
         start = _first_non_utf8(raw)
-        note = Problem(label, None, None,
-                       f"the file is not UTF-8 (first non-UTF-8 byte at position {start}); it was read as "
-                       'Windows-1252 (cp1252): check that accented letters look right, or save it as "CSV UTF-8"')
-        reading.warnings.append(note)
-        reading.notes.append(note)
+        reading.note(label, None, None,
+                     f"the file is not UTF-8 (first non-UTF-8 byte at position {start}); it was read as "
+                     'Windows-1252 (cp1252): check that accented letters look right, or save it as "CSV UTF-8"')
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[tuple[int, list[str]]] = []
