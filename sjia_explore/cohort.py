@@ -509,36 +509,109 @@ class Cohort:
         if criteria:
             sub = replace(sub, **criteria)
         sub = self._known_names(sub)
-        keep = self.patient_features(sub.early_cutoff_months)
-        mask = pd.Series(True, index=keep.index)
+        kept = np.ones(len(self.patients), dtype=bool)
+        for mask in self._masks(sub).values():
+            kept &= mask
+        return self.subset(kept, sub)
+
+    def subgroup_masks(self, subgroup: Subgroup) -> dict[str, np.ndarray]:
+        """Which patients meet each criterion of ``subgroup`` that is set: one boolean per row of ``patients``.
+
+        Keyed by the :class:`Subgroup` field (``"studies"``, ``"prior_biologic_any"``,
+        ``"prior_biologic_none"``, ``"duration"``, ``"prior_mas"``, ``"sex"``,
+        ``"baseline_steroid"``); a criterion left at its default is not in it. A
+        patient with no value of a yes/no or sex criterion does not meet it
+        (:meth:`not_recorded` says who). :meth:`filter` keeps the patients who meet
+        them all; counting how many each one leaves needs no new cohort.
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> c = load_cohort()
+        >>> masks = c.subgroup_masks(Subgroup(sex="F", prior_mas=True))
+        >>> sorted(masks)
+        ['prior_mas', 'sex']
+        >>> int((masks["sex"] & masks["prior_mas"]).sum()) == c.filter(sex="F", prior_mas=True).n_patients
+        True
+        """
+        return self._masks(self._known_names(subgroup))
+
+    def _masks(self, sub: Subgroup) -> dict[str, np.ndarray]:
+        """:meth:`subgroup_masks` of a subgroup whose names are spelled as this cohort spells them."""
+        base = self._base_features
+        masks: dict[str, np.ndarray] = {}
+
+        def put(name: str, values: pd.Series) -> None:
+            masks[name] = values.fillna(False).to_numpy(dtype=bool)
+
         if sub.studies:
-            mask &= keep["study"].isin(sub.studies)
+            put("studies", base["study"].isin(sub.studies))
         drugs = self._prior_drugs
         if sub.prior_biologic_any:
-            had = drugs.loc[drugs["drug"].isin(sub.prior_biologic_any), "patient_id"]
-            mask &= keep["patient_id"].isin(had)
+            put("prior_biologic_any", base["patient_id"].isin(
+                drugs.loc[drugs["drug"].isin(sub.prior_biologic_any), "patient_id"]))
         if sub.prior_biologic_none:
-            had = drugs.loc[drugs["drug"].isin(sub.prior_biologic_none), "patient_id"]
-            mask &= ~keep["patient_id"].isin(had)
+            put("prior_biologic_none", ~base["patient_id"].isin(
+                drugs.loc[drugs["drug"].isin(sub.prior_biologic_none), "patient_id"]))
         if sub.duration != "any":
-            mask &= keep["early"].fillna(False).astype(bool) if sub.duration == "early" \
-                else (~keep["early"]).fillna(False).astype(bool)
+            early = early_flag(base["months_onset_to_treatment"], sub.early_cutoff_months)
+            put("duration", early if sub.duration == "early" else ~early)
         if sub.prior_mas is not None:
-            mask &= keep["prior_mas"].astype("boolean").eq(sub.prior_mas).fillna(False).astype(bool)
+            put("prior_mas", base["prior_mas"].astype("boolean").eq(sub.prior_mas))
         if sub.sex is not None:
-            mask &= keep["sex"].eq(sub.sex).fillna(False).astype(bool)
+            put("sex", base["sex"].eq(sub.sex))
         if sub.baseline_steroid is not None:
-            mask &= keep["baseline_steroid"].eq(sub.baseline_steroid).fillna(False).astype(bool)
-        kept = np.append(mask.to_numpy(dtype=bool), False)  # position -1 (a row of no known patient): dropped
-        ids = None if self.patients["patient_id"].is_unique else set(keep.loc[mask, "patient_id"])
+            put("baseline_steroid", base["baseline_steroid"].eq(sub.baseline_steroid))
+        return masks
+
+    def not_recorded(self, column: str) -> np.ndarray:
+        """Which patients have no value of ``column``: one boolean per row of ``patients``.
+
+        ``column`` is a column of :meth:`patient_features` that does not depend on the
+        cut-off (``"sex"``, ``"prior_mas"``, ``"baseline_steroid"``, ...). A yes/no or sex
+        criterion of :meth:`subgroup_masks` leaves these patients out.
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> int(load_cohort().not_recorded("sex").sum())  # Vastert 2011 did not report its patients' sex
+        5
+        """
+        return self._base_features[column].isna().to_numpy(dtype=bool)
+
+    def subset(self, kept, subgroup: Subgroup | None = None) -> Cohort:
+        """A new cohort holding the patients where ``kept`` is True (one boolean per row of ``patients``),
+        with their rows in every table, described as ``subgroup`` (default: this cohort's).
+
+        :meth:`filter` is this with the patients of a subgroup; use it with masks of
+        :meth:`subgroup_masks` combined as you need.
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> c = load_cohort()
+        >>> c.subset(c.patients["study"].eq("vastert2011").to_numpy()).n_patients
+        5
+        """
+        kept = np.asarray(kept, dtype=bool)
+        if kept.shape != (len(self.patients),):
+            raise ValueError(f"kept must hold one True or False per patient row ({len(self.patients)}), "
+                             f"not {kept.shape[0] if kept.ndim else 'a single value'}")
+        ids = None if self.patients["patient_id"].is_unique else set(self.patients.loc[kept, "patient_id"])
+        at = np.append(kept, False)  # position -1 (a row of no known patient): dropped
 
         def rows(df: pd.DataFrame) -> pd.DataFrame:
-            chosen = kept[self._patient_positions(df)] if ids is None else df["patient_id"].isin(ids)
-            return df.loc[chosen].reset_index(drop=True)  # a new frame (copy-on-write): nothing shared
+            chosen = at[self._patient_positions(df)] if ids is None else df["patient_id"].isin(ids).to_numpy()
+            out = df.take(np.flatnonzero(chosen))  # a new frame (copy-on-write): nothing shared
+            out.index = pd.RangeIndex(len(out))
+            return out
 
         out = replace(self, patients=rows(self.patients), visits=rows(self.visits),
                       treatments=rows(self.treatments), adverse_events=rows(self.adverse_events),
-                      unscheduled_visits=rows(self.unscheduled_visits), subgroup=sub)
+                      unscheduled_visits=rows(self.unscheduled_visits),
+                      subgroup=self.subgroup if subgroup is None else subgroup)
         # The kept patients' cut-off-free features are already known: hand them on rather than recompute.
-        out.__dict__["_base_features"] = self._base_features.loc[mask.to_numpy()].reset_index(drop=True)
+        base = self._base_features.take(np.flatnonzero(kept))
+        base.index = pd.RangeIndex(len(base))
+        out.__dict__["_base_features"] = base
         return out

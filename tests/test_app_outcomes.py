@@ -356,6 +356,7 @@ def test_published_figures_file_says_what_its_rows_are_and_which_cohort_they_sat
     import hashlib
     from pathlib import Path
 
+    session.update(ViewState())  # a view shown (the module's session may be fresh when this test runs alone)
     _, _, data = session.download("literature_csv")
     stamp, rows = _stamp_and_rows(data)
     source = Path(__file__).parents[1] / "data" / "literature.csv"

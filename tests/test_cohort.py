@@ -142,3 +142,91 @@ def test_a_misspelt_or_unknown_filter_value_is_an_error_that_lists_the_choices()
     never = c.filter(prior_biologic_none=("tocilizumab",))
     assert "tocilizumab" not in never.prior_biologic_options()
     assert never.filter(sex="M").n_patients == c.filter(prior_biologic_none=("tocilizumab",), sex="M").n_patients
+
+
+def _registry_with_gaps():
+    """A simulated registry where some patients have no sex or MAS recorded (every 7th and every 5th)."""
+    from dataclasses import replace
+
+    from sjia_explore.simulate import registry
+
+    whole = registry(60, seed=11)
+    patients = whole.patients.copy()
+    patients.loc[patients.index % 7 == 0, "sex"] = pd.NA
+    patients.loc[patients.index % 5 == 0, "prior_mas"] = pd.NA
+    return replace(whole, patients=patients)
+
+
+def test_each_criterions_mask_is_the_patients_plain_pandas_finds():
+    """The reference is worked out from the raw tables, not from the cohort's own derived features."""
+    c = _registry_with_gaps()
+    p, t, v = c.patients, c.treatments, c.visits
+    had_toci = set(t.loc[(t["period"] == "previous") & t["drug"].eq("tocilizumab") & t["received"].eq(True),
+                         "patient_id"])
+    on_steroid = set(v.loc[v["week"].eq(0) & (v["steroid_mg_kg_day"] > 0), "patient_id"])
+    expected = {
+        "sex": p["sex"].eq("F").fillna(False),
+        "prior_mas": p["prior_mas"].eq(True).fillna(False),
+        "prior_biologic_any": p["patient_id"].isin(had_toci),
+        "prior_biologic_none": ~p["patient_id"].isin(had_toci),
+        "baseline_steroid": p["patient_id"].isin(on_steroid),
+        "studies": p["study"].eq("simulated"),
+        "duration": p["months_onset_to_treatment"].lt(6).fillna(False),
+    }
+    for name, reference in expected.items():
+        value = {"sex": "F", "prior_mas": True, "prior_biologic_any": ("tocilizumab",),
+                 "prior_biologic_none": ("tocilizumab",), "baseline_steroid": True, "studies": ("simulated",),
+                 "duration": "early"}[name]
+        masks = c.subgroup_masks(Subgroup(early_cutoff_months=6, **{name: value}))
+        assert list(masks) == [name]
+        assert masks[name].tolist() == reference.astype(bool).tolist(), name
+    assert c.subgroup_masks(Subgroup()) == {}  # nothing set: nothing to keep or drop
+    assert c.not_recorded("sex").tolist() == p["sex"].isna().tolist()
+    assert int(c.not_recorded("prior_mas").sum()) == 12  # rows 0, 5, ..., 55
+
+
+def test_a_subset_keeps_the_rows_of_the_patients_it_is_given_and_refuses_a_mask_of_another_length():
+    c = _registry_with_gaps()
+    kept = (c.patients.index % 3 == 0)
+    part = c.subset(kept, Subgroup(sex="M"))
+    ids = set(c.patients.loc[kept, "patient_id"])
+    for table in ("patients", "visits", "treatments", "adverse_events"):
+        expected = getattr(c, table)
+        pd.testing.assert_frame_equal(getattr(part, table),
+                                      expected[expected["patient_id"].isin(ids)].reset_index(drop=True))
+    assert part.subgroup == Subgroup(sex="M") and c.subset(kept).subgroup == c.subgroup
+    assert part.patient_features(12)["patient_id"].tolist() == c.patients.loc[kept, "patient_id"].tolist()
+    with pytest.raises(ValueError, match="one True or False per patient row"):
+        c.subset(kept[:-1])
+
+
+def test_the_apps_funnel_counts_each_filter_in_the_order_shown_with_those_it_left_out_for_no_value():
+    """Counted by hand, one filter after the other, from the raw tables."""
+    from sjia_explore.app.compute.context import select
+
+    c = _registry_with_gaps()
+    p, t, v = c.patients, c.treatments, c.visits
+    had = set(t.loc[(t["period"] == "previous") & t["drug"].isin(["tocilizumab", "etanercept"])
+                    & t["received"].eq(True), "patient_id"])
+    on_steroid = set(v.loc[v["week"].eq(0) & (v["steroid_mg_kg_day"] > 0), "patient_id"])
+    no_steroid_value = set(p["patient_id"]) - set(v.loc[v["week"].eq(0) & v["steroid_mg_kg_day"].notna(),
+                                                        "patient_id"])
+    rows = p.assign(had=p["patient_id"].isin(had), on=p["patient_id"].isin(on_steroid))
+    expected = {"study": len(rows)}
+    rows = rows[rows["had"]]
+    expected["had_any"] = expected["had_none"] = len(rows)
+    expected["prior_mas_unknown"] = int(rows["prior_mas"].isna().sum())
+    rows = rows[rows["prior_mas"].eq(False).fillna(False)]
+    expected["prior_mas"] = len(rows)
+    expected["sex_unknown"] = int(rows["sex"].isna().sum())
+    rows = rows[rows["sex"].eq("F").fillna(False)]
+    expected["sex"] = len(rows)
+    expected["steroid_unknown"] = int(rows["patient_id"].isin(no_steroid_value).sum())
+    rows = rows[rows["on"]]
+    expected["steroid"] = len(rows)
+    selected, funnel = select(c, Subgroup(prior_biologic_any=("tocilizumab", "etanercept"), prior_mas=False,
+                                          sex="F", baseline_steroid=True))
+    assert funnel == expected
+    assert expected["prior_mas_unknown"] > 0 and expected["sex_unknown"] > 0 and expected["steroid"] > 0
+    assert sorted(selected.patients["patient_id"]) == sorted(rows["patient_id"])
+    assert select(c, Subgroup())[0] is c  # no filter: the cohort itself

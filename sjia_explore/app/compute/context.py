@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from sjia_explore.app.vocabulary import MAX_WEEK
@@ -81,16 +82,20 @@ def select(cohort: Cohort, selection: Subgroup) -> tuple[Cohort, dict[str, int]]
     5
     """
     funnel: dict[str, int] = {}
-    running = Subgroup(early_cutoff_months=selection.early_cutoff_months)
-    selected = cohort
+    masks = cohort.subgroup_masks(selection)  # each filter's patients, worked out once over the whole cohort
+    ids = cohort.patients["patient_id"]
+    unique = ids.is_unique
+    kept = np.ones(len(ids), dtype=bool)
+    filtered = False
     for key, names in FILTER_STEPS:
-        criterion = {name: getattr(selection, name) for name in names}
-        if any(value != getattr(running, name) for name, value in criterion.items()):  # an active filter
-            if key in UNKNOWN_COUNTED:  # patients with no value of it drop out too: say how many
-                funnel[key + UNKNOWN_SUFFIX] = int(selected._base_features[UNKNOWN_COUNTED[key]].isna().sum())
-            running = replace(running, **criterion)
-            selected = cohort.filter(running)
-        funnel[key] = selected.n_patients
+        active = [masks[name] for name in names if name in masks]
+        if active and key in UNKNOWN_COUNTED:  # patients with no value of it drop out too: say how many
+            funnel[key + UNKNOWN_SUFFIX] = int((kept & cohort.not_recorded(UNKNOWN_COUNTED[key])).sum())
+        for mask in active:
+            kept &= mask
+        filtered = filtered or bool(active)
+        funnel[key] = (int(kept.sum()) if unique else ids[kept].nunique()) if filtered else cohort.n_patients
+    selected = cohort.subset(kept, selection) if filtered else cohort
     return selected, funnel
 
 
