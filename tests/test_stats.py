@@ -718,6 +718,21 @@ def test_a_ledger_without_scopes_tells_selections_apart_by_their_patients(cohort
     assert ledger.n_tests == 8  # the same patients (in another order): shown again, not new
 
 
+def test_the_ledgers_table_follows_every_record_and_reset_and_a_change_to_it_stays_outside():
+    """The table is kept between records (the app asks for it on every redraw); it must never be stale."""
+    ledger = TestLedger()
+    ledger.record("overall test across visits", "sjadas27", "paper", 3)
+    first = ledger.to_frame()
+    first.loc[0, "n_tests"] = 99  # a caller's change
+    assert ledger.to_frame()["n_tests"].tolist() == [3]
+    ledger.record("vs week 0", "sjadas27", "paper", 2)
+    assert ledger.to_frame()["n_tests"].tolist() == [3, 2]
+    ledger.reset()
+    assert ledger.to_frame().empty
+    ledger.record("vs week 0", "sjadas27", "paper", 2)  # as many entries as once before, after a reset
+    assert ledger.to_frame()["n_tests"].tolist() == [2] and ledger.to_frame()["analysis"].tolist() == ["vs week 0"]
+
+
 def test_the_ledger_sentence_says_what_chance_alone_would_give():
     ledger = TestLedger()
     ledger.record("Table 1", "sex", "Fisher's exact", 1)

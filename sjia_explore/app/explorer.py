@@ -98,6 +98,7 @@ class CohortExplorer:
         self._expected_shown: ViewState | None = None  # the view shown meanwhile, until the viewer changes it
         self._mismatch: tuple[str, str] | None = None  # a file uploaded instead: (name, fingerprint)
         self._panel_before_share: str | None = None  # the panel open before the Share panel was opened
+        self._ledger_shown: tuple | None = None  # (ledger, revision) of the ledger on screen
         self._build()
         self._show_cohort()
         notes: list[str] = []
@@ -513,7 +514,7 @@ class CohortExplorer:
         self.window.render(model.window)
         self.safety.render(model.safety)
         self.outcomes.render(model)
-        self._render_ledger(model)
+        self._render_ledger()
         self.messages.render(model.about)
         self.table1.value = table1_html(model.table1)
         self.statistics.render_status(state)
@@ -552,8 +553,13 @@ class CohortExplorer:
                 finally:
                     self._syncing = False
 
-    def _render_ledger(self, model: ViewModel | None = None) -> None:
-        frame, sentence = self.session.ledger.to_frame(), self.session.ledger.sentence()
+    def _render_ledger(self) -> None:
+        """The ledger on screen, made again only when a test was recorded or it was reset (not on every redraw)."""
+        ledger = self.session.ledger
+        if self._ledger_shown == (id(ledger), ledger.revision):
+            return
+        self._ledger_shown = (id(ledger), ledger.revision)
+        frame, sentence = ledger.to_frame(), ledger.sentence()
         self.window.render_ledger(frame, sentence)
         self.statistics.render_ledger(frame, sentence)
 

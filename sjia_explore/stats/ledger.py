@@ -55,6 +55,8 @@ class TestLedger:
 
     entries: list[dict] = field(default_factory=list)
     seen: set = field(default_factory=set)
+    _resets: int = field(default=0, init=False, repr=False, compare=False)
+    _frame: tuple | None = field(default=None, init=False, repr=False, compare=False)  # (revision, to_frame())
 
     def record_tests(self, analysis: str, outcome: str, method: str, keys, selection: str = "",
                      note: str = "", patients: Iterable | None = None, cohort: str = "") -> int:
@@ -89,6 +91,21 @@ class TestLedger:
         """Forget every test recorded (the viewer chose to start counting again)."""
         self.entries.clear()
         self.seen.clear()
+        self._resets += 1
+
+    @property
+    def revision(self) -> tuple[int, int]:
+        """Changes with every record and reset: the same revision, the same :meth:`to_frame` and :meth:`sentence`.
+
+        Examples
+        --------
+        >>> ledger = TestLedger()
+        >>> before = ledger.revision
+        >>> _ = ledger.record("overall test across visits", "sjadas27", "paper", 2)
+        >>> ledger.revision != before
+        True
+        """
+        return self._resets, len(self.entries)
 
     @property
     def n_tests(self) -> int:
@@ -102,7 +119,9 @@ class TestLedger:
     def to_frame(self) -> pd.DataFrame:
         """One row per recorded analysis: ``analysis``, ``selection``, ``outcome``, ``method``, ``n_tests``
         (new tests), ``n_repeated`` (shown again, not counted), ``note``."""
-        return pd.DataFrame(self.entries, columns=LEDGER_COLUMNS)
+        if self._frame is None or self._frame[0] != self.revision:  # made again only when a test was recorded
+            self._frame = (self.revision, pd.DataFrame(self.entries, columns=LEDGER_COLUMNS))
+        return self._frame[1].copy(deep=False)  # copy-on-write: a change to it never reaches the ledger
 
     def summary(self) -> str:
         """The ledger in one sentence, e.g. ``9 tests in 2 analyses``."""

@@ -45,7 +45,7 @@ def highlight_model(ctx: Context, dropped: str | None = None) -> HighlightModel:
     pid = ctx.state.highlight
     # the patients drawn do not change with the cut-off: their choices are kept per selection
     choices, ids = ctx.remember("highlight_choices", ("selection",),
-                                lambda: _choices(line_patients(ctx.features)[0]))
+                                lambda: _choices(line_patients(ctx.selected.patients)[0]))
     if pid is None:
         sentence = (f"Patient {dropped} is no longer highlighted: the filters now leave them out."
                     if dropped else "")
@@ -88,11 +88,21 @@ def highlight(ctx: Context, model: PatientsModel) -> PatientsModel:
 
 
 def _choices(shown: pd.DataFrame) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
-    """The patients of ``shown`` as highlight choices, the earliest treated first, and their ids."""
-    months = pd.to_numeric(shown["months_onset_to_treatment"], errors="coerce")
-    order = shown.assign(_m=months, _id=shown["patient_id"].astype(str)).sort_values(["_m", "_id"],
-                                                                                     na_position="last")
-    return tuple((_row_label(i, m), i) for i, m in zip(order["_id"], order["_m"])), frozenset(order["_id"])
+    """The patients of ``shown`` as highlight choices, the earliest treated first (those with no time last; ties
+    by id), and their ids.
+
+    Examples
+    --------
+    >>> shown = pd.DataFrame({"patient_id": ["b", "a", "c", "d"], "months_onset_to_treatment": [3.0, None, 3.0, 0.5]})
+    >>> [label for label, _ in _choices(shown)[0]]
+    ['d (0.5 mo)', 'b (3.0 mo)', 'c (3.0 mo)', 'a (time not recorded)']
+    """
+    months = pd.to_numeric(shown["months_onset_to_treatment"], errors="coerce").to_numpy(dtype=float,
+                                                                                         na_value=np.nan)
+    ids = shown["patient_id"].astype(str).to_numpy(dtype=object)
+    unknown = np.isnan(months)
+    order = np.lexsort((ids, np.where(unknown, 0.0, months), unknown))  # the last key sorts first
+    return tuple((_row_label(ids[i], months[i]), ids[i]) for i in order), frozenset(ids.tolist())
 
 
 def _row_label(pid, months) -> str:
