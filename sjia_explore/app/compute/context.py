@@ -101,7 +101,7 @@ def select(cohort: Cohort, selection: Subgroup) -> tuple[Cohort, dict[str, int]]
 
 def has_values(visits: pd.DataFrame, column: str) -> bool:
     """True when the visits hold at least one value of ``column``."""
-    return column in visits.columns and visits[column].notna().any()
+    return column in visits.columns and visits[column].count() > 0  # count(): no mask made
 
 
 @dataclass(frozen=True)
