@@ -326,6 +326,11 @@ class TrajectoryIndex:
     def outcomes(self) -> list[str]:
         return list(self._cells)
 
+    def positions(self, patient_ids) -> np.ndarray:
+        """Each of ``patient_ids``' position in this index (−1 for a patient with no visit indexed): what
+        :meth:`CutoffSums.from_arrays` is given."""
+        return self._ids.get_indexer(pd.Index(patient_ids))
+
     def groups(self, patients: pd.DataFrame, by: str | None = None) -> IndexedGroups:
         """The patients of ``patients`` grouped by its column ``by``, once for every outcome."""
         roster = _roster(pd.DataFrame(columns=["patient_id"]), by, patients)
@@ -378,7 +383,12 @@ class SortedMonths:
     def of(cls, patients: pd.DataFrame, column: str = "months_onset_to_treatment") -> SortedMonths:
         """From a patient table (one row per patient)."""
         _check_columns(patients, ["patient_id", column], "patients")
-        months = _numeric(patients.drop_duplicates("patient_id")[column])
+        return cls.from_months(_numeric(patients.drop_duplicates("patient_id")[column]))
+
+    @classmethod
+    def from_months(cls, months: np.ndarray) -> SortedMonths:
+        """From each patient's months (a float array, NaN where not recorded), one value per patient."""
+        months = np.asarray(months, dtype=float)
         known = ~np.isnan(months)
         return cls(np.sort(months[known]), int((~known).sum()))
 
@@ -494,9 +504,31 @@ class CutoffSums:
     MONTHS = "months_onset_to_treatment"
 
     def __init__(self, index: TrajectoryIndex, patients: pd.DataFrame):
-        self.sorted_months = SortedMonths.of(patients, self.MONTHS)
+        _check_columns(patients, ["patient_id", self.MONTHS], "patients")
         roster = patients.drop_duplicates("patient_id")
-        months = _numeric(roster[self.MONTHS])
+        self._arrange(index, _numeric(roster[self.MONTHS]), index.positions(roster["patient_id"]))
+
+    @classmethod
+    def from_arrays(cls, index: TrajectoryIndex, months: np.ndarray, positions: np.ndarray) -> CutoffSums:
+        """The same, from the selected patients' months (NaN where not recorded) and their positions in ``index``
+        (:meth:`TrajectoryIndex.positions`; −1 for a patient with no visit there), one value per patient: a new
+        selection that is a boolean mask over arrays worked out once per cohort makes no table.
+
+        Examples
+        --------
+        >>> visits = pd.DataFrame({"patient_id": ["a", "a", "b", "c"], "week": [0, 4, 0, 0],
+        ...                        "active_joints": [6, 1, 4, 2]})
+        >>> index = TrajectoryIndex(visits, ["active_joints"], weeks=[0, 4])
+        >>> sums = CutoffSums.from_arrays(index, np.array([2.0, 7.5]), index.positions(["a", "b"]))
+        >>> sums.summarise("active_joints", 6)["n"].tolist()
+        [1, 1, 1, 0]
+        """
+        out = cls.__new__(cls)
+        out._arrange(index, np.asarray(months, dtype=float), np.asarray(positions, dtype=np.intp))
+        return out
+
+    def _arrange(self, index: TrajectoryIndex, months: np.ndarray, position: np.ndarray) -> None:
+        self.sorted_months = SortedMonths.from_months(months)
         self._index = index
         self.weeks = index.weeks
         # each selected patient's rank in order of months (the unknown last): a week's values are put in that
@@ -506,7 +538,6 @@ class CutoffSums:
         rank[order] = np.arange(order.size)
         self._months_by_rank = months[order]
         self._n_known = self.sorted_months.months.size
-        position = index._ids.get_indexer(roster["patient_id"])
         found = position >= 0
         self._rank_at = np.full(len(index._ids) + 1, -1, dtype=np.intp)
         self._rank_at[position[found]] = rank[found]

@@ -698,12 +698,13 @@ def test_a_cohort_without_a_core_column_says_so_where_its_chart_would_be(app):
 
 
 def test_a_new_cut_off_does_not_look_again_at_what_depends_only_on_the_patients(cohort, monkeypatch):
+    from sjia_explore.app.compute.selection import SelectedPatients
     from sjia_explore.app.session import Session
-    from sjia_explore.cohort import Cohort
 
     calls = []
-    original = Cohort.is_reconstructed
-    monkeypatch.setattr(Cohort, "is_reconstructed", lambda self, *a, **k: calls.append(a) or original(self, *a, **k))
+    original = SelectedPatients.is_reconstructed
+    monkeypatch.setattr(SelectedPatients, "is_reconstructed",
+                        lambda self, *a, **k: calls.append(a) or original(self, *a, **k))
     session = Session(cohort)
     first = session.compute(ViewState(early_cutoff_months=6))
     asked = len(calls)

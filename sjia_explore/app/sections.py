@@ -34,11 +34,11 @@ def _always(ctx: Context) -> bool:
 
 
 def _drawn(ctx: Context) -> bool:
-    return ctx.selected.n_patients > 0
+    return ctx.chosen.n_patients > 0
 
 
 def _tab(name: str) -> Callable[[Context], bool]:
-    return lambda ctx: ctx.selected.n_patients > 0 and ctx.state.section == name
+    return lambda ctx: ctx.chosen.n_patients > 0 and ctx.state.section == name
 
 
 def _small(ctx: Context) -> bool:

@@ -29,15 +29,15 @@ from typing import Any, Callable
 
 from sjia_explore.app import downloads
 from sjia_explore.app.compute import tests as tests_compute
-from sjia_explore.app.compute.context import CohortOptions, Context, select
+from sjia_explore.app.compute.context import CohortOptions, Context, choose
 from sjia_explore.app.compute.patients import highlight_model
+from sjia_explore.app.compute.selection import PatientArrays, SelectedPatients
 from sjia_explore.app.compute.trajectories import index_of
 from sjia_explore.app.model import SelectionModel, TestsModel, ViewModel
 from sjia_explore.app.sections import SECTIONS, Section, section
 from sjia_explore.app.state import ViewState
 from sjia_explore.app.vocabulary import describe_subgroup
 from sjia_explore.cohort import Cohort, Subgroup
-from sjia_explore.trajectories import SortedMonths
 
 #: Selections of patients (filtered cohorts) kept for a quick return to them.
 SELECTIONS_KEPT = 4
@@ -105,12 +105,13 @@ class Session:
         self.options = CohortOptions.of(cohort)
         self.analyses: Analyses | None = None
         self._index: Any = False  # made on first use, for this cohort
+        self._arrays: PatientArrays | None = None  # likewise
         self.forget()
 
     def forget(self, sections: tuple[str, ...] | None = None) -> None:
         """Forget the selections of patients and the sections computed (default: every section), so that the
         next update computes them anew."""
-        self._selections: OrderedDict[Subgroup, tuple[Cohort, dict[str, int]]] = OrderedDict()
+        self._selections: OrderedDict[Subgroup, SelectedPatients] = OrderedDict()
         kept = {} if sections is None else {k: v for k, v in getattr(self, "_sections", {}).items()
                                             if k not in sections}
         # parts kept under their own names (Context.remember) stay unless named
@@ -122,6 +123,13 @@ class Session:
         if self._index is False:
             self._index = index_of(self.cohort, self.options.weeks)
         return self._index
+
+    @property
+    def arrays(self) -> PatientArrays:
+        """The shown cohort's per-patient arrays: a new selection of patients is boolean masks over them."""
+        if self._arrays is None or self._arrays.cohort is not self.cohort:
+            self._arrays = PatientArrays(self.cohort, self.index)
+        return self._arrays
 
     # -- one view --------------------------------------------------------------------------
     def dark(self, state: ViewState) -> bool:
@@ -139,16 +147,20 @@ class Session:
                 low <= state.early_cutoff_months <= high):
             raise ValueError(f"the cut-off must be whole months between {low} and {high}, not "
                              f"{state.early_cutoff_months:g}")
-        if state.highlight is not None:
-            selected, _ = self.selected(state)
-            if not selected.patients["patient_id"].astype(str).eq(state.highlight).any():
-                state = replace(state, highlight=None)
+        if state.highlight is not None and not self.chosen(state).has_patient(state.highlight):
+            state = replace(state, highlight=None)
         return state
 
     def selected(self, state: ViewState) -> tuple[Cohort, dict[str, int]]:
         """The patients of ``state`` and how many each filter leaves (remembered per selection)."""
+        chosen = self.chosen(state)
+        return chosen.cohort, chosen.funnel
+
+    def chosen(self, state: ViewState) -> SelectedPatients:
+        """The patients of ``state`` as a boolean per patient, with how many each filter leaves (remembered per
+        selection); their tables are made when first asked for."""
         selection = state.selection()
-        return remember(self._selections, selection, lambda: select(self.cohort, selection), SELECTIONS_KEPT)
+        return remember(self._selections, selection, lambda: choose(self.arrays, selection), SELECTIONS_KEPT)
 
     def analyses_for(self, state: ViewState) -> Analyses:
         """The tests of this selection of patients: the same ledger while the patients stay the same."""
@@ -160,15 +172,15 @@ class Session:
 
     def context(self, state: ViewState, *, dark: bool | None = None) -> Context:
         """Everything a section needs for ``state``."""
-        selected, _ = self.selected(state)
+        chosen = self.chosen(state)
         made: dict[str, Any] = {}
 
         def features():  # made once, when a section first asks for it
             if "features" not in made:
-                made["features"] = selected.patient_features(state.early_cutoff_months)
+                made["features"] = chosen.cohort.patient_features(state.early_cutoff_months)
             return made["features"]
 
-        ctx = Context(cohort=self.cohort, selected=selected, features_of=features, state=state,
+        ctx = Context(cohort=self.cohort, chosen=chosen, features_of=features, state=state,
                       dark=self.dark(state) if dark is None else dark, options=self.options,
                       group_counts={}, index=self.index, analyses=self.analyses_for(state), panel=self.panel)
 
@@ -177,7 +189,7 @@ class Session:
             return remember(cache, ctx.key(inputs), make, 8)
 
         # the group sizes at any cut-off: a search in the selection's sorted months (kept per selection)
-        months = remember_part("selection_months", ("selection",), lambda: SortedMonths.of(selected.patients))
+        months = remember_part("selection_months", ("selection",), lambda: chosen.sorted_months)
         return replace(ctx, remember=remember_part, group_counts=months.group_sizes(state.early_cutoff_months))
 
     def section_model(self, sec: Section, ctx: Context) -> Any:
@@ -199,8 +211,8 @@ class Session:
 
     def _model(self, ctx: Context, dropped: str | None = None) -> ViewModel:
         state = ctx.state
-        _, funnel = self.selected(state)
-        selection = SelectionModel(n_total=ctx.selected.n_patients, funnel=funnel, group_counts=ctx.group_counts,
+        selection = SelectionModel(n_total=ctx.chosen.n_patients, funnel=ctx.chosen.funnel,
+                                   group_counts=ctx.group_counts,
                                    description=describe_subgroup(state.subgroup()))
         sections = {s.name: self.section_model(s, ctx) for s in SECTIONS if s.shown(ctx)}
         return ViewModel(state=state, dark=ctx.dark, selection=selection, about=sections.pop("about"),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from sjia_explore import published
 from sjia_explore.app.compute.context import Context
+from sjia_explore.app.compute.selection import SelectedPatients
 from sjia_explore.app.model import AboutModel, StudyProvenance
 from sjia_explore.app.vocabulary import OUTCOMES, study_label
 from sjia_explore.cohort import Cohort
@@ -17,30 +16,38 @@ INPUTS = ("selection",)
 PROVENANCE_INPUTS = ("studies",)
 
 
-def about(selected: Cohort, studies: tuple[StudyProvenance, ...] | None = None) -> AboutModel:
+def about(chosen: SelectedPatients, studies: tuple[StudyProvenance, ...] | None = None) -> AboutModel:
     """Whether the values drawn are reconstructed or simulated, and each study's published/reconstructed columns
-    (``studies``: :func:`provenance` of the selection, when already known)."""
+    (``studies``: :func:`provenance` of the selection, when already known).
+
+    Examples
+    --------
+    >>> from sjia_explore import Subgroup, load_cohort
+    >>> from sjia_explore.app.compute.selection import PatientArrays, SelectedPatients
+    >>> arrays = PatientArrays(load_cohort())
+    >>> model = about(SelectedPatients(arrays, arrays.mask("studies", ("vastert2011",)), Subgroup()))
+    >>> model.reconstructed, model.visit_rows
+    (True, (('reconstructed', 24),))
+    """
     drawn = [o.column for o in OUTCOMES]
-    visits, events = selected.visits, selected.adverse_events
-    counts = (visits["provenance"].fillna("not stated").value_counts()
-              if "provenance" in visits.columns and len(visits) else pd.Series(dtype="int64"))
-    visit_rows = tuple((str(k), int(n)) for k, n in counts.items())
-    # one pass over the visits' provenance says both (Cohort.is_reconstructed / is_simulated would make three)
-    reconstructed = selected.n_patients > 0 and (
-        counts.get("reconstructed", 0) > 0 or bool(selected.provenance_studies("visits", "reconstructed", drawn)))
-    simulated = selected.n_patients > 0 and (counts.get("simulated", 0) > 0 or bool(
-        "provenance" in events.columns and (events["provenance"] == "simulated").any()))
+    visit_rows = chosen.visit_provenance_counts()
+    rows = dict(visit_rows)
+    # the visits' own provenance first; then the data package's marks of the selected studies
+    reconstructed = chosen.n_patients > 0 and (rows.get("reconstructed", 0) > 0 or chosen.in_reconstructed_study(drawn))
+    simulated = chosen.n_patients > 0 and (rows.get("simulated", 0) > 0
+                                           or chosen.has_rows_marked("adverse_events", "simulated"))
     return AboutModel(reconstructed=reconstructed, simulated=simulated,
-                      studies=provenance(selected) if studies is None else studies, visit_rows=visit_rows)
+                      studies=provenance(chosen.cohort) if studies is None else studies, visit_rows=visit_rows)
 
 
-def provenance(selected: Cohort) -> tuple[StudyProvenance, ...]:
-    """Each selected study's citation and its published and reconstructed columns, table by table."""
-    prov = selected.provenance
+def provenance(cohort: Cohort, studies: tuple[str, ...] | None = None) -> tuple[StudyProvenance, ...]:
+    """Each study's citation and its published and reconstructed columns, table by table: the studies of
+    ``cohort`` (default), or those of its patients selected."""
+    prov = cohort.provenance
     rows = [] if prov is None or prov.empty else list(zip(prov["study"].astype(str), prov["status"].astype(str),
                                                           prov["table"].astype(str), prov["column"].astype(str)))
-    studies = []
-    for study in selected.studies:
+    out = []
+    for study in (cohort.studies if studies is None else studies):
         source = published.SOURCES.get(study)
         columns = []
         for status, words in (("published", "As published"), ("reconstructed", "Reconstructed")):
@@ -50,11 +57,12 @@ def provenance(selected: Cohort) -> tuple[StudyProvenance, ...]:
                     by_table.setdefault(table, set()).add(column_label(column, table))
             if by_table:
                 columns.append((words, tuple((t, "; ".join(sorted(c))) for t, c in sorted(by_table.items()))))
-        studies.append(StudyProvenance(label=study_label(study),
-                                       citation=f"{source.citation} doi:{source.doi}" if source else None,
-                                       columns=tuple(columns)))
-    return tuple(studies)
+        out.append(StudyProvenance(label=study_label(study),
+                                   citation=f"{source.citation} doi:{source.doi}" if source else None,
+                                   columns=tuple(columns)))
+    return tuple(out)
 
 
 def compute(ctx: Context) -> AboutModel:
-    return about(ctx.selected, studies=ctx.remember("provenance", PROVENANCE_INPUTS, lambda: provenance(ctx.selected)))
+    return about(ctx.chosen, studies=ctx.remember("provenance", PROVENANCE_INPUTS,
+                                                  lambda: provenance(ctx.cohort, ctx.chosen.studies)))

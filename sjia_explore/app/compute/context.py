@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 import pandas as pd
 
+from sjia_explore.app.compute.selection import PatientArrays, SelectedPatients
 from sjia_explore.app.vocabulary import MAX_WEEK
 from sjia_explore.cohort import Cohort, Subgroup
 from sjia_explore.plots import DEFAULT_WEEKS
@@ -70,7 +71,7 @@ def select(cohort: Cohort, selection: Subgroup) -> tuple[Cohort, dict[str, int]]
     """The patients of ``selection``, and how many each filter leaves, in the order the filters are shown.
 
     An active yes/no or sex filter also says how many of the patients it was given had no value
-    (``"sex_unknown"``: they drop out with it).
+    (``"sex_unknown"``: they drop out with it). :func:`choose` gives the same without making the tables.
 
     Examples
     --------
@@ -81,22 +82,34 @@ def select(cohort: Cohort, selection: Subgroup) -> tuple[Cohort, dict[str, int]]
     >>> funnel["sex_unknown"]  # Vastert 2011 did not report its patients' sex
     5
     """
+    chosen = choose(PatientArrays(cohort), selection)
+    return chosen.cohort, chosen.funnel
+
+
+#: The filters' values that keep everybody.
+_ANYBODY = Subgroup()
+
+
+def choose(arrays: PatientArrays, selection: Subgroup) -> SelectedPatients:
+    """The patients of ``selection`` as one boolean per patient of ``arrays``, with the funnel of :func:`select`:
+    each filter's patients are worked out once per cohort, and a new selection makes no table."""
     funnel: dict[str, int] = {}
-    masks = cohort.subgroup_masks(selection)  # each filter's patients, worked out once over the whole cohort
-    ids = cohort.patients["patient_id"]
-    unique = ids.is_unique
-    kept = np.ones(len(ids), dtype=bool)
+    ids = arrays.cohort.patients["patient_id"]
+    kept = np.ones(arrays.n, dtype=bool)
     filtered = False
     for key, names in FILTER_STEPS:
-        active = [masks[name] for name in names if name in masks]
+        active = [arrays.mask(name, getattr(selection, name)) for name in names
+                  if getattr(selection, name) != getattr(_ANYBODY, name)]
         if active and key in UNKNOWN_COUNTED:  # patients with no value of it drop out too: say how many
-            funnel[key + UNKNOWN_SUFFIX] = int((kept & cohort.not_recorded(UNKNOWN_COUNTED[key])).sum())
+            funnel[key + UNKNOWN_SUFFIX] = int((kept & arrays.not_recorded(UNKNOWN_COUNTED[key])).sum())
         for mask in active:
             kept &= mask
         filtered = filtered or bool(active)
-        funnel[key] = (int(kept.sum()) if unique else ids[kept].nunique()) if filtered else cohort.n_patients
-    selected = cohort.subset(kept, selection) if filtered else cohort
-    return selected, funnel
+        funnel[key] = ((int(kept.sum()) if arrays.unique else int(ids[kept].nunique())) if filtered
+                       else arrays.cohort.n_patients)
+    if not filtered:
+        return SelectedPatients(arrays, None, arrays.cohort.subgroup, funnel)
+    return SelectedPatients(arrays, kept, selection, funnel)
 
 
 def has_values(visits: pd.DataFrame, column: str) -> bool:
@@ -113,7 +126,7 @@ class Context:
     """
 
     cohort: Cohort  # the whole cohort shown
-    selected: Cohort  # the patients of the selection
+    chosen: SelectedPatients  # the patients of the selection (their tables: :attr:`selected`)
     #: makes :attr:`features` (one row per selected patient, with the early/late group at the cut-off) when
     #: a section first asks for it: a cut-off change that needs only the group sizes does not make it
     features_of: Callable[[], pd.DataFrame]
@@ -127,6 +140,11 @@ class Context:
     #: ``remember(name, inputs, make)``: a part of a section's work kept on its own inputs (the session's caches).
     remember: Callable[[str, tuple[str, ...], Callable[[], Any]], Any] = lambda name, inputs, make: make()
 
+    @property
+    def selected(self) -> Cohort:
+        """The selected patients' tables (made when a section first asks for them)."""
+        return self.chosen.cohort
+
     @cached_property
     def features(self) -> pd.DataFrame:
         """One row per selected patient (``Cohort.patient_features``), with the early/late group at the cut-off."""
@@ -136,7 +154,7 @@ class Context:
         """The values of ``inputs`` (``"selection"``, ``"studies"``, ``"dark"``, ``"panel"`` or a ViewState field)."""
         values = {"selection": self.state.selection(), "dark": self.dark, "panel": self.panel}
         if "studies" in inputs:
-            values["studies"] = tuple(self.selected.studies)
+            values["studies"] = self.chosen.studies
         return tuple(values[name] if name in values else getattr(self.state, name) for name in inputs)
 
 

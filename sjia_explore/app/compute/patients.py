@@ -44,8 +44,7 @@ def highlight_model(ctx: Context, dropped: str | None = None) -> HighlightModel:
     """
     pid = ctx.state.highlight
     # the patients drawn do not change with the cut-off: their choices are kept per selection
-    choices, ids = ctx.remember("highlight_choices", ("selection",),
-                                lambda: _choices(line_patients(ctx.selected.patients)[0]))
+    choices, ids = ctx.remember("highlight_choices", ("selection",), lambda: _choices_of(ctx))
     if pid is None:
         sentence = (f"Patient {dropped} is no longer highlighted: the filters now leave them out."
                     if dropped else "")
@@ -85,6 +84,14 @@ def highlight(ctx: Context, model: PatientsModel) -> PatientsModel:
     if not len(rows):
         return model
     return replace(model, spec=plots.highlight_swimmer(model.spec, pid, str(rows.iloc[0]), dark=ctx.dark))
+
+
+def _choices_of(ctx: Context) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """The selected patients drawn one by one (:func:`line_patients`) as highlight choices, and their ids."""
+    if ctx.chosen.n_patients > PATIENT_LINES_MAX:  # a random sample of them: picked from their table
+        return _choices(line_patients(ctx.selected.patients)[0])
+    ids, months = ctx.chosen.highlight_order()  # all of them, in order, from the cohort's arrays
+    return tuple((_row_label(i, m), i) for i, m in zip(ids, months)), frozenset(ids.tolist())
 
 
 def _choices(shown: pd.DataFrame) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:

@@ -77,7 +77,8 @@ def _y_title(y_title: str, each_patient: bool) -> str:
 
 def compute(ctx: Context) -> TrajectoriesModel:
     """The Vega-Lite specification of the chosen trajectory panels and the per-visit summaries behind it."""
-    selected, state, dark, weeks = ctx.selected, ctx.state, ctx.dark, ctx.options.weeks
+    chosen, state, dark, weeks = ctx.chosen, ctx.state, ctx.dark, ctx.options.weeks
+    columns = ctx.cohort.visits.columns  # the selected patients' visits have the same columns
     labels = colour_domain(ctx)
     colours = group_colours(ctx)
     panels, numbers = [], []
@@ -85,16 +86,15 @@ def compute(ctx: Context) -> TrajectoriesModel:
     # ``selected`` is a subgroup of the cohort shown: its summaries come from its values per outcome and week
     # kept in order of time to treatment (trajectories.CutoffSums, kept per selection), with the numbers of
     # trajectories.summarise(selected.visits, ..., patients=features): a new cut-off is a look-up
-    sums = ctx.remember("trajectories_sums", SELECTION_INPUTS, lambda: trajectories.CutoffSums(
-        ctx.index, selected.patients[["patient_id", trajectories.CutoffSums.MONTHS]])) \
+    sums = ctx.remember("trajectories_sums", SELECTION_INPUTS, lambda: chosen.cutoff_sums(ctx.index)) \
         if ctx.index is not None else None
-    chosen = [outcome(column) for column in state.trajectory_outcomes]
+    panels_chosen = [outcome(column) for column in state.trajectory_outcomes]
     # what depends only on the patients selected is kept per selection: a new cut-off does not look again
     recorded = ctx.remember("trajectories_recorded", SELECTION_INPUTS,
-                            lambda: {o.column for o in PANEL_OUTCOMES if has_values(selected.visits, o.column)})
+                            lambda: chosen.recorded([o.column for o in PANEL_OUTCOMES]))
     absent = []
-    for shown in chosen:
-        if shown.column not in selected.visits.columns:  # a core outcome's absence is said in ``missing`` below
+    for shown in panels_chosen:
+        if shown.column not in columns:  # a core outcome's absence is said in ``missing`` below
             if ctx.cohort.missing_outcome_note(shown.column) is None:
                 absent.append(shown.title)
             continue
@@ -104,17 +104,17 @@ def compute(ctx: Context) -> TrajectoriesModel:
         if sums is not None and shown.column in sums.outcomes:
             summary = sums.summarise(shown.column, state.early_cutoff_months)
         else:
-            summary = trajectories.summarise(selected.visits, shown.column, by="duration_group",
+            summary = trajectories.summarise(ctx.selected.visits, shown.column, by="duration_group",
                                              patients=ctx.features, weeks=weeks)
         numbers.append((shown.column, summary))
-        lines = trajectories.patient_values(selected.visits, shown.column, by="duration_group",
+        lines = trajectories.patient_values(ctx.selected.visits, shown.column, by="duration_group",
                                             patients=lines_for, weeks=weeks) if lines_for is not None else None
         panels.append(plots.trajectory_spec(
             summary, title=shown.title, y_title=_y_title(shown.y_title, lines is not None), patient_values=lines,
             weeks=weeks,
             colours=colours, colour_domain=labels, name=shown.css, value_format=shown.value_format, dark=dark))
     reconstructed = ctx.remember("trajectories_reconstructed", SELECTION_INPUTS + ("trajectory_outcomes",), lambda: (
-        selected.n_patients > 0 and selected.is_reconstructed("visits", columns=[o.column for o in chosen])))
+        chosen.n_patients > 0 and chosen.is_reconstructed([o.column for o in panels_chosen])))
     notes = [lines_note] if lines_note else []
     if absent:
         notes.append(f"Not recorded for the selected patients, so not drawn: {', '.join(absent)}.")
@@ -126,7 +126,7 @@ def compute(ctx: Context) -> TrajectoriesModel:
         notes.append(f"No values of {'; '.join(unmeasured)} (n=0 under the panel).")
     spec = plots.panels_spec(panels, reconstructed=reconstructed, dark=dark, subtitle=" ".join(notes) or None)
     missing = ctx.remember("trajectories_missing", ("trajectory_outcomes",), lambda: tuple(  # kept per cohort shown
-        note for o in chosen for note in [ctx.cohort.missing_outcome_note(o.column)] if note))
+        note for o in panels_chosen for note in [ctx.cohort.missing_outcome_note(o.column)] if note))
     return TrajectoriesModel(spec=spec, numbers=tuple(numbers), missing=missing)
 
 
