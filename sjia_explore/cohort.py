@@ -557,12 +557,18 @@ class Cohort:
             early = early_flag(base["months_onset_to_treatment"], sub.early_cutoff_months)
             put("duration", early if sub.duration == "early" else ~early)
         if sub.prior_mas is not None:
-            put("prior_mas", base["prior_mas"].astype("boolean").eq(sub.prior_mas))
+            put("prior_mas", self._recorded("prior_mas").astype("boolean").eq(sub.prior_mas))
         if sub.sex is not None:
-            put("sex", base["sex"].eq(sub.sex))
+            put("sex", self._recorded("sex").eq(sub.sex))
         if sub.baseline_steroid is not None:
-            put("baseline_steroid", base["baseline_steroid"].eq(sub.baseline_steroid))
+            put("baseline_steroid", self._recorded("baseline_steroid").eq(sub.baseline_steroid))
         return masks
+
+    def _recorded(self, column: str) -> pd.Series:
+        """A patient column of :attr:`_base_features`; a file without it has no value for anybody (a filter on
+        it keeps nobody, and :meth:`not_recorded` says why) rather than failing."""
+        base = self._base_features
+        return base[column] if column in base.columns else pd.Series(pd.NA, index=base.index, dtype="object")
 
     def not_recorded(self, column: str) -> np.ndarray:
         """Which patients have no value of ``column``: one boolean per row of ``patients``.
@@ -577,7 +583,7 @@ class Cohort:
         >>> int(load_cohort().not_recorded("sex").sum())  # Vastert 2011 did not report its patients' sex
         5
         """
-        return self._base_features[column].isna().to_numpy(dtype=bool)
+        return self._recorded(column).isna().to_numpy(dtype=bool)
 
     def subset(self, kept, subgroup: Subgroup | None = None) -> Cohort:
         """A new cohort holding the patients where ``kept`` is True (one boolean per row of ``patients``),

@@ -230,3 +230,24 @@ def test_the_apps_funnel_counts_each_filter_in_the_order_shown_with_those_it_lef
     assert expected["prior_mas_unknown"] > 0 and expected["sex_unknown"] > 0 and expected["steroid"] > 0
     assert sorted(selected.patients["patient_id"]) == sorted(rows["patient_id"])
     assert select(c, Subgroup())[0] is c  # no filter: the cohort itself
+
+
+def test_a_filter_on_a_column_the_file_does_not_have_keeps_nobody_and_the_app_says_why():
+    """A clinic file with no MAS column: "MAS before" used to end in "Something went wrong … KeyError"."""
+    from dataclasses import replace
+
+    from sjia_explore import CohortExplorer
+    from sjia_explore.data import load_cohort_from_bytes
+
+    content = (b"patient_id,study,sex,months_onset_to_treatment,week,active_joints\n"
+               b"P1,clinic,F,3,0,4\nP1,clinic,F,3,4,1\nP2,clinic,M,20,0,6\nP2,clinic,M,20,4,2\n")
+    clinic = load_cohort_from_bytes(content, "clinic.csv")
+    assert "prior_mas" not in clinic.patients.columns  # the premise
+    assert clinic.filter(prior_mas=True).n_patients == clinic.filter(prior_mas=False).n_patients == 0
+    assert clinic.not_recorded("prior_mas").tolist() == [True, True]
+    app = CohortExplorer(load_cohort())
+    assert app.load_file(content, "clinic.csv")
+    assert app.update(replace(app.state, prior_mas=True))
+    assert app.messages.error.value == ""
+    assert app.sidebar.n_labels["prior_mas"].value == (
+        "→ no patients left (2 with MAS before week 0 not recorded left out)")

@@ -138,3 +138,23 @@ def test_masks_are_worked_out_once_per_criterion():
     first = arrays.mask("sex", "F")
     assert arrays.mask("sex", "F") is first
     assert np.array_equal(first, load_cohort().patients["sex"].eq("F").fillna(False).to_numpy(dtype=bool))
+
+
+def test_the_app_works_out_every_filter_value_ahead_so_the_first_click_costs_what_the_next_do(monkeypatch):
+    from sjia_explore import CohortExplorer
+    from sjia_explore.cohort import Cohort
+
+    app = CohortExplorer(load_cohort())
+    asked = []
+    original = Cohort.subgroup_masks
+    monkeypatch.setattr(Cohort, "subgroup_masks", lambda self, sub: asked.append(sub) or original(self, sub))
+    for state in (ViewState(sex="F"), ViewState(sex="M", prior_mas=True), ViewState(study="vastert2011"),
+                  ViewState(prior_biologic_none=("tocilizumab",), baseline_steroid=False)):
+        assert app.update(state)
+    assert asked == []  # every mask was ready
+    content = (b"patient_id,study,sex,months_onset_to_treatment,week,active_joints\n"
+               b"P1,clinic,F,3,0,4\nP1,clinic,F,3,4,1\nP2,clinic,M,20,0,6\nP2,clinic,M,20,4,2\n")
+    assert app.load_file(content, "clinic.csv")  # a new cohort: its own masks, worked out as it is shown
+    asked.clear()
+    assert app.update(replace(app.state, sex="M"))
+    assert asked == [] and app.session.model.selection.n_total == 1

@@ -36,7 +36,7 @@ from sjia_explore.app.compute.trajectories import index_of
 from sjia_explore.app.model import SelectionModel, TestsModel, ViewModel
 from sjia_explore.app.sections import SECTIONS, Section, section
 from sjia_explore.app.state import ViewState
-from sjia_explore.app.vocabulary import describe_subgroup
+from sjia_explore.app.vocabulary import OUTCOMES, PANEL_OUTCOMES, describe_subgroup
 from sjia_explore.cohort import Cohort, Subgroup
 
 #: Selections of patients (filtered cohorts) kept for a quick return to them.
@@ -155,6 +155,17 @@ class Session:
         """The patients of ``state`` and how many each filter leaves (remembered per selection)."""
         chosen = self.chosen(state)
         return chosen.cohort, chosen.funnel
+
+    def prepare(self) -> None:
+        """Work out the cohort's per-patient arrays for every filter value the controls offer (once per cohort),
+        so that the first new selection of patients costs what the next ones do."""
+        opts = self.options
+        values = {"studies": [(s,) for s in opts.studies], "prior_biologic_any": [(d,) for d in opts.drugs],
+                  "prior_biologic_none": [(d,) for d in opts.drugs], "prior_mas": [True, False],
+                  "sex": ["F", "M"], "baseline_steroid": [True, False]}
+        self.arrays.prepare(values, [o.column for o in PANEL_OUTCOMES])
+        for columns in (None, [o.column for o in OUTCOMES], list(ViewState().trajectory_outcomes)):
+            self.arrays.reconstructed_studies(columns)
 
     def chosen(self, state: ViewState) -> SelectedPatients:
         """The patients of ``state`` as a boolean per patient, with how many each filter leaves (remembered per

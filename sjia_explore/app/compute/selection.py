@@ -66,6 +66,34 @@ class PatientArrays:
         self._has_values: dict[str, np.ndarray] = {}
         self._reconstructed_studies: dict[tuple[str, ...] | None, frozenset[str]] = {}
 
+    def prepare(self, values: dict[str, Sequence[Any]], columns: Sequence[str] = ()) -> PatientArrays:
+        """Work out now what a new selection will ask for: the masks of every filter value the controls offer
+        (``values``: a :class:`~sjia_explore.Subgroup` field and its values), the patients with values of
+        ``columns``, and the rest of the arrays, so that the first click on a filter costs what the next ones
+        do. Returns the arrays.
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> arrays = PatientArrays(load_cohort()).prepare({"sex": ["F", "M"]}, ["active_joints"])
+        >>> sorted(arrays._masks)
+        [('sex', 'F'), ('sex', 'M')]
+        """
+        for name, options in values.items():
+            for value in options:
+                try:
+                    self.mask(name, value)
+                except (KeyError, ValueError):  # a filter this cohort cannot answer: it says why when it is used
+                    continue
+        for column in columns:
+            if column in self.cohort.visits.columns:
+                self.has_values(column)
+        if self.unique:
+            _ = self.ids, self.study_codes, self.index_positions, self.visit_provenance, self.earliest_first
+            self._provenance_rows("visits", "reconstructed")
+            self._provenance_rows("adverse_events", "simulated")
+        return self
+
     def mask(self, name: str, value: Any) -> np.ndarray:
         """The patients who meet one criterion (a :class:`~sjia_explore.Subgroup` field and its value), kept."""
         key = (name, value)
