@@ -167,6 +167,11 @@ def measure_cohort(cohort, label: str, repeats: int = 5, stats_repeats: int = 3)
                                                      before=lambda: forget(explorer)))
         # Back to a view shown before: its selection and chart are remembered.
         put(out, f"{key}_revisit_{label}", _time_alternating(explorer.session.compute, states, repeats))
+    # A selection of patients not computed before (everything per selection forgotten; the cohort's per-patient
+    # arrays, worked out once per cohort, stay): what a click on another filter value costs.
+    girls_boys = (ViewState(sex="F"), ViewState(sex="M"))
+    put(out, f"update_ms_new_selection_{label}", _time_alternating(explorer.session.compute, girls_boys, repeats,
+                                                                   before=explorer.session.forget))
     cut = (ViewState(**STATE_PAIRS["cutoff"][0]), ViewState(**STATE_PAIRS["cutoff"][1]))
     put(out, f"update_full_ms_{label}", _time_alternating(explorer.update, cut, repeats,
                                                           before=lambda: forget(explorer)))

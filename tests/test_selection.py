@@ -158,3 +158,21 @@ def test_the_app_works_out_every_filter_value_ahead_so_the_first_click_costs_wha
     asked.clear()
     assert app.update(replace(app.state, sex="M"))
     assert asked == [] and app.session.model.selection.n_total == 1
+
+
+def test_a_large_selections_highlight_choices_are_the_patients_drawn_one_by_one():
+    """Past PATIENT_LINES_MAX patients the lines are a seeded sample: the choices are that sample, in order."""
+    from sjia_explore.app.compute.patients import _choices, highlight_model
+    from sjia_explore.app.compute.trajectories import line_patients
+    from sjia_explore.app.vocabulary import PATIENT_LINES_MAX
+    from sjia_explore.simulate import registry
+
+    big = registry(1200, seed=3)
+    session = Session(big)
+    for state in (ViewState(sex="F"), ViewState(), ViewState(sex="M", prior_mas=False)):
+        expected_patients = big.filter(**({"sex": state.sex} if state.sex else {}),
+                                       **({"prior_mas": state.prior_mas} if state.prior_mas is not None else {}))
+        assert expected_patients.n_patients > PATIENT_LINES_MAX  # the premise: a sample is drawn
+        choices = highlight_model(session.context(state)).choices
+        expected, _ = _choices(line_patients(expected_patients.patients)[0])
+        assert choices == expected and len(choices) == PATIENT_LINES_MAX

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sjia_explore import outcomes, plots
 from sjia_explore.app.compute.context import Context
-from sjia_explore.app.compute.trajectories import line_patients
+from sjia_explore.app.compute.trajectories import line_patients, line_sample
 from sjia_explore.app.model import HighlightModel, PatientsModel
 from sjia_explore.app.vocabulary import PATIENT_LINES_MAX
 
@@ -87,10 +87,13 @@ def highlight(ctx: Context, model: PatientsModel) -> PatientsModel:
 
 
 def _choices_of(ctx: Context) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
-    """The selected patients drawn one by one (:func:`line_patients`) as highlight choices, and their ids."""
-    if ctx.chosen.n_patients > PATIENT_LINES_MAX:  # a random sample of them: picked from their table
-        return _choices(line_patients(ctx.selected.patients)[0])
-    ids, months = ctx.chosen.highlight_order()  # all of them, in order, from the cohort's arrays
+    """The selected patients drawn one by one (:func:`line_patients`) as highlight choices, in order, and their
+    ids: from the cohort's arrays, with no table made."""
+    ids, months = ctx.chosen.highlight_order()
+    keep = line_sample(ids)
+    if keep is not None:  # a random sample of them is drawn one by one: those are the ones to pick from
+        drawn = np.fromiter((i in keep for i in ids), dtype=bool, count=len(ids))
+        ids, months = ids[drawn], months[drawn]
     return tuple((_row_label(i, m), i) for i, m in zip(ids, months)), frozenset(ids.tolist())
 
 

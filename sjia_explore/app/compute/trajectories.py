@@ -22,14 +22,31 @@ INPUTS = ("selection", "early_cutoff_months", "each_patient", "dark", "trajector
 SELECTION_INPUTS = ("selection",)
 
 
+def line_sample(ids) -> set[str] | None:
+    """The ids of the patients drawn one by one when there are too many to draw all of them:
+    :data:`PATIENT_LINES_MAX` picked at random (the same ones every time); None when all are drawn.
+
+    Examples
+    --------
+    >>> line_sample(["a", "b"]) is None
+    True
+    >>> len(line_sample([f"P{i:05d}" for i in range(PATIENT_LINES_MAX + 1)])) == PATIENT_LINES_MAX
+    True
+    """
+    ids = np.asarray(ids, dtype=object)
+    if len(ids) <= PATIENT_LINES_MAX:
+        return None
+    return set(np.random.default_rng(PATIENT_LINES_SEED).choice(np.sort(ids), PATIENT_LINES_MAX,
+                                                                replace=False).tolist())
+
+
 def line_patients(features: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     """The patients drawn as thin lines: all of them, or :data:`PATIENT_LINES_MAX` picked at random (the
-    same ones every time), with a note saying so."""
+    same ones every time, :func:`line_sample`), with a note saying so."""
     n = len(features)
-    if n <= PATIENT_LINES_MAX:
+    keep = line_sample(features["patient_id"].astype(str).to_numpy(dtype=object))
+    if keep is None:
         return features, None
-    ids = np.sort(features["patient_id"].astype(str).to_numpy())
-    keep = np.random.default_rng(PATIENT_LINES_SEED).choice(ids, PATIENT_LINES_MAX, replace=False)
     return (features[features["patient_id"].astype(str).isin(keep)],
             f"Thin lines: {PATIENT_LINES_MAX:,} of {n:,} patients, picked at random (the same ones each time); "
             "the means, bands and n use every patient.")
