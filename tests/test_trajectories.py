@@ -238,3 +238,13 @@ def test_the_index_clips_the_same_way(visits):
     pd.testing.assert_frame_equal(index.summarise("sjadas27", patients),
                                   summarise(v, "sjadas27", patients=patients, weeks=[8]))
     assert bool(index.summarise("sjadas27", patients).iloc[0]["clipped"])
+
+
+def test_quartiles_are_numpys_percentiles_exactly_for_short_and_long_groups():
+    """Short groups are sorted in plain Python, long ones partially sorted by NumPy: both give np.percentile."""
+    from sjia_explore.trajectories import _PLAIN_UP_TO, _quartiles
+
+    rng = np.random.default_rng(7)
+    for size in [*range(1, _PLAIN_UP_TO + 3), 100, 1001]:
+        for values in (rng.normal(size=size) * 10, rng.integers(0, 5, size=size).astype(float)):  # ties too
+            assert _quartiles(values) == tuple(np.percentile(values, [25, 50, 75])), size
