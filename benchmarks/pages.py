@@ -261,6 +261,12 @@ def click_sex(view: View, label: str, timeout_ms: float = 60_000) -> dict:
                   timeout_ms)
 
 
+def click_mas(view: View, label: str, timeout_ms: float = 60_000) -> dict:
+    """Click one of the MAS toggle buttons ("Any", "Yes", "No")."""
+    return redraw(view, "click", lambda: view.page.locator(f".sjia-prior-mas button:text-is('{label}')").click(),
+                  timeout_ms)
+
+
 def choose(view: View, value: str, timeout_ms: float = 30_000) -> dict:
     """Choose a value in the floor notebooks' Dropdown (``.bench-dropdown``): a bare widget round trip."""
     return redraw(view, "change", lambda: view.page.locator(".bench-dropdown select").select_option(value),
