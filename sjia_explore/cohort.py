@@ -281,11 +281,19 @@ class Cohort:
         out["prior_biologics"] = out["patient_id"].map(joined).astype("string").fillna("none")
         return out
 
-    def _patient_positions(self, df: pd.DataFrame) -> np.ndarray:
+    def patient_positions(self, df: pd.DataFrame) -> np.ndarray:
         """Per row of ``df`` (one of this cohort's tables), its patient's row in ``patients`` (−1 if none).
 
         Worked out once per table, so that a new selection of patients is a boolean mask, not a search
         (``patients`` must hold each patient once).
+
+        Examples
+        --------
+        >>> from sjia_explore import load_cohort
+        >>> c = load_cohort()
+        >>> rows = c.patient_positions(c.visits)
+        >>> bool((c.patients["patient_id"].to_numpy()[rows] == c.visits["patient_id"].to_numpy()).all())
+        True
         """
         cache = self.__dict__.setdefault("_positions", {})
         key = id(df)
@@ -607,7 +615,7 @@ class Cohort:
         at = np.append(kept, False)  # position -1 (a row of no known patient): dropped
 
         def rows(df: pd.DataFrame) -> pd.DataFrame:
-            chosen = at[self._patient_positions(df)] if ids is None else df["patient_id"].isin(ids).to_numpy()
+            chosen = at[self.patient_positions(df)] if ids is None else df["patient_id"].isin(ids).to_numpy()
             out = df.take(np.flatnonzero(chosen))  # a new frame (copy-on-write): nothing shared
             out.index = pd.RangeIndex(len(out))
             return out

@@ -89,6 +89,7 @@ def test_the_funnel_counts_patients_once_when_the_patient_table_repeats_one():
     twice = replace(cohort, patients=pd.concat([cohort.patients, cohort.patients.iloc[[0]]], ignore_index=True))
     arrays = PatientArrays(twice)
     assert not arrays.unique
+    arrays.prepare({"sex": ["F", "M"]}, ["active_joints"])  # works out only what such a table can answer
     chosen = choose(arrays, Subgroup(sex=str(cohort.patients["sex"].iloc[0])))
     assert chosen.n_patients == twice.filter(sex=chosen.subgroup.sex).n_patients
     assert chosen.funnel["sex"] == chosen.n_patients

@@ -18,6 +18,7 @@ import pandas as pd
 
 from sjia_explore import outcomes, plots
 from sjia_explore.app.compute.context import Context
+from sjia_explore.app.compute.selection import earliest_first, ids_and_months
 from sjia_explore.app.compute.trajectories import line_patients, line_sample
 from sjia_explore.app.model import HighlightModel, PatientsModel
 from sjia_explore.app.vocabulary import PATIENT_LINES_MAX
@@ -107,11 +108,8 @@ def _choices(shown: pd.DataFrame) -> tuple[tuple[tuple[str, str], ...], frozense
     >>> [label for label, _ in _choices(shown)[0]]
     ['d (0.5 mo)', 'b (3.0 mo)', 'c (3.0 mo)', 'a (time not recorded)']
     """
-    months = pd.to_numeric(shown["months_onset_to_treatment"], errors="coerce").to_numpy(dtype=float,
-                                                                                         na_value=np.nan)
-    ids = shown["patient_id"].astype(str).to_numpy(dtype=object)
-    unknown = np.isnan(months)
-    order = np.lexsort((ids, np.where(unknown, 0.0, months), unknown))  # the last key sorts first
+    ids, months = ids_and_months(shown)
+    order = earliest_first(ids, months)
     return tuple((_row_label(ids[i], months[i]), ids[i]) for i in order), frozenset(ids.tolist())
 
 

@@ -35,6 +35,24 @@ from sjia_explore.trajectories import CutoffSums, SortedMonths, TrajectoryIndex
 MONTHS = "months_onset_to_treatment"
 
 
+def ids_and_months(patients: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A patient table's ids (as text) and months from onset to treatment (NaN where not recorded)."""
+    months = pd.to_numeric(patients[MONTHS], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return patients["patient_id"].astype(str).to_numpy(dtype=object), months
+
+
+def earliest_first(ids: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """The order of patients, the earliest treated first (those with no time last; ties by id).
+
+    Examples
+    --------
+    >>> earliest_first(np.array(["b", "a", "c"], dtype=object), np.array([3.0, np.nan, 3.0])).tolist()
+    [0, 2, 1]
+    """
+    unknown = np.isnan(months)
+    return np.lexsort((ids, np.where(unknown, 0.0, months), unknown))  # the last key sorts first
+
+
 def _per_patient(rows: np.ndarray, flags: np.ndarray, n: int) -> np.ndarray:
     """True for each of ``n`` patients with at least one row (their positions ``rows``, −1 for none) flagged."""
     out = np.zeros(n + 1, dtype=bool)  # the last slot takes the rows of no known patient
@@ -60,10 +78,11 @@ class PatientArrays:
         self.n = len(ids)
         #: one row per patient: the fast answers below hold; otherwise each is asked of the selection's tables
         self.unique = bool(ids.is_unique) and not ids.isna().any()
-        self.months = pd.to_numeric(cohort.patients[MONTHS], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        self.ids, self.months = ids_and_months(cohort.patients)
         self._masks: dict[tuple[str, Any], np.ndarray] = {}
         self._not_recorded: dict[str, np.ndarray] = {}
         self._has_values: dict[str, np.ndarray] = {}
+        self._marked: dict[tuple[str, str], np.ndarray] = {}
         self._reconstructed_studies: dict[tuple[str, ...] | None, frozenset[str]] = {}
 
     def prepare(self, values: dict[str, Sequence[Any]], columns: Sequence[str] = ()) -> PatientArrays:
@@ -85,11 +104,11 @@ class PatientArrays:
                     self.mask(name, value)
                 except (KeyError, ValueError):  # a filter this cohort cannot answer: it says why when it is used
                     continue
-        for column in columns:
-            if column in self.cohort.visits.columns:
-                self.has_values(column)
-        if self.unique:
-            _ = self.ids, self.study_codes, self.index_positions, self.visit_provenance, self.earliest_first
+        if self.unique:  # what the answers of a selection read (a patient table repeating a patient has none)
+            for column in columns:
+                if column in self.cohort.visits.columns:
+                    self.has_values(column)
+            _ = self.study_codes, self.index_positions, self.visit_provenance, self.earliest_first
             self._provenance_rows("visits", "reconstructed")
             self._provenance_rows("adverse_events", "simulated")
         return self
@@ -108,10 +127,6 @@ class PatientArrays:
         return self._not_recorded[column]
 
     @cached_property
-    def ids(self) -> np.ndarray:
-        return self.cohort.patients["patient_id"].astype(str).to_numpy(dtype=object)
-
-    @cached_property
     def study_codes(self) -> tuple[np.ndarray, list[str]]:
         """Each patient's study as a code into the list of studies (−1: none)."""
         codes, names = pd.factorize(self.cohort.patients["study"])
@@ -124,11 +139,7 @@ class PatientArrays:
 
     def _rows(self, table: str) -> np.ndarray:
         """Each row of ``table``'s patient: their position in ``patients`` (−1 for none)."""
-        cache = self.__dict__.setdefault("_table_rows", {})
-        if table not in cache:
-            cache[table] = pd.Index(self.cohort.patients["patient_id"]).get_indexer(
-                getattr(self.cohort, table)["patient_id"])
-        return cache[table]
+        return self.cohort.patient_positions(getattr(self.cohort, table))
 
     def has_values(self, column: str) -> np.ndarray:
         """The patients with at least one visit with a value of ``column``."""
@@ -140,13 +151,12 @@ class PatientArrays:
 
     def _provenance_rows(self, table: str, status: str) -> np.ndarray:
         """The patients with at least one row of ``table`` whose own ``provenance`` is ``status``."""
-        key = f"_{table}_{status}"
-        if key not in self.__dict__:
+        if (table, status) not in self._marked:
             df = getattr(self.cohort, table)
             flags = (df["provenance"].eq(status).fillna(False).to_numpy(dtype=bool) if "provenance" in df.columns
                      else np.zeros(len(df), dtype=bool))
-            self.__dict__[key] = _per_patient(self._rows(table), flags, self.n)
-        return self.__dict__[key]
+            self._marked[table, status] = _per_patient(self._rows(table), flags, self.n)
+        return self._marked[table, status]
 
     @cached_property
     def visit_provenance(self) -> tuple[list[str], np.ndarray] | None:
@@ -171,8 +181,7 @@ class PatientArrays:
     @cached_property
     def earliest_first(self) -> np.ndarray:
         """The patients' rows, the earliest treated first (those with no time last; ties by id)."""
-        unknown = np.isnan(self.months)
-        return np.lexsort((self.ids, np.where(unknown, 0.0, self.months), unknown))
+        return earliest_first(self.ids, self.months)
 
 
 class SelectedPatients:
@@ -270,11 +279,8 @@ class SelectedPatients:
     def highlight_order(self) -> tuple[np.ndarray, np.ndarray]:
         """Their ids and months, the earliest treated first (those with no time last; ties by id)."""
         if not self._fast():
-            patients = self.cohort.patients
-            months = pd.to_numeric(patients[MONTHS], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            ids = patients["patient_id"].astype(str).to_numpy(dtype=object)
-            unknown = np.isnan(months)
-            order = np.lexsort((ids, np.where(unknown, 0.0, months), unknown))
+            ids, months = ids_and_months(self.cohort.patients)
+            order = earliest_first(ids, months)
             return ids[order], months[order]
         order = self.arrays.earliest_first
         if self.kept is not None:
