@@ -414,7 +414,8 @@ _PLAIN_UP_TO = 32
 
 
 def _quartiles(v: np.ndarray) -> tuple[float, float, float]:
-    """``np.percentile(v, [25, 50, 75])`` (linear interpolation, as pandas), with one partial sort of ``v``.
+    """``np.percentile(v, [25, 50, 75])`` (linear interpolation, as pandas): a short ``v`` sorted as a Python list
+    (:data:`_PLAIN_UP_TO`), a long one partially sorted once.
 
     Examples
     --------

@@ -442,10 +442,11 @@ class CohortExplorer:
             state = self._state_from_controls() if state is None else state
             self.session.panel = state.open_panel  # Table 1 is made only while its panel is open
             model = self.session.update(state, cohort=cohort)
-            if self.session.cohort is not previous:
+            new_cohort = self.session.cohort is not previous
+            if new_cohort:
                 self._show_cohort()
             self.render(model)
-            if self.session.cohort is not previous:
+            if new_cohort:
                 self._prepare()
             return True
         except Exception as exc:

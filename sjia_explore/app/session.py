@@ -199,9 +199,9 @@ class Session:
             cache = self._sections.setdefault(name, OrderedDict())
             return remember(cache, ctx.key(inputs), make, 8)
 
-        # the group sizes at any cut-off: a search in the selection's sorted months (kept per selection)
-        months = remember_part("selection_months", ("selection",), lambda: chosen.sorted_months)
-        return replace(ctx, remember=remember_part, group_counts=months.group_sizes(state.early_cutoff_months))
+        # the group sizes at any cut-off: a search in the selection's sorted months (kept with the selection)
+        return replace(ctx, remember=remember_part,
+                       group_counts=chosen.sorted_months.group_sizes(state.early_cutoff_months))
 
     def section_model(self, sec: Section, ctx: Context) -> Any:
         """One section's model for ``ctx``, computed only when its inputs changed; the highlighted patient is

@@ -100,9 +100,9 @@ def compute(ctx: Context) -> TrajectoriesModel:
     colours = group_colours(ctx)
     panels, numbers = [], []
     lines_for, lines_note = line_patients(ctx.features) if state.each_patient else (None, None)
-    # ``selected`` is a subgroup of the cohort shown: its summaries come from its values per outcome and week
+    # ``chosen`` is a subgroup of the cohort shown: its summaries come from its values per outcome and week
     # kept in order of time to treatment (trajectories.CutoffSums, kept per selection), with the numbers of
-    # trajectories.summarise(selected.visits, ..., patients=features): a new cut-off is a look-up
+    # trajectories.summarise(ctx.selected.visits, ..., patients=features): a new cut-off is a look-up
     sums = ctx.remember("trajectories_sums", SELECTION_INPUTS, lambda: chosen.cutoff_sums(ctx.index)) \
         if ctx.index is not None else None
     panels_chosen = [outcome(column) for column in state.trajectory_outcomes]
